@@ -1,0 +1,521 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * imswatch kernel side: one record per PCI probe, MSI/MSI-X enablement, per-device MSI
+ * domain, IMS API call and x86 vector tracepoint hit, pushed through one ring buffer.
+ *
+ * Every kernel function is hooked twice, as fentry/fexit and as kprobe/kretprobe; the loader
+ * probes the running kernel and switches off the variant that cannot work (autoload), so a
+ * missing symbol or a kernel that refuses tracing programs only loses that hook. The
+ * tracepoints are the layer that loads where neither works.
+ *
+ * No policy here: the kernel side records, userspace judges.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "imswatch.h"
+#include "compat.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024); /* resized by the loader (--ringbuf-kb) */
+} events SEC(".maps");
+
+/* Per-CPU, so counting never contends; userspace sums the CPUs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, IMSW_HOOK_COUNT * IMSW_CNT_COUNT);
+	__type(key, u32);
+	__type(value, u64);
+} counters SEC(".maps");
+
+/* Arguments saved by a kprobe for its kretprobe, per thread and hook (hooks nest: probe ->
+ * pci_alloc_irq_vectors -> msi_create_device_irq_domain run in one thread). */
+struct entry_key {
+	u64 pid_tgid;
+	u32 hook;
+	u32 pad;
+};
+
+struct entry_args {
+	u64 arg[4];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct entry_key);
+	__type(value, struct entry_args);
+} entries SEC(".maps");
+
+static __always_inline void count(u32 hook, u32 counter)
+{
+	u32 key = hook * IMSW_CNT_COUNT + counter;
+	u64 *val = bpf_map_lookup_elem(&counters, &key);
+
+	if (val)
+		*val += 1;
+}
+
+static __always_inline struct imsw_event *event_new(u32 hook, u32 kind, u8 mode)
+{
+	struct imsw_event *e;
+	u64 id;
+
+	count(hook, IMSW_CNT_HITS);
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(hook, IMSW_CNT_LOST);
+		return NULL;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->hdr.type = IMSW_REC_EVENT;
+	e->hdr.size = sizeof(*e);
+	e->hdr.abi = IMSW_ABI_VERSION;
+	e->ts_ns = bpf_ktime_get_ns();
+	e->cpu = bpf_get_smp_processor_id();
+	id = bpf_get_current_pid_tgid();
+	e->pid = id >> 32;
+	e->tid = (u32)id;
+	e->kind = kind;
+	e->hook = hook;
+	e->mode = mode;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	return e;
+}
+
+static __always_inline void fill_pci(struct imsw_event *e, struct pci_dev *pdev)
+{
+	if (!pdev)
+		return;
+	e->pci.is_pci = 1;
+	bpf_probe_read_kernel_str(e->pci.bdf, sizeof(e->pci.bdf), BPF_CORE_READ(pdev, dev.kobj.name));
+	e->pci.vendor = BPF_CORE_READ(pdev, vendor);
+	e->pci.device = BPF_CORE_READ(pdev, device);
+	e->pci.subvendor = BPF_CORE_READ(pdev, subsystem_vendor);
+	e->pci.subdevice = BPF_CORE_READ(pdev, subsystem_device);
+	e->pci.class = BPF_CORE_READ(pdev, class);
+}
+
+/* Driver name and owning module; built-in drivers have no owner but keep mod_name. */
+static __always_inline void fill_driver(struct imsw_event *e, const struct device_driver *drv)
+{
+	struct module *owner;
+
+	if (!drv)
+		return;
+	bpf_probe_read_kernel_str(e->driver, sizeof(e->driver), BPF_CORE_READ(drv, name));
+	owner = BPF_CORE_READ(drv, owner);
+	if (owner) {
+		bpf_probe_read_kernel_str(e->module, sizeof(e->module), owner->name);
+	} else {
+		e->builtin = 1;
+		bpf_probe_read_kernel_str(e->module, sizeof(e->module), BPF_CORE_READ(drv, mod_name));
+	}
+}
+
+/* struct device -> struct pci_dev, only when the device sits on the "pci" bus. */
+static __always_inline struct pci_dev *to_pci_dev(struct device *dev)
+{
+	char bus[4] = {};
+
+	if (!dev)
+		return NULL;
+	bpf_probe_read_kernel_str(bus, sizeof(bus), BPF_CORE_READ(dev, bus, name));
+	if (bus[0] != 'p' || bus[1] != 'c' || bus[2] != 'i' || bus[3] != 0)
+		return NULL;
+	return (struct pci_dev *)((void *)dev - bpf_core_field_offset(struct pci_dev, dev));
+}
+
+static __always_inline void fill_device(struct imsw_event *e, struct device *dev)
+{
+	struct pci_dev *pdev = to_pci_dev(dev);
+
+	if (pdev)
+		fill_pci(e, pdev);
+	else if (dev)
+		bpf_probe_read_kernel_str(e->pci.bdf, sizeof(e->pci.bdf), BPF_CORE_READ(dev, kobj.name));
+	if (dev)
+		fill_driver(e, BPF_CORE_READ(dev, driver));
+}
+
+static __always_inline u8 domain_kind(u32 token)
+{
+	if (bpf_core_enum_value_exists(enum irq_domain_bus_token___imsw,
+				       DOMAIN_BUS_PCI_DEVICE_MSI___imsw) &&
+	    token == bpf_core_enum_value(enum irq_domain_bus_token___imsw,
+					 DOMAIN_BUS_PCI_DEVICE_MSI___imsw))
+		return IMSW_DOMAIN_MSI;
+	if (bpf_core_enum_value_exists(enum irq_domain_bus_token___imsw,
+				       DOMAIN_BUS_PCI_DEVICE_MSIX___imsw) &&
+	    token == bpf_core_enum_value(enum irq_domain_bus_token___imsw,
+					 DOMAIN_BUS_PCI_DEVICE_MSIX___imsw))
+		return IMSW_DOMAIN_MSIX;
+	if (bpf_core_enum_value_exists(enum irq_domain_bus_token___imsw,
+				       DOMAIN_BUS_PCI_DEVICE_IMS___imsw) &&
+	    token == bpf_core_enum_value(enum irq_domain_bus_token___imsw,
+					 DOMAIN_BUS_PCI_DEVICE_IMS___imsw))
+		return IMSW_DOMAIN_IMS;
+	return IMSW_DOMAIN_UNKNOWN;
+}
+
+static __always_inline void stash(u32 hook, u64 a0, u64 a1, u64 a2, u64 a3)
+{
+	struct entry_key key = { .pid_tgid = bpf_get_current_pid_tgid(), .hook = hook };
+	struct entry_args args = { .arg = { a0, a1, a2, a3 } };
+
+	bpf_map_update_elem(&entries, &key, &args, BPF_ANY);
+}
+
+static __always_inline int unstash(u32 hook, struct entry_args *out)
+{
+	struct entry_key key = { .pid_tgid = bpf_get_current_pid_tgid(), .hook = hook };
+	struct entry_args *args = bpf_map_lookup_elem(&entries, &key);
+
+	if (!args) {
+		/* the kprobe fired before we attached, or the stash was full: say so */
+		count(hook, IMSW_CNT_NO_ENTRY);
+		return -1;
+	}
+	*out = *args;
+	bpf_map_delete_elem(&entries, &key);
+	return 0;
+}
+
+/* ---- emitters shared by the fentry and kprobe variants ---------------------------- */
+
+static __always_inline void emit_probe(u32 hook, u8 mode, struct pci_dev *pdev,
+				       const struct device_driver *drv, long ret)
+{
+	struct imsw_event *e = event_new(hook, IMSW_KIND_PROBE, mode);
+
+	if (!e)
+		return;
+	fill_pci(e, pdev);
+	fill_driver(e, drv);
+	e->ret = ret;
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline void emit_local_pci_probe(u8 mode, void *ddi, long ret)
+{
+	struct drv_dev_and_id___imsw *d = ddi;
+	struct pci_driver *drv = BPF_CORE_READ(d, drv);
+
+	emit_probe(IMSW_HOOK_LOCAL_PCI_PROBE, mode, BPF_CORE_READ(d, dev),
+		   drv ? &drv->driver : NULL, ret);
+}
+
+static __always_inline void emit_pci_device_probe(u8 mode, struct device *dev, long ret)
+{
+	emit_probe(IMSW_HOOK_PCI_DEVICE_PROBE, mode, to_pci_dev(dev),
+		   dev ? BPF_CORE_READ(dev, driver) : NULL, ret);
+}
+
+static __always_inline void emit_irq_vectors(u8 mode, struct pci_dev *pdev, u32 min, u32 max,
+					     u32 flags, long ret)
+{
+	struct imsw_event *e = event_new(IMSW_HOOK_PCI_ALLOC_IRQ_VECTORS, IMSW_KIND_IRQ_VECTORS,
+					 mode);
+
+	if (!e)
+		return;
+	fill_pci(e, pdev);
+	if (pdev)
+		fill_driver(e, BPF_CORE_READ(pdev, dev.driver));
+	e->req_min = min;
+	e->req_max = max;
+	e->flags = flags;
+	e->ret = ret;
+	/* which mode the call left the device in: the flags only say what was allowed */
+	if (pdev && ret > 0) {
+		if (BPF_CORE_READ_BITFIELD_PROBED(pdev, msix_enabled))
+			e->irq_mode = IMSW_IRQ_MSIX;
+		else if (BPF_CORE_READ_BITFIELD_PROBED(pdev, msi_enabled))
+			e->irq_mode = IMSW_IRQ_MSI;
+		else
+			e->irq_mode = IMSW_IRQ_INTX;
+	}
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline void emit_msi_domain(u8 mode, struct device *dev, u32 domid,
+					    const struct msi_domain_template *tmpl, u32 hwsize,
+					    long ret)
+{
+	struct imsw_event *e = event_new(IMSW_HOOK_MSI_CREATE_DEVICE_DOMAIN,
+					 IMSW_KIND_MSI_DOMAIN, mode);
+
+	if (!e)
+		return;
+	fill_device(e, dev);
+	e->domid = domid;
+	e->req_max = hwsize;
+	if (tmpl)
+		e->bus_token = BPF_CORE_READ(tmpl, info.bus_token);
+	e->domain_kind = domain_kind(e->bus_token);
+	e->ret = ret;
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline void emit_ims_domain(u8 mode, struct pci_dev *pdev,
+					    const struct msi_domain_template *tmpl, u32 hwsize,
+					    long ret)
+{
+	struct imsw_event *e = event_new(IMSW_HOOK_PCI_CREATE_IMS_DOMAIN, IMSW_KIND_IMS_DOMAIN,
+					 mode);
+
+	if (!e)
+		return;
+	fill_pci(e, pdev);
+	if (pdev)
+		fill_driver(e, BPF_CORE_READ(pdev, dev.driver));
+	e->domid = 1; /* MSI_SECONDARY_DOMAIN: the only domain IMS ever used */
+	e->req_max = hwsize;
+	if (tmpl)
+		e->bus_token = BPF_CORE_READ(tmpl, info.bus_token);
+	e->domain_kind = IMSW_DOMAIN_IMS;
+	e->ret = ret;
+	bpf_ringbuf_submit(e, 0);
+}
+
+/* struct msi_map {int index; int virq;} travels as one 8-byte register on x86-64 */
+static __always_inline void emit_ims_map(u32 hook, u32 kind, u8 mode, struct pci_dev *pdev,
+					 u64 map)
+{
+	struct imsw_event *e = event_new(hook, kind, mode);
+
+	if (!e)
+		return;
+	fill_pci(e, pdev);
+	if (pdev)
+		fill_driver(e, BPF_CORE_READ(pdev, dev.driver));
+	e->domid = 1;
+	e->domain_kind = IMSW_DOMAIN_IMS;
+	e->index = (s32)(u32)map;
+	e->virq = (s32)(u32)(map >> 32);
+	e->ret = e->index;
+	bpf_ringbuf_submit(e, 0);
+}
+
+/* ---- PCI driver probe ------------------------------------------------------------- */
+
+SEC("fexit/local_pci_probe")
+int BPF_PROG(fexit_local_pci_probe, void *ddi, long ret)
+{
+	emit_local_pci_probe(IMSW_MODE_FENTRY, ddi, ret);
+	return 0;
+}
+
+SEC("kprobe/local_pci_probe")
+int BPF_KPROBE(kprobe_local_pci_probe, void *ddi)
+{
+	stash(IMSW_HOOK_LOCAL_PCI_PROBE, (u64)ddi, 0, 0, 0);
+	return 0;
+}
+
+SEC("kretprobe/local_pci_probe")
+int BPF_KRETPROBE(kretprobe_local_pci_probe, long ret)
+{
+	struct entry_args a;
+
+	if (!unstash(IMSW_HOOK_LOCAL_PCI_PROBE, &a))
+		emit_local_pci_probe(IMSW_MODE_KPROBE, (void *)a.arg[0], (int)ret);
+	return 0;
+}
+
+SEC("fexit/pci_device_probe")
+int BPF_PROG(fexit_pci_device_probe, struct device *dev, int ret)
+{
+	emit_pci_device_probe(IMSW_MODE_FENTRY, dev, ret);
+	return 0;
+}
+
+SEC("kprobe/pci_device_probe")
+int BPF_KPROBE(kprobe_pci_device_probe, struct device *dev)
+{
+	stash(IMSW_HOOK_PCI_DEVICE_PROBE, (u64)dev, 0, 0, 0);
+	return 0;
+}
+
+SEC("kretprobe/pci_device_probe")
+int BPF_KRETPROBE(kretprobe_pci_device_probe, long ret)
+{
+	struct entry_args a;
+
+	if (!unstash(IMSW_HOOK_PCI_DEVICE_PROBE, &a))
+		emit_pci_device_probe(IMSW_MODE_KPROBE, (struct device *)a.arg[0], (int)ret);
+	return 0;
+}
+
+/* ---- MSI/MSI-X enablement --------------------------------------------------------- */
+
+SEC("fexit/pci_alloc_irq_vectors_affinity")
+int BPF_PROG(fexit_pci_alloc_irq_vectors, struct pci_dev *dev, unsigned int min_vecs,
+	     unsigned int max_vecs, unsigned int flags, struct irq_affinity *affd, int ret)
+{
+	emit_irq_vectors(IMSW_MODE_FENTRY, dev, min_vecs, max_vecs, flags, ret);
+	return 0;
+}
+
+SEC("kprobe/pci_alloc_irq_vectors_affinity")
+int BPF_KPROBE(kprobe_pci_alloc_irq_vectors, struct pci_dev *dev, unsigned int min_vecs,
+	       unsigned int max_vecs, unsigned int flags)
+{
+	stash(IMSW_HOOK_PCI_ALLOC_IRQ_VECTORS, (u64)dev, min_vecs, max_vecs, flags);
+	return 0;
+}
+
+SEC("kretprobe/pci_alloc_irq_vectors_affinity")
+int BPF_KRETPROBE(kretprobe_pci_alloc_irq_vectors, long ret)
+{
+	struct entry_args a;
+
+	if (!unstash(IMSW_HOOK_PCI_ALLOC_IRQ_VECTORS, &a))
+		emit_irq_vectors(IMSW_MODE_KPROBE, (struct pci_dev *)a.arg[0], a.arg[1], a.arg[2],
+				 a.arg[3], (int)ret);
+	return 0;
+}
+
+/* ---- per-device MSI domains (6.2+) ------------------------------------------------ */
+
+SEC("fexit/msi_create_device_irq_domain")
+int BPF_PROG(fexit_msi_create_device_domain, struct device *dev, unsigned int domid,
+	     const struct msi_domain_template *template, unsigned int hwsize, void *domain_data,
+	     void *chip_data, bool ret)
+{
+	emit_msi_domain(IMSW_MODE_FENTRY, dev, domid, template, hwsize, ret);
+	return 0;
+}
+
+SEC("kprobe/msi_create_device_irq_domain")
+int BPF_KPROBE(kprobe_msi_create_device_domain, struct device *dev, unsigned int domid,
+	       const struct msi_domain_template *template, unsigned int hwsize)
+{
+	stash(IMSW_HOOK_MSI_CREATE_DEVICE_DOMAIN, (u64)dev, domid, (u64)template, hwsize);
+	return 0;
+}
+
+SEC("kretprobe/msi_create_device_irq_domain")
+int BPF_KRETPROBE(kretprobe_msi_create_device_domain, long ret)
+{
+	struct entry_args a;
+
+	/* bool result: only the low byte of RAX is defined */
+	if (!unstash(IMSW_HOOK_MSI_CREATE_DEVICE_DOMAIN, &a))
+		emit_msi_domain(IMSW_MODE_KPROBE, (struct device *)a.arg[0], a.arg[1],
+				(const struct msi_domain_template *)a.arg[2], a.arg[3],
+				(u8)ret);
+	return 0;
+}
+
+/* ---- the IMS API (6.2-6.9, or a module providing these symbols) ------------------- */
+
+SEC("fexit/pci_create_ims_domain")
+int BPF_PROG(fexit_pci_create_ims_domain, struct pci_dev *pdev,
+	     const struct msi_domain_template *template, unsigned int hwsize, void *data, bool ret)
+{
+	emit_ims_domain(IMSW_MODE_FENTRY, pdev, template, hwsize, ret);
+	return 0;
+}
+
+SEC("kprobe/pci_create_ims_domain")
+int BPF_KPROBE(kprobe_pci_create_ims_domain, struct pci_dev *pdev,
+	       const struct msi_domain_template *template, unsigned int hwsize)
+{
+	stash(IMSW_HOOK_PCI_CREATE_IMS_DOMAIN, (u64)pdev, (u64)template, hwsize, 0);
+	return 0;
+}
+
+SEC("kretprobe/pci_create_ims_domain")
+int BPF_KRETPROBE(kretprobe_pci_create_ims_domain, long ret)
+{
+	struct entry_args a;
+
+	if (!unstash(IMSW_HOOK_PCI_CREATE_IMS_DOMAIN, &a))
+		emit_ims_domain(IMSW_MODE_KPROBE, (struct pci_dev *)a.arg[0],
+				(const struct msi_domain_template *)a.arg[1], a.arg[2], (u8)ret);
+	return 0;
+}
+
+/*
+ * pci_ims_alloc_irq() returns struct msi_map by value: fexit cannot attach to struct
+ * returns, so it is kprobe/kretprobe only. The 8-byte struct comes back in RAX (index in
+ * the low half, virq in the high half), per the x86-64 SysV ABI.
+ */
+SEC("kprobe/pci_ims_alloc_irq")
+int BPF_KPROBE(kprobe_pci_ims_alloc_irq, struct pci_dev *pdev)
+{
+	stash(IMSW_HOOK_PCI_IMS_ALLOC_IRQ, (u64)pdev, 0, 0, 0);
+	return 0;
+}
+
+SEC("kretprobe/pci_ims_alloc_irq")
+int BPF_KRETPROBE(kretprobe_pci_ims_alloc_irq, u64 map)
+{
+	struct entry_args a;
+
+	if (!unstash(IMSW_HOOK_PCI_IMS_ALLOC_IRQ, &a))
+		emit_ims_map(IMSW_HOOK_PCI_IMS_ALLOC_IRQ, IMSW_KIND_IMS_ALLOC, IMSW_MODE_KPROBE,
+			     (struct pci_dev *)a.arg[0], map);
+	return 0;
+}
+
+/* pci_ims_free_irq(dev, struct msi_map map): the map arrives in the second register */
+SEC("kprobe/pci_ims_free_irq")
+int BPF_KPROBE(kprobe_pci_ims_free_irq, struct pci_dev *pdev, u64 map)
+{
+	emit_ims_map(IMSW_HOOK_PCI_IMS_FREE_IRQ, IMSW_KIND_IMS_FREE, IMSW_MODE_KPROBE, pdev, map);
+	return 0;
+}
+
+/* ---- x86 vector tracepoints: load even where tracing programs are refused ---------- */
+
+static __always_inline void emit_vector(u32 hook, u8 op, u32 irq, u32 vector, long ret)
+{
+	struct imsw_event *e = event_new(hook, IMSW_KIND_VECTOR, IMSW_MODE_TRACEPOINT);
+
+	if (!e)
+		return;
+	e->vec_op = op;
+	e->irq = irq;
+	e->vector = vector;
+	e->ret = ret;
+	bpf_ringbuf_submit(e, 0);
+}
+
+/*
+ * Raw tracepoints rather than tracepoint/: attach by name needs no tracefs mount, and the
+ * arguments are the TP_PROTO ones, stable since the irq_vectors events arrived in 4.15.
+ */
+SEC("raw_tp/vector_alloc")
+int BPF_PROG(tp_vector_alloc, unsigned int irq, unsigned int vector, bool reserved, int ret)
+{
+	emit_vector(IMSW_HOOK_VECTOR_ALLOC, IMSW_VEC_ALLOC, irq, vector, ret);
+	return 0;
+}
+
+SEC("raw_tp/vector_activate")
+int BPF_PROG(tp_vector_activate, unsigned int irq)
+{
+	emit_vector(IMSW_HOOK_VECTOR_ACTIVATE, IMSW_VEC_ACTIVATE, irq, 0, 0);
+	return 0;
+}
+
+SEC("raw_tp/vector_deactivate")
+int BPF_PROG(tp_vector_deactivate, unsigned int irq)
+{
+	emit_vector(IMSW_HOOK_VECTOR_DEACTIVATE, IMSW_VEC_DEACTIVATE, irq, 0, 0);
+	return 0;
+}
+
+SEC("raw_tp/vector_teardown")
+int BPF_PROG(tp_vector_teardown, unsigned int irq)
+{
+	emit_vector(IMSW_HOOK_VECTOR_TEARDOWN, IMSW_VEC_TEARDOWN, irq, 0, 0);
+	return 0;
+}

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The record format shared by the BPF programs (bpf/imswatch.bpf.c) and the loader.
+ *
+ * Every record in the ring buffer starts with struct imsw_hdr: a type, the record's size
+ * and the ABI version, so userspace can reject a record it does not understand instead of
+ * misreading it. All fields are fixed width with explicit padding; sizes are pinned by
+ * _Static_assert so a change on one side cannot silently shift the other.
+ *
+ * Bump IMSW_ABI_VERSION whenever a field moves or changes meaning.
+ */
+#ifndef IMSWATCH_RECORD_H
+#define IMSWATCH_RECORD_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define IMSW_ABI_VERSION 1
+
+#define IMSW_COMM_LEN 16
+#define IMSW_BDF_LEN 16	    /* "0000:00:03.0" + NUL, padded */
+#define IMSW_DRIVER_LEN 32
+#define IMSW_MODULE_LEN 56  /* MODULE_NAME_LEN on 64-bit */
+
+enum imsw_rec_type {
+	IMSW_REC_EVENT = 1,
+};
+
+/* What happened. Stable numbers: they are part of the ABI. */
+enum imsw_kind {
+	IMSW_KIND_PROBE = 1,	  /* PCI driver probe returned */
+	IMSW_KIND_IRQ_VECTORS = 2, /* pci_alloc_irq_vectors_affinity returned; see .irq_mode */
+	IMSW_KIND_MSI_DOMAIN = 3, /* msi_create_device_irq_domain returned (6.2+) */
+	IMSW_KIND_IMS_DOMAIN = 4, /* pci_create_ims_domain returned (6.2-6.9 API) */
+	IMSW_KIND_IMS_ALLOC = 5,  /* pci_ims_alloc_irq returned */
+	IMSW_KIND_IMS_FREE = 6,	  /* pci_ims_free_irq called */
+	IMSW_KIND_VECTOR = 7,	  /* x86 irq_vectors:* tracepoint */
+};
+
+/* Hooks, one per kernel function or tracepoint imswatch knows. Indexes counters. */
+enum imsw_hook {
+	IMSW_HOOK_LOCAL_PCI_PROBE,
+	IMSW_HOOK_PCI_DEVICE_PROBE,
+	IMSW_HOOK_PCI_ALLOC_IRQ_VECTORS,
+	IMSW_HOOK_MSI_CREATE_DEVICE_DOMAIN,
+	IMSW_HOOK_PCI_CREATE_IMS_DOMAIN,
+	IMSW_HOOK_PCI_IMS_ALLOC_IRQ,
+	IMSW_HOOK_PCI_IMS_FREE_IRQ,
+	IMSW_HOOK_VECTOR_ALLOC,
+	IMSW_HOOK_VECTOR_ACTIVATE,
+	IMSW_HOOK_VECTOR_DEACTIVATE,
+	IMSW_HOOK_VECTOR_TEARDOWN,
+	IMSW_HOOK_COUNT,
+};
+
+/* Per-hook counters kept in BPF (a per-CPU array of IMSW_HOOK_COUNT * IMSW_CNT_COUNT). */
+enum imsw_counter {
+	IMSW_CNT_HITS,	      /* the hook ran */
+	IMSW_CNT_LOST,	      /* ring buffer full: record dropped (reported, never silent) */
+	IMSW_CNT_NO_ENTRY,    /* kretprobe without its kprobe's saved arguments */
+	IMSW_CNT_COUNT,
+};
+
+/* For IMSW_KIND_IRQ_VECTORS: which mode the device ended up in (read from pci_dev). */
+enum imsw_irq_mode {
+	IMSW_IRQ_NONE = 0,
+	IMSW_IRQ_INTX = 1,
+	IMSW_IRQ_MSI = 2,
+	IMSW_IRQ_MSIX = 3,
+};
+
+/* For IMSW_KIND_MSI_DOMAIN / IMS_DOMAIN: the domain's bus token mapped to a stable kind,
+ * because the kernel's enum irq_domain_bus_token numbers shift between releases. */
+enum imsw_domain_kind {
+	IMSW_DOMAIN_UNKNOWN = 0,
+	IMSW_DOMAIN_MSI = 1,
+	IMSW_DOMAIN_MSIX = 2,
+	IMSW_DOMAIN_IMS = 3,
+};
+
+/* For IMSW_KIND_VECTOR: which tracepoint. */
+enum imsw_vector_op {
+	IMSW_VEC_ALLOC = 1,
+	IMSW_VEC_ACTIVATE = 2,
+	IMSW_VEC_DEACTIVATE = 3,
+	IMSW_VEC_TEARDOWN = 4,
+};
+
+/* Attach modes, as the BPF side knows them. */
+enum imsw_mode {
+	IMSW_MODE_FENTRY = 1, /* fentry/fexit */
+	IMSW_MODE_KPROBE = 2, /* kprobe/kretprobe */
+	IMSW_MODE_TRACEPOINT = 3,
+};
+
+struct imsw_hdr {
+	__u16 type; /* enum imsw_rec_type */
+	__u16 size; /* of the whole record */
+	__u16 abi;  /* IMSW_ABI_VERSION */
+	__u16 pad;
+};
+
+/* Device identity as read in the kernel at event time (the device may be gone later). */
+struct imsw_pci {
+	char bdf[IMSW_BDF_LEN]; /* dev_name(): "dddd:bb:dd.f"; empty when not a PCI device */
+	__u16 vendor, device;
+	__u16 subvendor, subdevice;
+	__u32 class; /* 24-bit class code */
+	__u8 is_pci; /* 1 when the struct device was a PCI device */
+	__u8 pad[3];
+};
+
+struct imsw_event {
+	struct imsw_hdr hdr;
+	__u64 ts_ns;   /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u32 cpu;
+	__u32 pid;     /* tgid of the context; probes run in a kworker, so attribute by device */
+	__u32 tid;
+	__u16 kind;    /* enum imsw_kind */
+	__u16 hook;    /* enum imsw_hook */
+	__u8 mode;     /* enum imsw_mode */
+	__u8 irq_mode; /* enum imsw_irq_mode */
+	__u8 domain_kind; /* enum imsw_domain_kind */
+	__u8 vec_op;   /* enum imsw_vector_op */
+	__u8 builtin;  /* driver has no owning module (built into the kernel) */
+	__u8 pad[3];
+	char comm[IMSW_COMM_LEN];
+	struct imsw_pci pci;
+	char driver[IMSW_DRIVER_LEN];
+	char module[IMSW_MODULE_LEN];
+	__s64 ret;	/* return value: errno (<0), vectors granted, bool, or msi_map.index */
+	__u32 req_min;	/* pci_alloc_irq_vectors: min_vecs */
+	__u32 req_max;	/* max_vecs; hwsize for domain events */
+	__u32 flags;	/* PCI_IRQ_* flags */
+	__u32 domid;	/* MSI_DEFAULT_DOMAIN 0, MSI_SECONDARY_DOMAIN 1 (IMS) */
+	__u32 bus_token; /* raw enum irq_domain_bus_token value of this kernel */
+	__s32 index;	/* msi_map.index */
+	__s32 virq;	/* msi_map.virq */
+	__u32 irq;	/* Linux irq number (vector tracepoints) */
+	__u32 vector;	/* x86 vector (vector_alloc) */
+	__u32 pad2;
+};
+
+_Static_assert(sizeof(struct imsw_hdr) == 8, "imsw_hdr size is ABI");
+_Static_assert(sizeof(struct imsw_pci) == 32, "imsw_pci size is ABI");
+_Static_assert(sizeof(struct imsw_event) == 224, "imsw_event size is ABI");
+
+#endif

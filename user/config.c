@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+
+static const char usage[] =
+	"Usage: imswatch [watch] [OPTIONS]\n"
+	"       imswatch platform [OPTIONS]\n"
+	"\n"
+	"Watch which drivers enable IMS, MSI and MSI-X, and judge each attempt against the\n"
+	"platform (is this a guest?). 'watch' needs root; 'platform' does not.\n"
+	"\n"
+	"Options:\n"
+	"  -f, --format text|json   record format (json: one object per line); default text\n"
+	"  -o, --output FILE        write records to FILE instead of stdout\n"
+	"  -d, --duration SECONDS   stop after SECONDS (default: until SIGINT/SIGTERM)\n"
+	"  -a, --attach auto|fentry|kprobe\n"
+	"                           function hook variant; auto prefers fentry/fexit\n"
+	"      --ringbuf-kb KB      ring buffer size, power of two, >= 4 (default 256)\n"
+	"      --sysroot DIR        read platform files under DIR instead of /\n"
+	"      --cpuid-file FILE    replay CPUID from FILE (lines: leaf subleaf eax ebx ecx edx)\n"
+	"  -v, --verbose            more diagnostics on stderr (twice: libbpf debug)\n"
+	"  -h, --help               this text\n"
+	"  -V, --version            version\n"
+	"\n"
+	"Exit status: 0 ok, 2 usage or runtime error.\n";
+
+const char *config_usage(void)
+{
+	return usage;
+}
+
+const char *attach_pref_name(enum attach_pref a)
+{
+	switch (a) {
+	case ATTACH_FENTRY:
+		return "fentry";
+	case ATTACH_KPROBE:
+		return "kprobe";
+	default:
+		return "auto";
+	}
+}
+
+static int parse_duration(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v <= 0 || v > 365.0 * 24 * 3600)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int parse_ringbuf_kb(const char *s, unsigned int *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	/* the kernel wants a power-of-two multiple of the page size */
+	if (errno || end == s || *end || v < 4 || v > (1UL << 20) || (v & (v - 1)))
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static const char *option_name(const struct option *opts, int c)
+{
+	for (; opts->name; opts++)
+		if (opts->val == c)
+			return opts->name;
+	return "?";
+}
+
+int config_parse(int argc, char **argv, struct config *cfg, char *err, size_t errlen)
+{
+	enum { OPT_SYSROOT = 256, OPT_CPUID_FILE, OPT_RINGBUF_KB };
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "attach", required_argument, NULL, 'a' },
+		{ "ringbuf-kb", required_argument, NULL, OPT_RINGBUF_KB },
+		{ "sysroot", required_argument, NULL, OPT_SYSROOT },
+		{ "cpuid-file", required_argument, NULL, OPT_CPUID_FILE },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 },
+	};
+	int c;
+
+	*cfg = (struct config){
+		.command = CMD_WATCH,
+		.format = FORMAT_TEXT,
+		.attach = ATTACH_AUTO,
+		.sysroot = "/",
+		.ringbuf_kb = 256,
+	};
+	err[0] = 0;
+	opterr = 0; /* we word the messages ourselves */
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "f:o:d:a:vhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (!strcmp(optarg, "text"))
+				cfg->format = FORMAT_TEXT;
+			else if (!strcmp(optarg, "json"))
+				cfg->format = FORMAT_JSON;
+			else
+				goto bad_value;
+			break;
+		case 'o':
+			if (!*optarg)
+				goto bad_value;
+			cfg->output = optarg;
+			break;
+		case 'd':
+			if (parse_duration(optarg, &cfg->duration))
+				goto bad_value;
+			break;
+		case 'a':
+			if (!strcmp(optarg, "auto"))
+				cfg->attach = ATTACH_AUTO;
+			else if (!strcmp(optarg, "fentry"))
+				cfg->attach = ATTACH_FENTRY;
+			else if (!strcmp(optarg, "kprobe"))
+				cfg->attach = ATTACH_KPROBE;
+			else
+				goto bad_value;
+			break;
+		case OPT_RINGBUF_KB:
+			if (parse_ringbuf_kb(optarg, &cfg->ringbuf_kb))
+				goto bad_value;
+			break;
+		case OPT_SYSROOT:
+			if (!*optarg)
+				goto bad_value;
+			cfg->sysroot = optarg;
+			break;
+		case OPT_CPUID_FILE:
+			if (!*optarg)
+				goto bad_value;
+			cfg->cpuid_file = optarg;
+			break;
+		case 'v':
+			cfg->verbose++;
+			break;
+		case 'h':
+			cfg->command = CMD_HELP;
+			return 0;
+		case 'V':
+			cfg->command = CMD_VERSION;
+			return 0;
+		case ':':
+			snprintf(err, errlen, "option '%s' needs a value", argv[optind - 1]);
+			return -EINVAL;
+		default:
+			snprintf(err, errlen, "unknown option '%s' (see --help)", argv[optind - 1]);
+			return -EINVAL;
+		}
+		continue;
+bad_value:
+		snprintf(err, errlen, "invalid value '%s' for option --%s (see --help)", optarg,
+			 option_name(opts, c));
+		return -EINVAL;
+	}
+
+	/* GNU getopt moves operands to the end: at most one command word remains */
+	if (optind < argc) {
+		if (!strcmp(argv[optind], "watch")) {
+			cfg->command = CMD_WATCH;
+		} else if (!strcmp(argv[optind], "platform")) {
+			cfg->command = CMD_PLATFORM;
+		} else {
+			snprintf(err, errlen, "unknown command '%s' (commands: watch, platform)",
+				 argv[optind]);
+			return -EINVAL;
+		}
+		if (optind + 1 < argc) {
+			snprintf(err, errlen, "unexpected argument '%s' after command '%s'",
+				 argv[optind + 1], argv[optind]);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Command line -> struct config. Pure: no I/O beyond what argv says, no exits. */
+#ifndef IMSWATCH_CONFIG_H
+#define IMSWATCH_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum command {
+	CMD_WATCH,
+	CMD_PLATFORM,
+	CMD_HELP,
+	CMD_VERSION,
+};
+
+enum output_format {
+	FORMAT_TEXT,
+	FORMAT_JSON,
+};
+
+/* Which variant of the function hooks to use. AUTO prefers fentry/fexit. */
+enum attach_pref {
+	ATTACH_AUTO,
+	ATTACH_FENTRY,
+	ATTACH_KPROBE,
+};
+
+struct config {
+	enum command command;
+	enum output_format format;
+	enum attach_pref attach;
+	const char *output;	/* NULL: stdout */
+	double duration;	/* seconds; 0: until SIGINT/SIGTERM */
+	const char *sysroot;	/* root for platform files, default "/" */
+	const char *cpuid_file; /* NULL: native CPUID */
+	unsigned int ringbuf_kb;
+	int verbose;
+};
+
+/*
+ * Parse ARGV into CFG. Returns 0, or -EINVAL with one line in ERR naming the problem
+ * (unknown option, bad value). --help and --version set the command and return 0.
+ */
+int config_parse(int argc, char **argv, struct config *cfg, char *err, size_t errlen);
+
+const char *config_usage(void);
+const char *attach_pref_name(enum attach_pref a);
+
+#endif

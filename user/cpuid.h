@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * cpuid: the only way imswatch asks the CPU. Either the native instruction (x86 only) or a
+ * replay file (--cpuid-file), so the heuristic can be tested with any CPU's answers.
+ *
+ * Replay file: one leaf per line, "leaf subleaf eax ebx ecx edx", all hex (0x optional);
+ * blank lines and lines starting with '#' are ignored.
+ */
+#ifndef IMSWATCH_CPUID_H
+#define IMSWATCH_CPUID_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct cpuid_regs {
+	uint32_t eax, ebx, ecx, edx;
+};
+
+enum cpuid_kind {
+	CPUID_ABSENT, /* not x86: there is no CPUID to ask */
+	CPUID_NATIVE,
+	CPUID_REPLAY,
+};
+
+struct cpuid_entry {
+	uint32_t leaf, subleaf;
+	struct cpuid_regs regs;
+};
+
+struct cpuid_source {
+	enum cpuid_kind kind;
+	size_t count;
+	struct cpuid_entry *entries; /* REPLAY only */
+};
+
+/* Native CPUID where the architecture has one, CPUID_ABSENT elsewhere. Always 0. */
+int cpuid_source_native(struct cpuid_source *src);
+
+/*
+ * Load a replay file. Returns 0, -errno when it cannot be read, or -EINVAL for a malformed
+ * line; in both error cases ERR gets one line naming the file (and line number).
+ */
+int cpuid_source_load(struct cpuid_source *src, const char *path, char *err, size_t errlen);
+
+void cpuid_source_free(struct cpuid_source *src);
+
+/*
+ * Query LEAF/SUBLEAF. Returns 0, -ENODEV when the source is CPUID_ABSENT, or -ENOENT when a
+ * replay file has no such line (the leaf is unknown, not zero).
+ */
+int cpuid_query(const struct cpuid_source *src, uint32_t leaf, uint32_t subleaf,
+		struct cpuid_regs *out);
+
+const char *cpuid_kind_name(enum cpuid_kind kind);
+
+#endif

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * hostfs: every file the platform code reads goes through here, relative to a root
+ * directory ("/" on a live host, a captured tree under --sysroot). Nothing else in
+ * imswatch opens /sys, /proc or /sys/firmware by absolute path, which is what lets the
+ * heuristic be tested against fixture trees.
+ */
+#ifndef IMSWATCH_HOSTFS_H
+#define IMSWATCH_HOSTFS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct hostfs {
+	int root_fd;	/* O_PATH|O_DIRECTORY descriptor of the root */
+	char root[256]; /* as given, for messages only */
+};
+
+/* Open ROOT. Returns 0 or -errno (-ENOENT, -ENOTDIR, -EACCES). */
+int hostfs_open(struct hostfs *fs, const char *root);
+void hostfs_close(struct hostfs *fs);
+
+/*
+ * Read the text file PATH (relative to the root, no leading '/') into BUF, NUL-terminated,
+ * with trailing newlines and spaces removed. Returns the length kept, or -errno:
+ * -ENOENT when absent (a normal result: the signal is not there), -EACCES/-EPERM when
+ * present but unreadable (the signal is unknown). Longer files are truncated to SIZE-1.
+ */
+ssize_t hostfs_read_text(const struct hostfs *fs, const char *path, char *buf, size_t size);
+
+/* Read up to SIZE raw bytes of PATH from offset 0. Returns bytes read or -errno as above. */
+ssize_t hostfs_read_bin(const struct hostfs *fs, const char *path, void *buf, size_t size);
+
+/*
+ * Call FN for each entry of directory PATH (not "." and ".."), in sorted order so output is
+ * stable. Stops early and returns FN's value when FN returns non-zero. Returns 0, or -errno
+ * when the directory cannot be opened.
+ */
+int hostfs_list(const struct hostfs *fs, const char *path,
+		int (*fn)(const char *name, void *ctx), void *ctx);
+
+#endif

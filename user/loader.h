@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * loader: everything that touches libbpf. Probes the running kernel hook by hook, switches
+ * off the variants that cannot work, loads, attaches each program on its own (one failure
+ * loses one hook, never the run), and hands ring-buffer records to a callback untouched.
+ */
+#ifndef IMSWATCH_LOADER_H
+#define IMSWATCH_LOADER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "hooks.h"
+
+struct loader;
+
+struct loader_opts {
+	enum attach_pref attach;
+	unsigned int ringbuf_kb;
+	int (*on_record)(void *ctx, const void *data, size_t size);
+	void *ctx;
+};
+
+/*
+ * Probe, load and attach. HOOKS (IMSW_HOOK_COUNT entries) always gets a state and a reason
+ * per hook. Returns 0 with *OUT set when at least one hook is attached; otherwise -errno
+ * with PROBLEM saying what is missing (no privileges, no BTF, BPF refused).
+ */
+int loader_start(struct loader **out, const struct loader_opts *opts,
+		 struct hook_state hooks[IMSW_HOOK_COUNT], char *problem, size_t problem_len);
+
+/* Wait up to TIMEOUT_MS and deliver records. Returns records delivered or -errno
+ * (-EINTR when a signal arrived; the callback's negative return stops the drain). */
+int loader_poll(struct loader *l, int timeout_ms);
+
+/* Sum the per-CPU counters kept in BPF. Returns 0 or -errno. */
+int loader_counters(struct loader *l, uint64_t hits[IMSW_HOOK_COUNT],
+		    uint64_t lost[IMSW_HOOK_COUNT], uint64_t no_entry[IMSW_HOOK_COUNT]);
+
+void loader_stop(struct loader *l);
+
+#endif

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0
+/* argv -> config -> pipeline -> exit code; nothing else. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "cpuid.h"
+#include "hostfs.h"
+#include "log.h"
+#include "output.h"
+#include "platform.h"
+#include "records.h"
+#include "watch.h"
+
+enum { EXIT_OK = 0, EXIT_USAGE = 2 };
+
+int main(int argc, char **argv)
+{
+	struct cpuid_source cpu = { 0 };
+	struct platform platform;
+	struct config cfg;
+	struct hostfs fs;
+	struct sink *sink;
+	char err[512];
+	int r, code;
+
+	if (config_parse(argc, argv, &cfg, err, sizeof(err))) {
+		log_error("%s", err);
+		return EXIT_USAGE;
+	}
+	if (cfg.command == CMD_HELP) {
+		fputs(config_usage(), stdout);
+		return EXIT_OK;
+	}
+	if (cfg.command == CMD_VERSION) {
+		printf("imswatch %s (record format %d, BPF ABI %d)\n", IMSWATCH_VERSION,
+		       IMSWATCH_FORMAT_VERSION, IMSW_ABI_VERSION);
+		return EXIT_OK;
+	}
+	log_verbosity = cfg.verbose;
+
+	/* every input is checked before --output is created: bad input writes nothing */
+	r = hostfs_open(&fs, cfg.sysroot);
+	if (r) {
+		log_error("cannot use sysroot '%s': %s", cfg.sysroot, strerror(-r));
+		return EXIT_USAGE;
+	}
+	r = cfg.cpuid_file ? cpuid_source_load(&cpu, cfg.cpuid_file, err, sizeof(err))
+			   : cpuid_source_native(&cpu);
+	if (r) {
+		log_error("%s", err);
+		hostfs_close(&fs);
+		return EXIT_USAGE;
+	}
+	r = platform_assess(&fs, &cpu, &platform);
+	hostfs_close(&fs);
+	cpuid_source_free(&cpu);
+	if (r) {
+		log_error("platform assessment failed: %s", strerror(-r));
+		return EXIT_USAGE;
+	}
+
+	sink = sink_open(cfg.format, cfg.output, err, sizeof(err));
+	if (!sink) {
+		log_error("%s", err);
+		return EXIT_USAGE;
+	}
+	if (cfg.command == CMD_PLATFORM) {
+		sink_write(sink, record_platform(&platform, now_real_ns()));
+		code = EXIT_OK;
+	} else {
+		code = watch_run(&cfg, sink, &platform);
+	}
+	r = sink_close(sink);
+	if (r && r != -EPIPE) {
+		log_error("writing records failed: %s", strerror(-r));
+		code = EXIT_USAGE;
+	}
+	return code;
+}

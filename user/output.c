@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "output.h"
+
+struct sink {
+	FILE *fp;
+	bool own_fp;
+	int error; /* first write error, sticky */
+	int (*render)(struct sink *s, json_object *rec);
+};
+
+size_t text_escape(const char *in, char *out, size_t outlen)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)in;
+	size_t o = 0;
+
+	if (!outlen)
+		return 0;
+	for (; *p && o + 5 < outlen; p++) {
+		if (*p == '\\' || *p == '"') {
+			out[o++] = '\\';
+			out[o++] = *p;
+		} else if (*p < 0x20 || *p >= 0x7f) {
+			/* a hostile DMI string must not drive the terminal */
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[*p >> 4];
+			out[o++] = hex[*p & 15];
+		} else {
+			out[o++] = *p;
+		}
+	}
+	out[o] = 0;
+	return o;
+}
+
+static int render_json(struct sink *s, json_object *rec)
+{
+	const char *str = json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN |
+							      JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	return fputs(str, s->fp) < 0 || fputc('\n', s->fp) < 0 ? -errno : 0;
+}
+
+static void text_value(FILE *fp, json_object *v)
+{
+	char buf[1024];
+
+	switch (json_object_get_type(v)) {
+	case json_type_string:
+		text_escape(json_object_get_string(v), buf, sizeof(buf));
+		if (!buf[0] || strchr(buf, ' ') || strchr(buf, '='))
+			fprintf(fp, "\"%s\"", buf);
+		else
+			fputs(buf, fp);
+		break;
+	case json_type_null:
+		fputs("-", fp);
+		break;
+	default: /* numbers and booleans print as JSON does */
+		fputs(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), fp);
+		break;
+	}
+}
+
+/* key=value pairs for the leaves of V, nested keys joined with dots */
+static void text_flat(FILE *fp, const char *prefix, json_object *v, const char *sep)
+{
+	char key[128];
+
+	if (json_object_is_type(v, json_type_object)) {
+		json_object_object_foreach(v, k, child)
+		{
+			if (!prefix[0] && (!strcmp(k, "type") || !strcmp(k, "ts")))
+				continue;
+			snprintf(key, sizeof(key), "%s%s%s", prefix, prefix[0] ? "." : "", k);
+			text_flat(fp, key, child, sep);
+		}
+	} else if (json_object_is_type(v, json_type_array)) {
+		size_t i, n = json_object_array_length(v);
+
+		for (i = 0; i < n; i++) {
+			snprintf(key, sizeof(key), "%s[%zu]", prefix, i);
+			text_flat(fp, key, json_object_array_get_idx(v, i), sep);
+		}
+	} else {
+		fprintf(fp, "%s%s=", sep, prefix);
+		text_value(fp, v);
+	}
+}
+
+/*
+ * Text: one line per event or alert, "<ts> <type> key=value ...". Status, platform and
+ * summary records are long, so their leaves go one per indented line under the header.
+ */
+static int render_text(struct sink *s, json_object *rec)
+{
+	json_object *type = json_object_object_get(rec, "type");
+	json_object *ts = json_object_object_get(rec, "ts");
+	const char *t = json_object_get_string(type);
+	bool one_line = !strcmp(t, "event") || !strcmp(t, "alert") || !strcmp(t, "lost");
+
+	fprintf(s->fp, "%s %s", json_object_get_string(ts), t);
+	if (!strcmp(t, "alert")) {
+		json_object *sev = json_object_object_get(rec, "severity");
+
+		fprintf(s->fp, " %s", json_object_get_string(sev));
+	}
+	text_flat(s->fp, "", rec, one_line ? " " : "\n  ");
+	return fputc('\n', s->fp) < 0 ? -errno : 0;
+}
+
+struct sink *sink_open(enum output_format fmt, const char *path, char *err, size_t errlen)
+{
+	struct sink *s = calloc(1, sizeof(*s));
+
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (path) {
+		s->fp = fopen(path, "we");
+		if (!s->fp) {
+			snprintf(err, errlen, "cannot create output file '%s': %s", path,
+				 strerror(errno));
+			free(s);
+			return NULL;
+		}
+		s->own_fp = true;
+	} else {
+		s->fp = stdout;
+	}
+	s->render = fmt == FORMAT_JSON ? render_json : render_text;
+	return s;
+}
+
+int sink_write(struct sink *s, json_object *rec)
+{
+	int r;
+
+	if (!rec)
+		return -ENOMEM;
+	if (s->error) {
+		json_object_put(rec);
+		return s->error;
+	}
+	errno = 0;
+	r = s->render(s, rec);
+	json_object_put(rec);
+	if (r || ferror(s->fp))
+		s->error = errno ? -errno : -EIO;
+	return s->error;
+}
+
+int sink_flush(struct sink *s)
+{
+	if (!s->error && fflush(s->fp))
+		s->error = -errno;
+	return s->error;
+}
+
+int sink_close(struct sink *s)
+{
+	int r;
+
+	if (!s)
+		return 0;
+	r = sink_flush(s);
+	if (s->own_fp && fclose(s->fp) && !r)
+		r = -errno;
+	free(s);
+	return r;
+}

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <string.h>
+
+#include "decode.h"
+#include "enrich.h"
+#include "log.h"
+#include "pipeline.h"
+#include "policy.h"
+
+void pipeline_init(struct pipeline *p, struct sink *sink, const struct platform *platform,
+		   const struct hostfs *live)
+{
+	memset(p, 0, sizeof(*p));
+	p->sink = sink;
+	p->platform = platform;
+	p->live = live;
+	timebase_init(&p->tb);
+}
+
+int pipeline_record(void *ctx, const void *data, size_t size)
+{
+	struct pipeline *p = ctx;
+	struct enrichment en, *enp = NULL;
+	struct imsw_event e;
+	struct finding f;
+	int r;
+
+	r = decode_event(data, size, &e);
+	if (r) {
+		/* counted and reported in the summary, never dropped silently */
+		if (!p->decode_errors++)
+			log_warn("rejected a ring-buffer record (%s); counting further ones",
+				 strerror(-r));
+		return 0;
+	}
+	/* only the vector tracepoints lack the device: look it up by irq */
+	if (p->live && e.kind == IMSW_KIND_VECTOR) {
+		enrich_vector(p->live, e.irq, &en);
+		enp = &en;
+	}
+	policy_judge(&e, p->platform, &f);
+	p->events_by_kind[e.kind]++;
+	if (finding_is_alert(&f))
+		p->alerts_by_severity[f.severity]++;
+	r = sink_write(p->sink, record_event(&e, enp, &f, p->platform, &p->tb));
+	if (r && !p->write_error)
+		p->write_error = r;
+	return r;
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pipeline: one ring-buffer record -> decode -> enrich -> policy -> record -> sink, with the
+ * counts the summary reports. No libbpf here, so tests and benchmarks push hand-built
+ * records through exactly the code the live run uses.
+ */
+#ifndef IMSWATCH_PIPELINE_H
+#define IMSWATCH_PIPELINE_H
+
+#include <stdint.h>
+
+#include "hostfs.h"
+#include "output.h"
+#include "platform.h"
+#include "records.h"
+
+struct pipeline {
+	struct sink *sink;
+	const struct platform *platform;
+	const struct hostfs *live; /* for sysfs enrichment; NULL disables it */
+	struct timebase tb;
+	uint64_t events_by_kind[IMSW_KIND_VECTOR + 1];
+	uint64_t alerts_by_severity[SEV_CRITICAL + 1];
+	uint64_t decode_errors;
+	int write_error; /* first sink error; stops the run */
+};
+
+void pipeline_init(struct pipeline *p, struct sink *sink, const struct platform *platform,
+		   const struct hostfs *live);
+
+/* Loader callback. Returns 0, or the sink's -errno (which stops the ring-buffer drain). */
+int pipeline_record(void *ctx, const void *data, size_t size);
+
+#endif

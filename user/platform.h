@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * platform: signals -> evidence -> verdicts. Computed once at start-up from hostfs and the
+ * cpuid source, never from absolute paths or the live CPU directly.
+ *
+ * The seed verdict is Thomas Gleixner's probably_on_bare_metal() taken literally
+ * (LKML, 12 Nov 2020):
+ *	if (CPUID(FEATURE_HYPERVISOR)) return false;
+ *	if (dmi_match_hypervisor_vendor()) return false;
+ *	return PROBABLY_RUNNING_ON_BARE_METAL;
+ * Unknown signals do not count against bare metal there, exactly as in the seed; the
+ * evidence list says which signals were unknown so the reader can see the guess.
+ */
+#ifndef IMSWATCH_PLATFORM_H
+#define IMSWATCH_PLATFORM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cpuid.h"
+#include "hostfs.h"
+
+enum signal_state {
+	SIGNAL_PRESENT,	   /* read, value in .value */
+	SIGNAL_ABSENT,	   /* not there (file missing, no CPUID leaf): a normal answer */
+	SIGNAL_UNREADABLE, /* there but could not be read (permissions): unknown */
+};
+
+/* One piece of evidence. .value is untrusted (DMI strings come from the VMM). */
+struct evidence {
+	const char *source;   /* "cpuid", "dmi", ... (static string) */
+	char key[48];	      /* "leaf1.ecx.hypervisor", "sys_vendor", ... */
+	char value[128];      /* raw value as read ("" when not present) */
+	enum signal_state state;
+	bool indicates_vm;    /* this item, alone, says "not bare metal" */
+	char note[128];	      /* why it indicates what it does, e.g. "matches 'QEMU'" */
+};
+
+#define PLATFORM_MAX_EVIDENCE 32
+
+struct seed_verdict {
+	bool probably_on_bare_metal;
+	/* the two inputs of the seed function */
+	enum signal_state cpuid_state;	/* state of CPUID leaf 1 */
+	bool cpuid_hypervisor;		/* leaf 1 ECX[31] */
+	bool dmi_hypervisor_vendor;	/* any DMI field matched the seed's vendor list */
+	size_t n_evidence;
+	struct evidence evidence[PLATFORM_MAX_EVIDENCE];
+};
+
+struct platform {
+	struct seed_verdict seed;
+	enum cpuid_kind cpuid_kind;
+};
+
+/*
+ * The DMI fields the seed checks, relative to the hostfs root, and the vendor list from the
+ * seed thread (domain.md section 1), matched as case-sensitive prefixes like the kernel's
+ * dmi_match() users do for vendor strings.
+ */
+extern const char *const seed_dmi_fields[];    /* NULL-terminated, e.g. "sys_vendor" */
+extern const char *const seed_dmi_vendors[];   /* NULL-terminated */
+
+/* Compute the seed verdict. Returns 0 or -errno (only for internal errors). */
+int platform_seed(const struct hostfs *fs, const struct cpuid_source *cpu,
+		  struct seed_verdict *out);
+
+/* Everything imswatch knows about the platform. Returns 0 or -errno. */
+int platform_assess(const struct hostfs *fs, const struct cpuid_source *cpu,
+		    struct platform *out);
+
+const char *signal_state_name(enum signal_state s);
+
+#endif

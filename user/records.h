@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * records: the data model of every output record, built once as a json-c object whatever
+ * the output format; output.c renders it as JSON or text. Field names here are the
+ * documented record format (README.md, "Records").
+ */
+#ifndef IMSWATCH_RECORDS_H
+#define IMSWATCH_RECORDS_H
+
+#include <json-c/json.h>
+#include <stdint.h>
+
+#include "enrich.h"
+#include "hooks.h"
+#include "imswatch.h"
+#include "platform.h"
+#include "policy.h"
+
+#define IMSWATCH_VERSION "0.1.0"
+#define IMSWATCH_FORMAT_VERSION 1 /* of the output records; bump on incompatible change */
+
+/* Converts the BPF side's CLOCK_MONOTONIC stamps to wall-clock time. */
+struct timebase {
+	int64_t mono_to_real_ns;
+};
+
+void timebase_init(struct timebase *tb);
+int64_t now_real_ns(void);
+
+struct status_info {
+	const char *kernel;	      /* uname release */
+	const struct platform *platform;
+	const struct hook_state *hooks; /* IMSW_HOOK_COUNT entries, NULL: not loaded */
+	const char *bpf_problem;     /* why nothing could be loaded, or NULL */
+	unsigned int ringbuf_kb;
+	const char *attach_pref;
+};
+
+struct summary_info {
+	double duration_s;
+	uint64_t events_by_kind[IMSW_KIND_VECTOR + 1];
+	uint64_t alerts_by_severity[SEV_CRITICAL + 1];
+	uint64_t hits[IMSW_HOOK_COUNT];
+	uint64_t lost[IMSW_HOOK_COUNT];	    /* ring buffer full, counted in BPF */
+	uint64_t no_entry[IMSW_HOOK_COUNT]; /* kretprobe without saved arguments */
+	uint64_t decode_errors;		    /* records userspace rejected */
+	const struct hook_state *hooks;
+};
+
+/* Builders return a new object (caller puts it) or NULL on allocation failure. */
+json_object *record_status(const struct status_info *st, int64_t ts_real_ns);
+json_object *record_platform(const struct platform *p, int64_t ts_real_ns);
+json_object *record_event(const struct imsw_event *e, const struct enrichment *en,
+			  const struct finding *f, const struct platform *p,
+			  const struct timebase *tb);
+json_object *record_lost(const uint64_t lost[IMSW_HOOK_COUNT], uint64_t total,
+			 int64_t ts_real_ns);
+json_object *record_summary(const struct summary_info *s, int64_t ts_real_ns);
+
+/* Untrusted bytes -> JSON string: invalid UTF-8 bytes become the text "\xNN". */
+json_object *json_untrusted_string(const char *s);
+
+#endif

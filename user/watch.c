@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+
+#include "loader.h"
+#include "log.h"
+#include "pipeline.h"
+#include "watch.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal }; /* no SA_RESTART: wake the poll */
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	/* a closed pipe shows up as EPIPE on write and ends the run cleanly */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static uint64_t sum(const uint64_t v[IMSW_HOOK_COUNT])
+{
+	uint64_t s = 0;
+	unsigned int i;
+
+	for (i = 0; i < IMSW_HOOK_COUNT; i++)
+		s += v[i];
+	return s;
+}
+
+/* 0 for a clean end, including a reader that went away; 2 for a real write error */
+static int exit_for_write(int err)
+{
+	if (!err || err == -EPIPE)
+		return 0;
+	log_error("writing records failed: %s", strerror(-err));
+	return 2;
+}
+
+int watch_run(const struct config *cfg, struct sink *sink, const struct platform *platform)
+{
+	struct hook_state hooks[IMSW_HOOK_COUNT];
+	struct summary_info sum_info = { 0 };
+	struct loader *loader = NULL;
+	struct pipeline pipe;
+	struct hostfs live;
+	struct utsname uts;
+	char problem[256];
+	uint64_t reported_lost = 0;
+	double start, last_check;
+	int err, n;
+
+	install_signals();
+	uname(&uts);
+	/* enrichment reads the live sysfs, whatever --sysroot says about the platform */
+	if (hostfs_open(&live, "/"))
+		live.root_fd = -1;
+	pipeline_init(&pipe, sink, platform, live.root_fd >= 0 ? &live : NULL);
+
+	struct loader_opts lo = {
+		.attach = cfg->attach,
+		.ringbuf_kb = cfg->ringbuf_kb,
+		.on_record = pipeline_record,
+		.ctx = &pipe,
+	};
+	err = loader_start(&loader, &lo, hooks, problem, sizeof(problem));
+
+	struct status_info st = {
+		.kernel = uts.release,
+		.platform = platform,
+		.hooks = hooks,
+		.bpf_problem = err ? problem : NULL,
+		.ringbuf_kb = cfg->ringbuf_kb,
+		.attach_pref = attach_pref_name(cfg->attach),
+	};
+	sink_write(sink, record_status(&st, now_real_ns()));
+	err = err ? err : sink_flush(sink);
+	if (!loader) {
+		sink_flush(sink);
+		log_error("%s; nothing can be watched (the platform verdict in the status "
+			  "record still holds)", problem);
+		if (live.root_fd >= 0)
+			hostfs_close(&live);
+		return 2;
+	}
+
+	start = last_check = mono_s();
+	while (!stop_requested && !pipe.write_error) {
+		double now;
+
+		n = loader_poll(loader, 100);
+		if (n < 0 && n != -EINTR) {
+			log_error("ring buffer poll failed: %s", strerror(-n));
+			break;
+		}
+		sink_flush(sink);
+		now = mono_s();
+		if (cfg->duration > 0 && now - start >= cfg->duration)
+			break;
+		/* report losses while they happen, not only at exit */
+		if (now - last_check >= 1.0) {
+			last_check = now;
+			if (!loader_counters(loader, sum_info.hits, sum_info.lost,
+					     sum_info.no_entry) &&
+			    sum(sum_info.lost) > reported_lost) {
+				reported_lost = sum(sum_info.lost);
+				sink_write(sink, record_lost(sum_info.lost, reported_lost,
+							     now_real_ns()));
+			}
+		}
+	}
+	if (!pipe.write_error)
+		loader_poll(loader, 0); /* what arrived before we stopped */
+
+	if (loader_counters(loader, sum_info.hits, sum_info.lost, sum_info.no_entry))
+		log_warn("cannot read the BPF counters: losses may be under-reported");
+	sum_info.duration_s = mono_s() - start;
+	memcpy(sum_info.events_by_kind, pipe.events_by_kind, sizeof(pipe.events_by_kind));
+	memcpy(sum_info.alerts_by_severity, pipe.alerts_by_severity,
+	       sizeof(pipe.alerts_by_severity));
+	sum_info.decode_errors = pipe.decode_errors;
+	sum_info.hooks = hooks;
+	loader_stop(loader);
+	if (!pipe.write_error)
+		sink_write(sink, record_summary(&sum_info, now_real_ns()));
+	if (live.root_fd >= 0)
+		hostfs_close(&live);
+	return exit_for_write(pipe.write_error ? pipe.write_error : sink_flush(sink));
+}
