@@ -68,11 +68,14 @@ vmlinux:
 $(OUTPUT)/test/test_%: tests/unit/test_%.c $(CORE_SRCS) $(wildcard user/*.h) $(SKEL) | $(OUTPUT)/test
 	$(CC) $(CFLAGS) $(SANITIZE) $< $(CORE_SRCS) -ljson-c -lcmocka -o $@
 
+# cmocka speaks TAP, so prove aggregates every layer
+export CMOCKA_MESSAGE_OUTPUT := TAP
+
 unittest: $(UNIT_TESTS)
-	prove -v $(UNIT_TESTS) :: 
+	prove -v --exec '' $(UNIT_TESTS)
 
 hosttest: imswatch
-	prove -v tests/host/*.sh
+	prove -v --exec '' tests/host/*.sh
 
 vmtest: static
 	tests/vm/run.sh

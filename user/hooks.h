@@ -21,7 +21,8 @@ struct hook_info {
 
 /* What the loader did with one hook: reported in the status record, attached or not. */
 struct hook_state {
-	enum imsw_mode mode; /* variant used, or the preferred one when none attached */
+	enum imsw_mode mode; /* variant used, or the preferred one when none can be */
+	bool selected;	     /* the loader loads and attaches this hook */
 	bool attached;
 	char reason[192];    /* why not attached, or why this variant was chosen */
 };

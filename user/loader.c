@@ -265,23 +265,25 @@ static int choose_variants(struct probe_env *env, enum attach_pref pref,
 		memset(st, 0, sizeof(*st));
 		if (h->is_tracepoint) {
 			st->mode = IMSW_MODE_TRACEPOINT;
-			if (!probe_raw_tp(env, h->name, st->reason, sizeof(st->reason)))
-				usable++;
-			else
-				st->mode = 0;
+			st->selected = !probe_raw_tp(env, h->name, st->reason, sizeof(st->reason));
+			usable += st->selected;
 			continue;
 		}
-		if (i == IMSW_HOOK_PCI_DEVICE_PROBE && hooks[IMSW_HOOK_LOCAL_PCI_PROBE].mode) {
+		/* reported when nothing works: the variant that would have been used */
+		st->mode = try_f ? IMSW_MODE_FENTRY : IMSW_MODE_KPROBE;
+		if (i == IMSW_HOOK_PCI_DEVICE_PROBE && hooks[IMSW_HOOK_LOCAL_PCI_PROBE].selected) {
 			snprintf(st->reason, sizeof(st->reason),
 				 "standby: local_pci_probe covers PCI driver probes");
 			continue;
 		}
-		if (try_f && !probe_fexit(env, h->name, why_f, sizeof(why_f)))
+		if (try_f && !probe_fexit(env, h->name, why_f, sizeof(why_f))) {
 			st->mode = IMSW_MODE_FENTRY;
-		else if (try_k && !probe_kprobe(env, h->name, why_k, sizeof(why_k)))
+			st->selected = true;
+		} else if (try_k && !probe_kprobe(env, h->name, why_k, sizeof(why_k))) {
 			st->mode = IMSW_MODE_KPROBE;
-		if (st->mode)
-			usable++;
+			st->selected = true;
+		}
+		usable += st->selected;
 		if (!try_f && h->has_fentry)
 			snprintf(why_f, sizeof(why_f), "fentry: not tried (--attach kprobe)");
 		if (!try_k && h->has_kprobe)
@@ -291,19 +293,16 @@ static int choose_variants(struct probe_env *env, enum attach_pref pref,
 	return usable;
 }
 
-/* Autoload exactly the chosen variant of each hook; ONLY_TP keeps just the tracepoints. */
-static void set_autoload(struct imswatch_bpf *skel, struct hook_state hooks[IMSW_HOOK_COUNT],
-			 bool only_tp)
+/* Autoload exactly the selected variant of each hook, nothing else. */
+static void set_autoload(struct imswatch_bpf *skel, struct hook_state hooks[IMSW_HOOK_COUNT])
 {
 	struct hook_progs p[IMSW_HOOK_COUNT];
 	unsigned int i;
 
 	hook_progs(skel, p);
 	for (i = 0; i < IMSW_HOOK_COUNT; i++) {
-		enum imsw_mode m = hooks[i].mode;
+		enum imsw_mode m = hooks[i].selected ? hooks[i].mode : 0;
 
-		if (only_tp && m != IMSW_MODE_TRACEPOINT)
-			m = 0;
 		if (p[i].fexit)
 			bpf_program__set_autoload(p[i].fexit, m == IMSW_MODE_FENTRY);
 		if (p[i].kprobe)
@@ -316,7 +315,7 @@ static void set_autoload(struct imswatch_bpf *skel, struct hook_state hooks[IMSW
 }
 
 static struct imswatch_bpf *open_and_load(struct hook_state hooks[IMSW_HOOK_COUNT],
-					  unsigned int ringbuf_kb, bool only_tp, int *err)
+					  unsigned int ringbuf_kb, int *err)
 {
 	struct imswatch_bpf *skel = imswatch_bpf__open();
 
@@ -325,7 +324,7 @@ static struct imswatch_bpf *open_and_load(struct hook_state hooks[IMSW_HOOK_COUN
 		return NULL;
 	}
 	bpf_map__set_max_entries(skel->maps.events, ringbuf_kb * 1024);
-	set_autoload(skel, hooks, only_tp);
+	set_autoload(skel, hooks);
 	*err = imswatch_bpf__load(skel);
 	if (*err) {
 		imswatch_bpf__destroy(skel);
@@ -355,6 +354,8 @@ static int attach_all(struct loader *l, struct hook_state hooks[IMSW_HOOK_COUNT]
 		char prior[sizeof(st->reason)];
 		int err = 0;
 
+		if (!st->selected)
+			continue;
 		switch (st->mode) {
 		case IMSW_MODE_FENTRY:
 			err = attach_one(p[i].fexit, &l1);
@@ -467,13 +468,14 @@ int loader_start(struct loader **out, const struct loader_opts *opts,
 	l->on_record = opts->on_record;
 	l->ctx = opts->ctx;
 
-	l->skel = open_and_load(hooks, opts->ringbuf_kb, false, &err);
+	l->skel = open_and_load(hooks, opts->ringbuf_kb, &err);
 	if (!l->skel) {
 		/* one bad function hook must not cost the tracepoint layer: retry without */
 		log_warn("loading all hooks failed (%s); retrying with the tracepoints only",
 			 strerror(-err));
 		for (i = 0; i < IMSW_HOOK_COUNT; i++) {
-			if (hooks[i].mode && hooks[i].mode != IMSW_MODE_TRACEPOINT) {
+			if (hooks[i].selected && hooks[i].mode != IMSW_MODE_TRACEPOINT) {
+				hooks[i].selected = false;
 				char prior[sizeof(hooks[i].reason)];
 
 				snprintf(prior, sizeof(prior), "%s", hooks[i].reason);
@@ -482,7 +484,7 @@ int loader_start(struct loader **out, const struct loader_opts *opts,
 					 strerror(-err), prior[0] ? "; " : "", prior);
 			}
 		}
-		l->skel = open_and_load(hooks, opts->ringbuf_kb, true, &err);
+		l->skel = open_and_load(hooks, opts->ringbuf_kb, &err);
 	}
 	if (!l->skel) {
 		describe_failure(err, problem, problem_len);

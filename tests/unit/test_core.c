@@ -1,0 +1,399 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Unit tests for the modules after the loader: config, decode, policy, records, output,
+ * enrich, fed with hand-built records exactly as the ring buffer would deliver them. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <json-c/json.h>
+
+#include "config.h"
+#include "decode.h"
+#include "enrich.h"
+#include "output.h"
+#include "pipeline.h"
+#include "policy.h"
+#include "records.h"
+
+static struct imsw_event make_event(unsigned int kind)
+{
+	struct imsw_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.hdr.type = IMSW_REC_EVENT;
+	e.hdr.size = sizeof(e);
+	e.hdr.abi = IMSW_ABI_VERSION;
+	e.kind = kind;
+	e.hook = IMSW_HOOK_PCI_CREATE_IMS_DOMAIN;
+	e.mode = IMSW_MODE_KPROBE;
+	e.ts_ns = 123456789;
+	strcpy(e.comm, "kworker/0:1");
+	strcpy(e.pci.bdf, "0000:00:04.0");
+	e.pci.is_pci = 1;
+	e.pci.vendor = 0x1234;
+	e.pci.device = 0x11e8;
+	strcpy(e.driver, "edu_ims");
+	strcpy(e.module, "edu_ims");
+	return e;
+}
+
+static struct platform platform_with(bool bare_metal)
+{
+	struct platform p;
+
+	memset(&p, 0, sizeof(p));
+	p.seed.probably_on_bare_metal = bare_metal;
+	p.seed.cpuid_hypervisor = !bare_metal;
+	p.cpuid_kind = CPUID_REPLAY;
+	return p;
+}
+
+/* ---- config ---- */
+
+static int parse(struct config *cfg, char *err, ...)
+{
+	char *argv[16] = { "imswatch" };
+	int argc = 1;
+	va_list ap;
+
+	va_start(ap, err);
+	while ((argv[argc] = va_arg(ap, char *)))
+		argc++;
+	va_end(ap);
+	return config_parse(argc, argv, cfg, err, 256);
+}
+
+static void test_config_defaults_and_commands(void **state)
+{
+	struct config cfg;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse(&cfg, err, NULL), 0);
+	assert_int_equal(cfg.command, CMD_WATCH);
+	assert_int_equal(cfg.format, FORMAT_TEXT);
+	assert_string_equal(cfg.sysroot, "/");
+	assert_int_equal(parse(&cfg, err, "--format", "json", "platform", "--sysroot", "/tmp",
+			       NULL), 0);
+	assert_int_equal(cfg.command, CMD_PLATFORM);
+	assert_int_equal(cfg.format, FORMAT_JSON);
+	assert_string_equal(cfg.sysroot, "/tmp");
+	assert_int_equal(parse(&cfg, err, "watch", "--duration", "2.5", "--attach", "kprobe",
+			       NULL), 0);
+	assert_true(cfg.duration > 2.4 && cfg.duration < 2.6);
+	assert_int_equal(cfg.attach, ATTACH_KPROBE);
+}
+
+static void test_config_rejects_bad_input(void **state)
+{
+	struct config cfg;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse(&cfg, err, "--bogus", NULL), -EINVAL);
+	assert_non_null(strstr(err, "--bogus"));
+	assert_int_equal(parse(&cfg, err, "--format", "xml", NULL), -EINVAL);
+	assert_non_null(strstr(err, "xml"));
+	assert_non_null(strstr(err, "--format"));
+	assert_int_equal(parse(&cfg, err, "--duration", "-1", NULL), -EINVAL);
+	assert_int_equal(parse(&cfg, err, "--duration", "abc", NULL), -EINVAL);
+	assert_int_equal(parse(&cfg, err, "--ringbuf-kb", "100", NULL), -EINVAL);
+	assert_int_equal(parse(&cfg, err, "frobnicate", NULL), -EINVAL);
+	assert_non_null(strstr(err, "frobnicate"));
+	assert_int_equal(parse(&cfg, err, "watch", "platform", NULL), -EINVAL);
+	assert_int_equal(parse(&cfg, err, "--format", NULL), -EINVAL);
+}
+
+/* ---- decode ---- */
+
+static void test_decode_validates(void **state)
+{
+	struct imsw_event in = make_event(IMSW_KIND_IMS_DOMAIN), out;
+	unsigned char raw[sizeof(in) + 8];
+
+	(void)state;
+	assert_int_equal(decode_event(&in, sizeof(in), &out), 0);
+	assert_string_equal(out.driver, "edu_ims");
+	assert_int_equal(decode_event(&in, 4, &out), -EBADMSG);
+	assert_int_equal(decode_event(&in, sizeof(in) - 1, &out), -EBADMSG);
+
+	in.hdr.abi = IMSW_ABI_VERSION + 1;
+	assert_int_equal(decode_event(&in, sizeof(in), &out), -EPROTO);
+	in.hdr.abi = IMSW_ABI_VERSION;
+	in.hdr.size = sizeof(in) + 8;
+	memcpy(raw, &in, sizeof(in));
+	assert_int_equal(decode_event(raw, sizeof(raw), &out), -EBADMSG);
+	in.hdr.size = sizeof(in);
+	in.kind = 99;
+	assert_int_equal(decode_event(&in, sizeof(in), &out), -EBADMSG);
+
+	/* a kernel string without its NUL is cut, never over-read */
+	in = make_event(IMSW_KIND_PROBE);
+	memset(in.driver, 'A', sizeof(in.driver));
+	assert_int_equal(decode_event(&in, sizeof(in), &out), 0);
+	assert_int_equal(strlen(out.driver), sizeof(out.driver) - 1);
+}
+
+static void test_kind_names(void **state)
+{
+	struct imsw_event e = make_event(IMSW_KIND_IRQ_VECTORS);
+
+	(void)state;
+	e.irq_mode = IMSW_IRQ_MSIX;
+	assert_string_equal(event_kind_name(&e), "msix");
+	e.irq_mode = IMSW_IRQ_MSI;
+	assert_string_equal(event_kind_name(&e), "msi");
+	e.irq_mode = IMSW_IRQ_NONE;
+	assert_string_equal(event_kind_name(&e), "irq-vectors");
+	e.kind = IMSW_KIND_MSI_DOMAIN;
+	e.domain_kind = IMSW_DOMAIN_IMS;
+	assert_string_equal(event_kind_name(&e), "ims-domain");
+}
+
+/* ---- policy ---- */
+
+static void test_policy_ims_on_vm_is_critical(void **state)
+{
+	struct platform p = platform_with(false);
+	struct imsw_event e = make_event(IMSW_KIND_IMS_DOMAIN);
+	struct finding f;
+
+	(void)state;
+	e.ret = 1;
+	policy_judge(&e, &p, &f);
+	assert_int_equal(f.severity, SEV_CRITICAL);
+	assert_string_equal(f.rule, "IMSW-IMS-VM");
+	assert_true(f.ims_attempt);
+	assert_int_equal(f.outcome, OUTCOME_ACCEPTED);
+	e.ret = 0;
+	policy_judge(&e, &p, &f);
+	assert_int_equal(f.outcome, OUTCOME_REFUSED);
+	assert_int_equal(f.severity, SEV_CRITICAL);
+}
+
+static void test_policy_ims_on_probable_bare_metal_is_a_guess(void **state)
+{
+	struct platform p = platform_with(true);
+	struct imsw_event e = make_event(IMSW_KIND_IMS_ALLOC);
+	struct finding f;
+
+	(void)state;
+	e.index = -28; /* -ENOSPC */
+	policy_judge(&e, &p, &f);
+	assert_int_equal(f.severity, SEV_WARNING);
+	assert_string_equal(f.rule, "IMSW-IMS-GUESS");
+	assert_non_null(strstr(f.summary, "guess"));
+	assert_int_equal(f.outcome, OUTCOME_REFUSED);
+	e.index = 0;
+	policy_judge(&e, &p, &f);
+	assert_int_equal(f.outcome, OUTCOME_ACCEPTED);
+}
+
+static void test_policy_secondary_domain_counts_as_ims(void **state)
+{
+	struct platform p = platform_with(false);
+	struct imsw_event e = make_event(IMSW_KIND_MSI_DOMAIN);
+	struct finding f;
+
+	(void)state;
+	e.domid = 0;
+	e.domain_kind = IMSW_DOMAIN_MSIX;
+	policy_judge(&e, &p, &f);
+	assert_int_equal(f.severity, SEV_INFO);
+	assert_false(f.ims_attempt);
+	/* no IMS enum in this kernel's BTF, but domain id 1 is MSI_SECONDARY_DOMAIN */
+	e.domid = 1;
+	e.domain_kind = IMSW_DOMAIN_UNKNOWN;
+	policy_judge(&e, &p, &f);
+	assert_int_equal(f.severity, SEV_CRITICAL);
+}
+
+static void test_policy_msi_is_info(void **state)
+{
+	struct platform p = platform_with(false);
+	struct imsw_event e = make_event(IMSW_KIND_IRQ_VECTORS);
+	struct finding f;
+
+	(void)state;
+	policy_judge(&e, &p, &f);
+	assert_int_equal(f.severity, SEV_INFO);
+	assert_string_equal(f.rule, "IMSW-MSI");
+	assert_false(finding_is_alert(&f));
+}
+
+/* ---- records and output ---- */
+
+static char *render(enum output_format fmt, json_object *rec)
+{
+	char path[] = "/tmp/imswatch-test-XXXXXX", err[256];
+	int fd = mkstemp(path);
+	struct sink *s;
+	char *buf = calloc(1, 65536);
+	FILE *fp;
+
+	assert_true(fd >= 0);
+	close(fd);
+	s = sink_open(fmt, path, err, sizeof(err));
+	assert_non_null(s);
+	assert_int_equal(sink_write(s, rec), 0);
+	assert_int_equal(sink_close(s), 0);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	assert_true(fread(buf, 1, 65535, fp) > 0);
+	fclose(fp);
+	unlink(path);
+	return buf;
+}
+
+static void test_alert_record_json(void **state)
+{
+	struct platform p = platform_with(false);
+	struct imsw_event e = make_event(IMSW_KIND_IMS_DOMAIN);
+	struct timebase tb = { 0 };
+	struct finding f;
+	json_object *parsed, *v;
+	char *out;
+
+	(void)state;
+	e.ret = 1;
+	policy_judge(&e, &p, &f);
+	out = render(FORMAT_JSON, record_event(&e, NULL, &f, &p, &tb));
+	/* exactly one line, and a parser accepts it */
+	assert_ptr_equal(strchr(out, '\n'), out + strlen(out) - 1);
+	parsed = json_tokener_parse(out);
+	assert_non_null(parsed);
+	assert_string_equal(json_object_get_string(json_object_object_get(parsed, "type")),
+			    "alert");
+	assert_string_equal(json_object_get_string(json_object_object_get(parsed, "severity")),
+			    "critical");
+	assert_true(json_object_object_get_ex(parsed, "kernel_accepted", &v));
+	assert_true(json_object_get_boolean(v));
+	assert_true(json_object_object_get_ex(parsed, "platform", &v));
+	assert_true(json_object_object_get_ex(parsed, "device", &v));
+	assert_string_equal(json_object_get_string(json_object_object_get(v, "vendor")), "1234");
+	json_object_put(parsed);
+	free(out);
+}
+
+static void test_hostile_strings_escaped(void **state)
+{
+	struct platform p = platform_with(true);
+	struct imsw_event e = make_event(IMSW_KIND_PROBE);
+	struct timebase tb = { 0 };
+	struct finding f;
+	json_object *parsed;
+	char *out;
+
+	(void)state;
+	/* an escape sequence, a newline and an invalid UTF-8 byte in a driver name */
+	strcpy(e.driver, "ev\x1b[2Jil\n\"x\xff");
+	policy_judge(&e, &p, &f);
+	out = render(FORMAT_JSON, record_event(&e, NULL, &f, &p, &tb));
+	assert_null(strchr(out, '\x1b'));
+	assert_ptr_equal(strchr(out, '\n'), out + strlen(out) - 1);
+	parsed = json_tokener_parse(out);
+	assert_non_null(parsed);
+	assert_string_equal(json_object_get_string(json_object_object_get(parsed, "driver")),
+			    "ev\x1b[2Jil\n\"x\\xff");
+	json_object_put(parsed);
+	free(out);
+
+	out = render(FORMAT_TEXT, record_event(&e, NULL, &f, &p, &tb));
+	assert_null(strchr(out, '\x1b'));
+	assert_ptr_equal(strchr(out, '\n'), out + strlen(out) - 1);
+	assert_non_null(strstr(out, "driver=ev\\x1b[2Jil\\x0a\\\"x\\xff"));
+	free(out);
+}
+
+static void test_text_escape_bounds(void **state)
+{
+	char out[8];
+
+	(void)state;
+	assert_int_equal(text_escape("\x01\x02\x03", out, sizeof(out)), 4);
+	assert_string_equal(out, "\\x01");
+	assert_int_equal(text_escape("abc", out, sizeof(out)), 3);
+}
+
+static void test_pipeline_counts_and_rejects(void **state)
+{
+	struct platform p = platform_with(false);
+	struct imsw_event e = make_event(IMSW_KIND_IMS_DOMAIN);
+	struct pipeline pipe;
+	char err[256];
+	struct sink *s = sink_open(FORMAT_JSON, "/dev/null", err, sizeof(err));
+
+	(void)state;
+	assert_non_null(s);
+	pipeline_init(&pipe, s, &p, NULL);
+	assert_int_equal(pipeline_record(&pipe, &e, sizeof(e)), 0);
+	assert_int_equal(pipeline_record(&pipe, &e, 3), 0);
+	assert_int_equal(pipe.events_by_kind[IMSW_KIND_IMS_DOMAIN], 1);
+	assert_int_equal(pipe.alerts_by_severity[SEV_CRITICAL], 1);
+	assert_int_equal(pipe.decode_errors, 1);
+	assert_int_equal(sink_close(s), 0);
+}
+
+static void test_summary_reports_losses(void **state)
+{
+	struct summary_info s = { 0 };
+	json_object *o;
+
+	(void)state;
+	s.lost[IMSW_HOOK_VECTOR_ALLOC] = 7;
+	s.no_entry[IMSW_HOOK_LOCAL_PCI_PROBE] = 2;
+	s.events_by_kind[IMSW_KIND_VECTOR] = 3;
+	o = record_summary(&s, 0);
+	assert_int_equal(json_object_get_int64(json_object_object_get(o, "records_lost")), 7);
+	assert_int_equal(json_object_get_int64(json_object_object_get(o, "kretprobe_no_entry")),
+			 2);
+	json_object_put(o);
+}
+
+/* ---- enrich ---- */
+
+static void test_enrich_bdf(void **state)
+{
+	char bdf[16];
+
+	(void)state;
+	assert_int_equal(enrich_bdf_from_chip("IR-PCI-MSIX-0000:00:03.0", bdf, sizeof(bdf)), 0);
+	assert_string_equal(bdf, "0000:00:03.0");
+	assert_int_equal(enrich_bdf_from_chip("PCI-MSI-0000:6a:01.0", bdf, sizeof(bdf)), 0);
+	assert_string_equal(bdf, "0000:6a:01.0");
+	assert_int_equal(enrich_bdf_from_chip("IO-APIC", bdf, sizeof(bdf)), -ENOENT);
+	assert_int_equal(enrich_bdf_from_chip("PCI-MSI", bdf, sizeof(bdf)), -ENOENT);
+	/* "IR-PCI-MSI 524288-edge": hwirq 524288 = devid 0x100 << 11: bus 1, dev 0, fn 0 */
+	enrich_bdf_from_hwirq(524288, bdf, sizeof(bdf));
+	assert_string_equal(bdf, "0000:01:00.0");
+	enrich_bdf_from_hwirq((3ULL << 11) | (1ULL << 27) | 5, bdf, sizeof(bdf));
+	assert_string_equal(bdf, "0001:00:00.3");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_config_defaults_and_commands),
+		cmocka_unit_test(test_config_rejects_bad_input),
+		cmocka_unit_test(test_decode_validates),
+		cmocka_unit_test(test_kind_names),
+		cmocka_unit_test(test_policy_ims_on_vm_is_critical),
+		cmocka_unit_test(test_policy_ims_on_probable_bare_metal_is_a_guess),
+		cmocka_unit_test(test_policy_secondary_domain_counts_as_ims),
+		cmocka_unit_test(test_policy_msi_is_info),
+		cmocka_unit_test(test_alert_record_json),
+		cmocka_unit_test(test_hostile_strings_escaped),
+		cmocka_unit_test(test_text_escape_bounds),
+		cmocka_unit_test(test_pipeline_counts_and_rejects),
+		cmocka_unit_test(test_summary_reports_losses),
+		cmocka_unit_test(test_enrich_bdf),
+	};
+
+	return cmocka_run_group_tests_name("core", tests, NULL, NULL);
+}
