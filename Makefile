@@ -19,7 +19,8 @@ TEST_PKGS := libcmocka-dev jq qemu-system-x86 busybox-static cpio pahole kmod sy
 BENCH_PKGS := time
 
 USER_SRCS := $(wildcard user/*.c)
-CORE_SRCS := $(filter-out user/main.c user/loader.c user/watch.c,$(USER_SRCS))
+# everything but argv handling and the libbpf-facing modules: what unit tests and benches link
+CORE_SRCS := $(filter-out user/main.c user/loader.c user/watch.c user/kview.c,$(USER_SRCS))
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/%.o,$(USER_SRCS))
 BPF_OBJ := $(OUTPUT)/imswatch.bpf.o
 SKEL := $(OUTPUT)/imswatch.skel.h

@@ -519,3 +519,41 @@ int BPF_PROG(tp_vector_teardown, unsigned int irq)
 	emit_vector(IMSW_HOOK_VECTOR_TEARDOWN, IMSW_VEC_TEARDOWN, irq, 0, 0);
 	return 0;
 }
+
+/* ---- the kernel's own boot-time view of the platform ----------------------------- */
+
+/*
+ * Run once on demand through BPF_PROG_TEST_RUN (never attached). The kernel decided at boot
+ * whether it runs under a hypervisor; comparing that with what userspace CPUID says now
+ * exposes cloaking. cpu_info is a per-CPU variable, so its BTF is always there; the
+ * detected hypervisor type (x86_hyper_type) is a plain global, which has no BTF: userspace
+ * passes its address from /proc/kallsyms (present with CONFIG_KALLSYMS_ALL) in ctx[0].
+ */
+extern struct cpuinfo_x86 cpu_info __ksym __weak;
+
+struct kernel_view kview = {};
+
+SEC("raw_tp")
+int kernel_view(u64 *ctx)
+{
+	struct cpuinfo_x86 *boot = bpf_per_cpu_ptr(&cpu_info, 0);
+	u64 hyper_type_addr = ctx[0];
+	u32 word;
+
+	if (boot) {
+		/* X86_FEATURE_HYPERVISOR is word 4, bit 31 of x86_capability */
+		if (!bpf_probe_read_kernel(&word, sizeof(word),
+					   (void *)boot +
+						   bpf_core_field_offset(struct cpuinfo_x86,
+									 x86_capability) +
+						   4 * sizeof(u32))) {
+			kview.cap_valid = 1;
+			kview.hypervisor_cap = word >> 31;
+		}
+	}
+	if (hyper_type_addr &&
+	    !bpf_probe_read_kernel(&kview.hyper_type, sizeof(kview.hyper_type),
+				   (void *)hyper_type_addr))
+		kview.hyper_type_valid = 1;
+	return 0;
+}

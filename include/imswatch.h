@@ -142,6 +142,14 @@ struct imsw_event {
 	__u32 pad2;
 };
 
+/* Filled by the kernel_view program (one shot, BPF_PROG_TEST_RUN), read from .bss. */
+struct kernel_view {
+	__u32 cap_valid;      /* boot CPU capability word was readable */
+	__u32 hypervisor_cap; /* X86_FEATURE_HYPERVISOR as the kernel recorded it at boot */
+	__u32 hyper_type_valid;
+	__u32 hyper_type;     /* enum x86_hypervisor_type value (names from BTF) */
+};
+
 _Static_assert(sizeof(struct imsw_hdr) == 8, "imsw_hdr size is ABI");
 _Static_assert(sizeof(struct imsw_pci) == 32, "imsw_pci size is ABI");
 _Static_assert(sizeof(struct imsw_event) == 224, "imsw_event size is ABI");

@@ -11,6 +11,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "imswatch.h"
 #include "imswatch.skel.h"
 #include "loader.h"
 #include "log.h"
@@ -297,8 +298,12 @@ static int choose_variants(struct probe_env *env, enum attach_pref pref,
 static void set_autoload(struct imswatch_bpf *skel, struct hook_state hooks[IMSW_HOOK_COUNT])
 {
 	struct hook_progs p[IMSW_HOOK_COUNT];
+	struct bpf_program *prog;
 	unsigned int i;
 
+	/* off by default, so programs that are not hooks (kernel_view) stay out */
+	bpf_object__for_each_program(prog, skel->obj)
+		bpf_program__set_autoload(prog, false);
 	hook_progs(skel, p);
 	for (i = 0; i < IMSW_HOOK_COUNT; i++) {
 		enum imsw_mode m = hooks[i].selected ? hooks[i].mode : 0;

@@ -103,10 +103,13 @@ static int render_text(struct sink *s, json_object *rec)
 {
 	json_object *type = json_object_object_get(rec, "type");
 	json_object *ts = json_object_object_get(rec, "ts");
-	const char *t = json_object_get_string(type);
-	bool one_line = !strcmp(t, "event") || !strcmp(t, "alert") || !strcmp(t, "lost");
+	const char *t = type ? json_object_get_string(type) : NULL;
+	const char *when = ts ? json_object_get_string(ts) : NULL;
+	bool one_line;
 
-	fprintf(s->fp, "%s %s", json_object_get_string(ts), t);
+	t = t ? t : "record";
+	one_line = !strcmp(t, "event") || !strcmp(t, "alert") || !strcmp(t, "lost");
+	fprintf(s->fp, "%s %s", when ? when : "-", t);
 	if (!strcmp(t, "alert")) {
 		json_object *sev = json_object_object_get(rec, "severity");
 

@@ -8,7 +8,7 @@ OUT=.output/bench
 mkdir -p "$OUT"
 
 cc -O2 -g -std=gnu11 -Iinclude -Iuser -I.output tests/bench/bench_pipeline.c \
-	$(ls user/*.c | grep -v -e main.c -e loader.c -e watch.c) -ljson-c -o "$OUT/bench_pipeline"
+	$(ls user/*.c | grep -v -e main.c -e loader.c -e watch.c -e kview.c) -ljson-c -o "$OUT/bench_pipeline"
 echo "== pipeline (decode -> policy -> JSON sink to /dev/null)"
 "$OUT/bench_pipeline" 1000000
 

@@ -307,7 +307,8 @@ static void test_hostile_strings_escaped(void **state)
 	out = render(FORMAT_TEXT, record_event(&e, NULL, &f, &p, &tb));
 	assert_null(strchr(out, '\x1b'));
 	assert_ptr_equal(strchr(out, '\n'), out + strlen(out) - 1);
-	assert_non_null(strstr(out, "driver=ev\\x1b[2Jil\\x0a\\\"x\\xff"));
+	/* the invalid byte was already made "\xff" text by the model; text escapes its '\' */
+	assert_non_null(strstr(out, "driver=ev\\x1b[2Jil\\x0a\\\"x\\\\xff"));
 	free(out);
 }
 

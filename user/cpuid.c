@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cpuid: native CPUID or a replay file. The replay file is user input and may describe a CPU
+ * that lies (hidden hypervisor bit, forged vendor leaf): the parser is strict so a typo cannot
+ * silently turn into "leaf absent" and change a verdict.
+ */
+#include "cpuid.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * Not GCC's <cpuid.h>: with -Iuser that name resolves to this module's own header, so the
+ * instruction is issued directly (what __cpuid_count expands to).
+ */
+#if defined(__x86_64__) || defined(__i386__)
+#define HAVE_NATIVE_CPUID 1
+#else
+#define HAVE_NATIVE_CPUID 0
+#endif
+
+#define CPUID_FIELDS 6
+
+static const char *const field_names[CPUID_FIELDS] = {
+	"leaf", "subleaf", "eax", "ebx", "ecx", "edx",
+};
+
+int cpuid_source_native(struct cpuid_source *src)
+{
+	memset(src, 0, sizeof(*src));
+	src->kind = HAVE_NATIVE_CPUID ? CPUID_NATIVE : CPUID_ABSENT;
+	return 0;
+}
+
+void cpuid_source_free(struct cpuid_source *src)
+{
+	if (!src)
+		return;
+	free(src->entries);
+	src->entries = NULL;
+	src->count = 0;
+}
+
+const char *cpuid_kind_name(enum cpuid_kind kind)
+{
+	switch (kind) {
+	case CPUID_ABSENT:
+		return "absent";
+	case CPUID_NATIVE:
+		return "native";
+	case CPUID_REPLAY:
+		return "replay";
+	}
+	return "unknown";
+}
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Copy an offending token for an error message: bounded, and with control and non-ASCII
+ * bytes replaced, since the message ends up on a terminal.
+ */
+static void quote_token(char *dst, size_t size, const char *tok)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < size && tok[i]; i++)
+		dst[i] = isprint((unsigned char)tok[i]) ? tok[i] : '?';
+	dst[i] = '\0';
+	if (tok[i] && i >= 3)
+		memcpy(dst + i - 3, "...", 3);
+}
+
+/*
+ * Parse one hex number: optional 0x/0X, then one or more hex digits, nothing else (strtoul
+ * would also take signs, leading spaces and silently wrap). Returns 0, -EINVAL for non-hex,
+ * -ERANGE above 32 bits.
+ */
+static int parse_hex32(const char *tok, uint32_t *out)
+{
+	uint64_t v = 0;
+	const char *p = tok;
+
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+		p += 2;
+	if (!*p)
+		return -EINVAL;
+	for (; *p; p++) {
+		int d;
+
+		if (*p >= '0' && *p <= '9')
+			d = *p - '0';
+		else if (*p >= 'a' && *p <= 'f')
+			d = *p - 'a' + 10;
+		else if (*p >= 'A' && *p <= 'F')
+			d = *p - 'A' + 10;
+		else
+			return -EINVAL;
+		v = (v << 4) | (uint64_t)d;
+		if (v > UINT32_MAX)
+			return -ERANGE;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
+/* Parse LINE (NUL-terminated, may be modified). Returns 1 for an entry, 0 to skip, -EINVAL. */
+static int parse_line(char *line, struct cpuid_entry *e, char *what, size_t whatlen)
+{
+	uint32_t v[CPUID_FIELDS];
+	char *tok[CPUID_FIELDS + 1];
+	char quoted[24];
+	char *p = line;
+	int n = 0, i, ret;
+
+	while (is_blank(*p))
+		p++;
+	if (!*p || *p == '#')
+		return 0;
+
+	/* One token past the six, only to tell "trailing junk" apart from "too few". */
+	while (*p && n < CPUID_FIELDS + 1) {
+		tok[n++] = p;
+		while (*p && !is_blank(*p))
+			p++;
+		if (*p)
+			*p++ = '\0';
+		while (is_blank(*p))
+			p++;
+	}
+	if (n < CPUID_FIELDS) {
+		snprintf(what, whatlen,
+			 "expected 6 hex fields (leaf subleaf eax ebx ecx edx), found %d", n);
+		return -EINVAL;
+	}
+	if (n > CPUID_FIELDS) {
+		quote_token(quoted, sizeof(quoted), tok[CPUID_FIELDS]);
+		snprintf(what, whatlen, "trailing junk after edx: '%s'", quoted);
+		return -EINVAL;
+	}
+	for (i = 0; i < CPUID_FIELDS; i++) {
+		ret = parse_hex32(tok[i], &v[i]);
+		if (ret) {
+			quote_token(quoted, sizeof(quoted), tok[i]);
+			snprintf(what, whatlen, "%s '%s' %s", field_names[i], quoted,
+				 ret == -ERANGE ? "does not fit in 32 bits" : "is not a hex number");
+			return -EINVAL;
+		}
+	}
+	e->leaf = v[0];
+	e->subleaf = v[1];
+	e->regs.eax = v[2];
+	e->regs.ebx = v[3];
+	e->regs.ecx = v[4];
+	e->regs.edx = v[5];
+	return 1;
+}
+
+static const struct cpuid_entry *find_entry(const struct cpuid_entry *entries, size_t count,
+					    uint32_t leaf, uint32_t subleaf)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++)
+		if (entries[i].leaf == leaf && entries[i].subleaf == subleaf)
+			return &entries[i];
+	return NULL;
+}
+
+int cpuid_source_load(struct cpuid_source *src, const char *path, char *err, size_t errlen)
+{
+	struct cpuid_entry *entries = NULL, *grown;
+	unsigned long *lines = NULL, *glines;
+	size_t count = 0, cap = 0;
+	unsigned long lineno = 0;
+	char what[160], *line = NULL;
+	size_t linecap = 0;
+	ssize_t len;
+	FILE *f;
+	int ret = 0;
+
+	if (!src || !path)
+		return -EINVAL;
+	memset(src, 0, sizeof(*src));
+	if (err && errlen)
+		err[0] = '\0';
+
+	f = fopen(path, "re");
+	if (!f) {
+		ret = -errno;
+		set_err(err, errlen, "%s: %s", path, strerror(-ret));
+		return ret;
+	}
+
+	for (;;) {
+		const struct cpuid_entry *dup;
+		struct cpuid_entry e;
+		int r;
+
+		errno = 0;
+		len = getline(&line, &linecap, f);
+		if (len < 0) {
+			/* getline gives -1 both at EOF and on error (EISDIR for a directory) */
+			if (ferror(f)) {
+				ret = errno ? -errno : -EIO;
+				set_err(err, errlen, "%s: %s", path, strerror(-ret));
+			}
+			break;
+		}
+		lineno++;
+		if (strlen(line) != (size_t)len) {
+			set_err(err, errlen, "%s:%lu: NUL byte in line", path, lineno);
+			ret = -EINVAL;
+			break;
+		}
+		r = parse_line(line, &e, what, sizeof(what));
+		if (r < 0) {
+			set_err(err, errlen, "%s:%lu: %s", path, lineno, what);
+			ret = r;
+			break;
+		}
+		if (!r)
+			continue;
+		/* Two answers for one leaf would make the result depend on line order. */
+		dup = find_entry(entries, count, e.leaf, e.subleaf);
+		if (dup) {
+			set_err(err, errlen,
+				"%s:%lu: duplicate leaf 0x%x subleaf 0x%x (first on line %lu)",
+				path, lineno, e.leaf, e.subleaf, lines[dup - entries]);
+			ret = -EINVAL;
+			break;
+		}
+		if (count == cap) {
+			cap = cap ? cap * 2 : 16;
+			grown = realloc(entries, cap * sizeof(*entries));
+			if (!grown) {
+				ret = -ENOMEM;
+				break;
+			}
+			entries = grown;
+			glines = realloc(lines, cap * sizeof(*lines));
+			if (!glines) {
+				ret = -ENOMEM;
+				break;
+			}
+			lines = glines;
+		}
+		lines[count] = lineno;
+		entries[count++] = e;
+	}
+	free(line);
+	free(lines);
+	fclose(f);
+
+	if (ret) {
+		if (ret == -ENOMEM)
+			set_err(err, errlen, "%s: %s", path, strerror(ENOMEM));
+		free(entries);
+		return ret;
+	}
+	src->kind = CPUID_REPLAY;
+	src->count = count;
+	src->entries = entries;
+	return 0;
+}
+
+#if HAVE_NATIVE_CPUID
+/*
+ * Outside a range's maximum, Intel CPUs answer with the highest basic leaf instead of zeros,
+ * so a leaf past the maximum is "unknown", not data. The hypervisor range 0x40000000-0x4fffffff
+ * has no architectural maximum (it is only meaningful when a hypervisor answers it): pass it
+ * through and let the caller judge the signature.
+ */
+static void native_cpuid(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r)
+{
+	__asm__ __volatile__("cpuid"
+			     : "=a"(r->eax), "=b"(r->ebx), "=c"(r->ecx), "=d"(r->edx)
+			     : "0"(leaf), "2"(subleaf));
+}
+
+static int native_query(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *out)
+{
+	struct cpuid_regs max;
+
+	if (leaf < 0x40000000u || leaf >= 0x80000000u) {
+		native_cpuid(leaf & 0x80000000u, 0, &max);
+		if (leaf > max.eax)
+			return -ENOENT;
+	}
+	native_cpuid(leaf, subleaf, out);
+	return 0;
+}
+#endif
+
+int cpuid_query(const struct cpuid_source *src, uint32_t leaf, uint32_t subleaf,
+		struct cpuid_regs *out)
+{
+	const struct cpuid_entry *e;
+
+	if (!src || !out)
+		return -EINVAL;
+	switch (src->kind) {
+	case CPUID_ABSENT:
+		return -ENODEV;
+	case CPUID_NATIVE:
+#if HAVE_NATIVE_CPUID
+		return native_query(leaf, subleaf, out);
+#else
+		return -ENODEV;
+#endif
+	case CPUID_REPLAY:
+		e = find_entry(src->entries, src->count, leaf, subleaf);
+		if (!e)
+			return -ENOENT;
+		*out = e->regs;
+		return 0;
+	}
+	return -EINVAL;
+}

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hostfs: root-relative file access. On a live host the root is "/"; with --sysroot it is a
+ * captured tree, which is untrusted input: absolute symlinks inside it (sysfs is full of
+ * them) must resolve inside the tree, not on the host running imswatch.
+ */
+#define _GNU_SOURCE /* O_PATH */
+#include "hostfs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+int hostfs_open(struct hostfs *fs, const char *root)
+{
+	int fd;
+
+	if (!fs || !root || !*root)
+		return -EINVAL;
+	fs->root_fd = -1;
+	snprintf(fs->root, sizeof(fs->root), "%s", root);
+
+	fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	fs->root_fd = fd;
+	return 0;
+}
+
+void hostfs_close(struct hostfs *fs)
+{
+	if (!fs || fs->root_fd < 0)
+		return;
+	close(fs->root_fd);
+	fs->root_fd = -1;
+}
+
+/* Paths are relative to the root; accept "/sys/..." too so callers cannot escape by accident. */
+static const char *relpath(const char *path)
+{
+	while (*path == '/')
+		path++;
+	return *path ? path : ".";
+}
+
+/*
+ * Open PATH below the root. RESOLVE_IN_ROOT makes "/" and ".." in symlinks stop at the root,
+ * so a captured tree's absolute links point into the tree. Kernels before 5.6 (or seccomp
+ * filters that do not know openat2) answer ENOSYS: fall back to plain openat, which is exact
+ * on a live host where the root is "/" anyway.
+ */
+static int hostfs_openat(const struct hostfs *fs, const char *path, int flags)
+{
+	struct open_how how = {
+		.flags = (unsigned long long)flags | O_CLOEXEC,
+		.resolve = RESOLVE_IN_ROOT,
+	};
+	const char *rel;
+	long fd;
+
+	if (!fs || fs->root_fd < 0 || !path)
+		return -EINVAL;
+	rel = relpath(path);
+
+	fd = syscall(SYS_openat2, fs->root_fd, rel, &how, sizeof(how));
+	if (fd < 0 && errno == ENOSYS)
+		fd = openat(fs->root_fd, rel, flags | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	return (int)fd;
+}
+
+/* Read until SIZE bytes or end of file; sysfs may hand out a file in several reads. */
+static ssize_t read_full(int fd, char *buf, size_t size)
+{
+	size_t got = 0;
+
+	while (got < size) {
+		ssize_t n = read(fd, buf + got, size - got);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+/*
+ * O_NONBLOCK: a captured tree could hold a FIFO where a sysfs file belongs; it must not hang
+ * start-up. Regular, sysfs and procfs files ignore the flag.
+ */
+#define HOSTFS_READ_FLAGS (O_RDONLY | O_NOCTTY | O_NONBLOCK)
+
+ssize_t hostfs_read_bin(const struct hostfs *fs, const char *path, void *buf, size_t size)
+{
+	ssize_t n;
+	int fd;
+
+	if (!buf && size)
+		return -EINVAL;
+	fd = hostfs_openat(fs, path, HOSTFS_READ_FLAGS);
+	if (fd < 0)
+		return fd;
+	n = read_full(fd, buf, size);
+	close(fd);
+	return n;
+}
+
+ssize_t hostfs_read_text(const struct hostfs *fs, const char *path, char *buf, size_t size)
+{
+	ssize_t n;
+	size_t len;
+
+	if (!buf || !size)
+		return -EINVAL;
+	n = hostfs_read_bin(fs, path, buf, size - 1);
+	if (n < 0) {
+		buf[0] = '\0';
+		return n;
+	}
+	buf[n] = '\0';
+	/* A NUL inside a text file ends the text: callers treat BUF as a C string. */
+	len = strlen(buf);
+	while (len && (buf[len - 1] == '\n' || buf[len - 1] == ' ' ||
+		       buf[len - 1] == '\t' || buf[len - 1] == '\r'))
+		buf[--len] = '\0';
+	return (ssize_t)len;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	/* strcmp, not strcoll: the order must not depend on the caller's locale. */
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void free_names(char **names, size_t n)
+{
+	while (n)
+		free(names[--n]);
+	free(names);
+}
+
+int hostfs_list(const struct hostfs *fs, const char *path,
+		int (*fn)(const char *name, void *ctx), void *ctx)
+{
+	char **names = NULL, **grown;
+	size_t n = 0, cap = 0, i;
+	struct dirent *de;
+	DIR *dir;
+	int fd, ret = 0;
+
+	if (!fn)
+		return -EINVAL;
+	fd = hostfs_openat(fs, path, O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		return fd;
+	dir = fdopendir(fd);
+	if (!dir) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+
+	/* Collect everything first, so FN runs in sorted order and may itself use hostfs. */
+	for (;;) {
+		errno = 0;
+		de = readdir(dir);
+		if (!de) {
+			ret = errno ? -errno : 0;
+			break;
+		}
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 32;
+			grown = realloc(names, cap * sizeof(*names));
+			if (!grown) {
+				ret = -ENOMEM;
+				break;
+			}
+			names = grown;
+		}
+		names[n] = strdup(de->d_name);
+		if (!names[n]) {
+			ret = -ENOMEM;
+			break;
+		}
+		n++;
+	}
+	closedir(dir);
+
+	if (!ret && n) {
+		qsort(names, n, sizeof(*names), cmp_names);
+		for (i = 0; i < n; i++) {
+			ret = fn(names[i], ctx);
+			if (ret)
+				break;
+		}
+	}
+	free_names(names, n);
+	return ret;
+}
