@@ -139,26 +139,30 @@ struct sink *sink_open(enum output_format fmt, const char *path, char *err, size
 	} else {
 		s->fp = stdout;
 	}
+	/* whole batches per write(2); flushed after every ring-buffer drain anyway */
+	setvbuf(s->fp, NULL, _IOFBF, 1 << 16);
 	s->render = fmt == FORMAT_JSON ? render_json : render_text;
 	return s;
 }
 
-int sink_write(struct sink *s, json_object *rec)
+int sink_emit(struct sink *s, json_object *rec)
 {
-	int r;
-
 	if (!rec)
 		return -ENOMEM;
-	if (s->error) {
-		json_object_put(rec);
+	if (s->error)
 		return s->error;
-	}
 	errno = 0;
-	r = s->render(s, rec);
-	json_object_put(rec);
-	if (r || ferror(s->fp))
+	if (s->render(s, rec) || ferror(s->fp))
 		s->error = errno ? -errno : -EIO;
 	return s->error;
+}
+
+int sink_write(struct sink *s, json_object *rec)
+{
+	int r = sink_emit(s, rec);
+
+	json_object_put(rec);
+	return r;
 }
 
 int sink_flush(struct sink *s)

@@ -20,6 +20,9 @@ struct sink *sink_open(enum output_format fmt, const char *path, char *err, size
  * or another -errno on a write error. */
 int sink_write(struct sink *s, json_object *rec);
 
+/* Write one record the caller keeps (borrowed reference). Same results as sink_write. */
+int sink_emit(struct sink *s, json_object *rec);
+
 /* Push buffered records out (after each batch, so a reader sees whole lines promptly). */
 int sink_flush(struct sink *s);
 

@@ -17,6 +17,16 @@ void pipeline_init(struct pipeline *p, struct sink *sink, const struct platform 
 	timebase_init(&p->tb);
 }
 
+void pipeline_fini(struct pipeline *p)
+{
+	unsigned int i;
+
+	for (i = 0; i <= IMSW_KIND_VECTOR; i++) {
+		json_object_put(p->templates[i]);
+		p->templates[i] = NULL;
+	}
+}
+
 int pipeline_record(void *ctx, const void *data, size_t size)
 {
 	struct pipeline *p = ctx;
@@ -42,7 +52,18 @@ int pipeline_record(void *ctx, const void *data, size_t size)
 	p->events_by_kind[e.kind]++;
 	if (finding_is_alert(&f))
 		p->alerts_by_severity[f.severity]++;
-	r = sink_write(p->sink, record_event(&e, enp, &f, p->platform, &p->tb));
+	if (finding_is_alert(&f)) {
+		/* rare, and they carry the platform: built afresh */
+		r = sink_write(p->sink, record_event(&e, enp, &f, p->platform, &p->tb));
+	} else {
+		json_object **t = &p->templates[e.kind];
+
+		if (!*t)
+			*t = json_object_new_object();
+		if (*t)
+			record_event_into(*t, &e, enp, &f, p->platform, &p->tb);
+		r = sink_emit(p->sink, *t);
+	}
 	if (r && !p->write_error)
 		p->write_error = r;
 	return r;

@@ -57,9 +57,20 @@ const char *signal_state_name(enum signal_state s)
 }
 
 /*
- * Append one evidence item. VALUE is untrusted (the VMM writes DMI strings): it is only ever
- * copied as data through "%s", never used as a format.
+ * Copy SRC into DST, truncating to fit. Values are untrusted (the VMM writes DMI strings):
+ * they are only ever copied as bytes, never used as a format.
  */
+static void copy_str(char *dst, size_t size, const char *src)
+{
+	size_t i = 0;
+
+	if (src)
+		for (; i + 1 < size && src[i]; i++)
+			dst[i] = src[i];
+	dst[i] = '\0';
+}
+
+/* Append one evidence item; the caller fills in indicates_vm and note. */
 static struct evidence *add_evidence(struct seed_verdict *v, const char *source, const char *key,
 				     const char *value, enum signal_state state)
 {
@@ -70,8 +81,8 @@ static struct evidence *add_evidence(struct seed_verdict *v, const char *source,
 	e = &v->evidence[v->n_evidence++];
 	memset(e, 0, sizeof(*e));
 	e->source = source;
-	snprintf(e->key, sizeof(e->key), "%s", key);
-	snprintf(e->value, sizeof(e->value), "%s", value ? value : "");
+	copy_str(e->key, sizeof(e->key), key);
+	copy_str(e->value, sizeof(e->value), value);
 	e->state = state;
 	return e;
 }
@@ -91,10 +102,9 @@ static int seed_cpuid(const struct cpuid_source *cpu, struct seed_verdict *v)
 		if (!e)
 			return -ENOSPC;
 		e->indicates_vm = v->cpuid_hypervisor;
-		snprintf(e->note, sizeof(e->note), "%s",
-			 v->cpuid_hypervisor ?
-			 "hypervisor bit set: a hypervisor announces itself" :
-			 "hypervisor bit clear (a VMM may leave it clear)");
+		copy_str(e->note, sizeof(e->note),
+			 v->cpuid_hypervisor ? "hypervisor bit set: a hypervisor announces itself" :
+					       "hypervisor bit clear (a VMM may leave it clear)");
 		return 0;
 	}
 
@@ -105,7 +115,7 @@ static int seed_cpuid(const struct cpuid_source *cpu, struct seed_verdict *v)
 	if (!e)
 		return -ENOSPC;
 	if (ret == -ENODEV)
-		snprintf(e->note, sizeof(e->note), "no CPUID on this architecture");
+		copy_str(e->note, sizeof(e->note), "no CPUID on this architecture");
 	else if (ret == -ENOENT)
 		snprintf(e->note, sizeof(e->note), "%s has no leaf 1",
 			 cpu->kind == CPUID_REPLAY ? "replay file" : "CPU");
@@ -147,7 +157,7 @@ static int seed_dmi(const struct hostfs *fs, struct seed_verdict *v)
 		e = add_evidence(v, "dmi", DMI_DIR, "", SIGNAL_ABSENT);
 		if (!e)
 			return -ENOSPC;
-		snprintf(e->note, sizeof(e->note), "no DMI at all (e.g. Firecracker)");
+		copy_str(e->note, sizeof(e->note), "no DMI at all (e.g. Firecracker)");
 	}
 
 	for (field = seed_dmi_fields; *field; field++) {

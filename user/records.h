@@ -50,6 +50,10 @@ struct summary_info {
 /* Builders return a new object (caller puts it) or NULL on allocation failure. */
 json_object *record_status(const struct status_info *st, int64_t ts_real_ns);
 json_object *record_platform(const struct platform *p, int64_t ts_real_ns);
+/* Fill or update O in place (the pipeline reuses one object per kind for speed). */
+void record_event_into(json_object *o, const struct imsw_event *e, const struct enrichment *en,
+		       const struct finding *f, const struct platform *p,
+		       const struct timebase *tb);
 json_object *record_event(const struct imsw_event *e, const struct enrichment *en,
 			  const struct finding *f, const struct platform *p,
 			  const struct timebase *tb);

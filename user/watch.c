@@ -139,6 +139,7 @@ int watch_run(const struct config *cfg, struct sink *sink, const struct platform
 	sum_info.decode_errors = pipe.decode_errors;
 	sum_info.hooks = hooks;
 	loader_stop(loader);
+	pipeline_fini(&pipe);
 	if (!pipe.write_error)
 		sink_write(sink, record_summary(&sum_info, now_real_ns()));
 	if (live.root_fd >= 0)

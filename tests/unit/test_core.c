@@ -338,6 +338,22 @@ static void test_pipeline_counts_and_rejects(void **state)
 	assert_int_equal(pipe.events_by_kind[IMSW_KIND_IMS_DOMAIN], 1);
 	assert_int_equal(pipe.alerts_by_severity[SEV_CRITICAL], 1);
 	assert_int_equal(pipe.decode_errors, 1);
+	/* a reused record never keeps fields of the previous kind or device */
+	e = make_event(IMSW_KIND_PROBE);
+	assert_int_equal(pipeline_record(&pipe, &e, sizeof(e)), 0);
+	e.pci.bdf[0] = 0;
+	e.module[0] = 0;
+	assert_int_equal(pipeline_record(&pipe, &e, sizeof(e)), 0);
+	{
+		json_object *t = pipe.templates[IMSW_KIND_PROBE], *d;
+
+		assert_non_null(t);
+		assert_false(json_object_object_get_ex(t, "module", NULL));
+		assert_true(json_object_object_get_ex(t, "device", &d));
+		assert_false(json_object_object_get_ex(d, "bdf", NULL));
+		assert_false(json_object_object_get_ex(d, "vendor", NULL));
+	}
+	pipeline_fini(&pipe);
 	assert_int_equal(sink_close(s), 0);
 }
 

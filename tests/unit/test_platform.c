@@ -1,0 +1,790 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests for hostfs, cpuid (replay parser) and the seed platform heuristic. Fixture trees
+ * come from $IMSWATCH_FIXTURES (default "tests/fixtures", so run from the repo root).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <grp.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "cpuid.h"
+#include "hostfs.h"
+#include "platform.h"
+
+/* ---- helpers ---------------------------------------------------------------------------- */
+
+struct tmptree {
+	char dir[PATH_MAX];  /* mkdtemp directory */
+	char root[PATH_MAX]; /* dir/root: the hostfs root */
+};
+
+static void write_file(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void write_str(const char *path, const char *s)
+{
+	write_file(path, s, strlen(s));
+}
+
+static void pathf(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void pathf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	assert_true(n > 0 && (size_t)n < size);
+}
+
+static void mkdir_p(const char *base, const char *rel)
+{
+	char path[PATH_MAX], *p;
+
+	pathf(path, sizeof(path), "%s/%s", base, rel);
+	for (p = path + strlen(base) + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		assert_true(mkdir(path, 0755) == 0 || errno == EEXIST);
+		*p = '/';
+	}
+	assert_true(mkdir(path, 0755) == 0 || errno == EEXIST);
+}
+
+static void tmptree_init(struct tmptree *t)
+{
+	pathf(t->dir, sizeof(t->dir), "/tmp/imswatch-test.XXXXXX");
+	assert_non_null(mkdtemp(t->dir));
+	/* 0755 so the unprivileged child in the EACCES test can walk into it */
+	assert_int_equal(chmod(t->dir, 0755), 0);
+	pathf(t->root, sizeof(t->root), "%s/root", t->dir);
+	assert_int_equal(mkdir(t->root, 0755), 0);
+}
+
+static void tmptree_put(struct tmptree *t, const char *rel, const char *content)
+{
+	char path[PATH_MAX], dir[PATH_MAX], *slash;
+
+	pathf(dir, sizeof(dir), "%s", rel);
+	slash = strrchr(dir, '/');
+	if (slash) {
+		*slash = '\0';
+		mkdir_p(t->root, dir);
+	}
+	pathf(path, sizeof(path), "%s/%s", t->root, rel);
+	write_str(path, content);
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+static void tmptree_free(struct tmptree *t)
+{
+	assert_int_equal(nftw(t->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+}
+
+static const char *fixtures_dir(void)
+{
+	const char *d = getenv("IMSWATCH_FIXTURES");
+
+	return d && *d ? d : "tests/fixtures";
+}
+
+static const struct evidence *find_ev(const struct seed_verdict *v, const char *source,
+				      const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < v->n_evidence; i++)
+		if (!strcmp(v->evidence[i].source, source) && !strcmp(v->evidence[i].key, key))
+			return &v->evidence[i];
+	return NULL;
+}
+
+/* ---- hostfs ----------------------------------------------------------------------------- */
+
+static void test_hostfs_open_errors(void **state)
+{
+	struct hostfs fs;
+	struct tmptree t;
+	char path[PATH_MAX];
+
+	(void)state;
+	assert_int_equal(hostfs_open(&fs, "/nonexistent/imswatch/root"), -ENOENT);
+	tmptree_init(&t);
+	pathf(path, sizeof(path), "%s/file", t.dir);
+	write_str(path, "x\n");
+	assert_int_equal(hostfs_open(&fs, path), -ENOTDIR);
+	tmptree_free(&t);
+}
+
+static void test_hostfs_present(void **state)
+{
+	struct hostfs fs;
+	struct tmptree t;
+	char buf[64];
+
+	(void)state;
+	tmptree_init(&t);
+	tmptree_put(&t, "sys/class/dmi/id/sys_vendor", "Dell Inc. \n\n");
+	tmptree_put(&t, "sys/class/dmi/id/product_version", "\n");
+	assert_int_equal(hostfs_open(&fs, t.root), 0);
+
+	assert_int_equal(hostfs_read_text(&fs, "sys/class/dmi/id/sys_vendor", buf, sizeof(buf)), 9);
+	assert_string_equal(buf, "Dell Inc.");
+	/* a leading '/' is still relative to the root */
+	assert_int_equal(hostfs_read_text(&fs, "/sys/class/dmi/id/sys_vendor", buf, sizeof(buf)),
+			 9);
+	assert_string_equal(buf, "Dell Inc.");
+	/* empty but present */
+	assert_int_equal(hostfs_read_text(&fs, "sys/class/dmi/id/product_version", buf,
+					  sizeof(buf)), 0);
+	assert_string_equal(buf, "");
+	/* truncated to SIZE-1 */
+	assert_int_equal(hostfs_read_text(&fs, "sys/class/dmi/id/sys_vendor", buf, 5), 4);
+	assert_string_equal(buf, "Dell");
+
+	hostfs_close(&fs);
+	tmptree_free(&t);
+}
+
+static void test_hostfs_read_bin(void **state)
+{
+	static const unsigned char data[] = { 0x00, 0x01, 0xff, '\n', 0x00 };
+	struct hostfs fs;
+	struct tmptree t;
+	unsigned char buf[16];
+	char path[PATH_MAX];
+
+	(void)state;
+	tmptree_init(&t);
+	pathf(path, sizeof(path), "%s/blob", t.root);
+	write_file(path, data, sizeof(data));
+	assert_int_equal(hostfs_open(&fs, t.root), 0);
+	assert_int_equal(hostfs_read_bin(&fs, "blob", buf, sizeof(buf)), sizeof(data));
+	assert_memory_equal(buf, data, sizeof(data));
+	assert_int_equal(hostfs_read_bin(&fs, "blob", buf, 2), 2);
+	assert_int_equal(hostfs_read_bin(&fs, "missing", buf, sizeof(buf)), -ENOENT);
+	hostfs_close(&fs);
+	tmptree_free(&t);
+}
+
+static void test_hostfs_absent(void **state)
+{
+	struct hostfs fs;
+	struct tmptree t;
+	char buf[64];
+
+	(void)state;
+	tmptree_init(&t);
+	assert_int_equal(hostfs_open(&fs, t.root), 0);
+	assert_int_equal(hostfs_read_text(&fs, "sys/class/dmi/id/sys_vendor", buf, sizeof(buf)),
+			 -ENOENT);
+	assert_string_equal(buf, "");
+	hostfs_close(&fs);
+	tmptree_free(&t);
+}
+
+/* A directory where a file is expected: present but unreadable, whoever we are. */
+static void test_hostfs_unreadable_isdir(void **state)
+{
+	struct hostfs fs;
+	struct tmptree t;
+	char buf[64];
+
+	(void)state;
+	tmptree_init(&t);
+	mkdir_p(t.root, "sys/class/dmi/id/sys_vendor");
+	assert_int_equal(hostfs_open(&fs, t.root), 0);
+	assert_int_equal(hostfs_read_text(&fs, "sys/class/dmi/id/sys_vendor", buf, sizeof(buf)),
+			 -EISDIR);
+	hostfs_close(&fs);
+	tmptree_free(&t);
+}
+
+/*
+ * A mode-000 file gives -EACCES. Root bypasses file permissions, so as root the read is done
+ * in a child that has dropped to nobody; if that is not possible the test is skipped.
+ */
+#define CHILD_SKIP 77
+
+static int read_as_current_user(const char *root, const char *rel)
+{
+	struct hostfs fs;
+	char buf[64];
+	ssize_t n;
+
+	if (hostfs_open(&fs, root))
+		return 2;
+	n = hostfs_read_text(&fs, rel, buf, sizeof(buf));
+	hostfs_close(&fs);
+	return n == -EACCES ? 0 : 1;
+}
+
+static void test_hostfs_unreadable_eacces(void **state)
+{
+	struct tmptree t;
+	char path[PATH_MAX];
+	int status, rc;
+	pid_t pid;
+
+	(void)state;
+	tmptree_init(&t);
+	tmptree_put(&t, "secret", "x\n");
+	pathf(path, sizeof(path), "%s/secret", t.root);
+	assert_int_equal(chmod(path, 0), 0);
+
+	if (geteuid() != 0) {
+		assert_int_equal(read_as_current_user(t.root, "secret"), 0);
+		tmptree_free(&t);
+		return;
+	}
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (setgroups(0, NULL) || setgid(65534) || setuid(65534) || geteuid() == 0)
+			_exit(CHILD_SKIP);
+		_exit(read_as_current_user(t.root, "secret"));
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	rc = WEXITSTATUS(status);
+	tmptree_free(&t);
+	if (rc == CHILD_SKIP)
+		skip();
+	assert_int_equal(rc, 0);
+}
+
+/* Absolute and ".." symlinks inside the tree must resolve inside it (RESOLVE_IN_ROOT). */
+static void test_hostfs_symlinks_stay_inside(void **state)
+{
+	struct hostfs fs;
+	struct tmptree t;
+	char path[PATH_MAX], buf[64];
+
+	(void)state;
+	tmptree_init(&t);
+	tmptree_put(&t, "inside", "inside\n");
+	pathf(path, sizeof(path), "%s/outside", t.dir);
+	write_str(path, "outside\n");
+	pathf(path, sizeof(path), "%s/abs", t.root);
+	assert_int_equal(symlink("/inside", path), 0);
+	pathf(path, sizeof(path), "%s/up", t.root);
+	assert_int_equal(symlink("../outside", path), 0);
+
+	assert_int_equal(hostfs_open(&fs, t.root), 0);
+	assert_int_equal(hostfs_read_text(&fs, "abs", buf, sizeof(buf)), 6);
+	assert_string_equal(buf, "inside");
+	/* ".." stops at the root, where there is no "outside" */
+	assert_int_equal(hostfs_read_text(&fs, "up", buf, sizeof(buf)), -ENOENT);
+	hostfs_close(&fs);
+	tmptree_free(&t);
+}
+
+struct collect {
+	char names[8][16];
+	int n;
+	int stop_after;
+};
+
+static int collect_fn(const char *name, void *ctx)
+{
+	struct collect *c = ctx;
+
+	if (c->n < 8)
+		snprintf(c->names[c->n], sizeof(c->names[0]), "%s", name);
+	c->n++;
+	return c->stop_after && c->n >= c->stop_after ? 42 : 0;
+}
+
+static void test_hostfs_list(void **state)
+{
+	struct collect c = { 0 };
+	struct hostfs fs;
+	struct tmptree t;
+
+	(void)state;
+	tmptree_init(&t);
+	tmptree_put(&t, "d/charlie", "");
+	tmptree_put(&t, "d/alpha", "");
+	tmptree_put(&t, "d/Bravo", "");
+	tmptree_put(&t, "d/bravo", "");
+	assert_int_equal(hostfs_open(&fs, t.root), 0);
+
+	assert_int_equal(hostfs_list(&fs, "d", collect_fn, &c), 0);
+	assert_int_equal(c.n, 4);
+	/* byte order, independent of locale */
+	assert_string_equal(c.names[0], "Bravo");
+	assert_string_equal(c.names[1], "alpha");
+	assert_string_equal(c.names[2], "bravo");
+	assert_string_equal(c.names[3], "charlie");
+
+	memset(&c, 0, sizeof(c));
+	c.stop_after = 2;
+	assert_int_equal(hostfs_list(&fs, "/d", collect_fn, &c), 42);
+	assert_int_equal(c.n, 2);
+
+	assert_int_equal(hostfs_list(&fs, "nope", collect_fn, &c), -ENOENT);
+	assert_int_equal(hostfs_list(&fs, "d/alpha", collect_fn, &c), -ENOTDIR);
+	hostfs_close(&fs);
+	tmptree_free(&t);
+}
+
+/* ---- cpuid ------------------------------------------------------------------------------ */
+
+static void test_cpuid_good_file(void **state)
+{
+	struct cpuid_source src;
+	struct cpuid_regs r;
+	struct tmptree t;
+	char path[PATH_MAX], err[256];
+
+	(void)state;
+	tmptree_init(&t);
+	pathf(path, sizeof(path), "%s/cpuid", t.dir);
+	write_str(path,
+		  "# leaf subleaf eax ebx ecx edx\n"
+		  "\n"
+		  "0x0 0x0 0x1b 0x756e6547 0x6c65746e 0x49656e69\n"
+		  "   # indented comment\n"
+		  "1\t0   606A6 0X00010800 0xfffa3203 0x0f8bfbff  \r\n"
+		  "0x7 0x1 0 0 0 ffffffff\n"
+		  "0x40000000 0 0x40000001 0x4b4d564b 0x564b4d56 0x4d");
+	assert_int_equal(cpuid_source_load(&src, path, err, sizeof(err)), 0);
+	assert_int_equal(src.kind, CPUID_REPLAY);
+	assert_int_equal(src.count, 4);
+
+	assert_int_equal(cpuid_query(&src, 1, 0, &r), 0);
+	assert_int_equal(r.eax, 0x606a6);
+	assert_int_equal(r.ebx, 0x10800);
+	assert_int_equal(r.ecx, 0xfffa3203u);
+	assert_int_equal(r.edx, 0x0f8bfbff);
+	assert_int_equal(cpuid_query(&src, 7, 1, &r), 0);
+	assert_int_equal(r.edx, 0xffffffffu);
+	assert_int_equal(cpuid_query(&src, 0x40000000, 0, &r), 0);
+	assert_int_equal(r.edx, 0x4d);
+	/* a leaf not in the file is unknown, not zero; subleaves are exact */
+	assert_int_equal(cpuid_query(&src, 7, 0, &r), -ENOENT);
+	assert_int_equal(cpuid_query(&src, 0x80000000, 0, &r), -ENOENT);
+	assert_string_equal(cpuid_kind_name(src.kind), "replay");
+
+	cpuid_source_free(&src);
+	assert_int_equal(src.count, 0);
+	assert_null(src.entries);
+	tmptree_free(&t);
+}
+
+static const struct {
+	const char *line;
+	const char *what; /* substring expected after "FILE:3: " */
+} bad_lines[] = {
+	{ "1 0 2 3 4\n", "found 5" },
+	{ "1\n", "found 1" },
+	{ "1 0 2 3 4 5 6\n", "trailing junk after edx: '6'" },
+	{ "1 0 2 3 4 5 # comment\n", "trailing junk" },
+	{ "1 0 0xzz 3 4 5\n", "eax '0xzz' is not a hex number" },
+	{ "1 0 2 3 4 0x\n", "edx '0x' is not a hex number" },
+	{ "-1 0 2 3 4 5\n", "leaf '-1' is not a hex number" },
+	{ "1 0 +2 3 4 5\n", "eax '+2' is not a hex number" },
+	{ "1 0 2 3 4 5h\n", "edx '5h' is not a hex number" },
+	{ "1 0x100000000 2 3 4 5\n", "subleaf '0x100000000' does not fit in 32 bits" },
+	{ "1 0 2 3 fffffffff 5\n", "does not fit in 32 bits" },
+	{ "0x0 0 1 2 3 4\n", "duplicate leaf 0x0 subleaf 0x0 (first on line 2)" },
+	{ "1 0 2 3 4 \x1b[31m\n", "edx '?[31m' is not a hex number" },
+};
+
+static void test_cpuid_malformed_lines(void **state)
+{
+	struct cpuid_source src;
+	struct tmptree t;
+	char path[PATH_MAX], err[256], want[PATH_MAX + 32], content[128];
+	size_t i;
+
+	(void)state;
+	tmptree_init(&t);
+	pathf(path, sizeof(path), "%s/cpuid", t.dir);
+	pathf(want, sizeof(want), "%s:3: ", path);
+	for (i = 0; i < sizeof(bad_lines) / sizeof(bad_lines[0]); i++) {
+		pathf(content, sizeof(content), "# test\n0 0 1 2 3 4\n%s0x1 0 0 0 0 0\n",
+		      bad_lines[i].line);
+		write_str(path, content);
+		memset(&src, 0xaa, sizeof(src));
+		err[0] = '\0';
+		assert_int_equal(cpuid_source_load(&src, path, err, sizeof(err)), -EINVAL);
+		if (strncmp(err, want, strlen(want)) || !strstr(err, bad_lines[i].what))
+			fail_msg("line %zu: got \"%s\", want prefix \"%s\" and \"%s\"", i, err,
+				 want, bad_lines[i].what);
+		/* nothing half-loaded */
+		assert_int_equal(src.count, 0);
+		assert_null(src.entries);
+	}
+	tmptree_free(&t);
+}
+
+static void test_cpuid_nul_byte(void **state)
+{
+	static const char data[] = "0 0 1 2 3 4\n1 0 2 3 4 5\0 junk\n";
+	struct cpuid_source src;
+	struct tmptree t;
+	char path[PATH_MAX], err[256], want[PATH_MAX + 32];
+
+	(void)state;
+	tmptree_init(&t);
+	pathf(path, sizeof(path), "%s/cpuid", t.dir);
+	write_file(path, data, sizeof(data) - 1);
+	assert_int_equal(cpuid_source_load(&src, path, err, sizeof(err)), -EINVAL);
+	pathf(want, sizeof(want), "%s:2: NUL byte", path);
+	assert_memory_equal(err, want, strlen(want));
+	tmptree_free(&t);
+}
+
+static void test_cpuid_unreadable_file(void **state)
+{
+	struct cpuid_source src;
+	struct tmptree t;
+	char path[PATH_MAX], err[256], want[PATH_MAX + 64];
+
+	(void)state;
+	tmptree_init(&t);
+	pathf(path, sizeof(path), "%s/missing", t.dir);
+	assert_int_equal(cpuid_source_load(&src, path, err, sizeof(err)), -ENOENT);
+	pathf(want, sizeof(want), "%s: %s", path, strerror(ENOENT));
+	assert_string_equal(err, want);
+
+	/* a directory opens but cannot be read */
+	assert_int_equal(cpuid_source_load(&src, t.dir, err, sizeof(err)), -EISDIR);
+	pathf(want, sizeof(want), "%s: %s", t.dir, strerror(EISDIR));
+	assert_string_equal(err, want);
+
+	/* ERR is optional */
+	assert_int_equal(cpuid_source_load(&src, path, NULL, 0), -ENOENT);
+	tmptree_free(&t);
+}
+
+static void test_cpuid_native_and_absent(void **state)
+{
+	struct cpuid_source src = { .kind = CPUID_ABSENT };
+	struct cpuid_regs r;
+
+	(void)state;
+	assert_int_equal(cpuid_query(&src, 0, 0, &r), -ENODEV);
+	assert_string_equal(cpuid_kind_name(CPUID_ABSENT), "absent");
+
+	assert_int_equal(cpuid_source_native(&src), 0);
+#if defined(__x86_64__) || defined(__i386__)
+	assert_int_equal(src.kind, CPUID_NATIVE);
+	assert_int_equal(cpuid_query(&src, 0, 0, &r), 0);
+	assert_true(r.eax >= 1); /* every x86 CPU since the Pentium has leaf 1 */
+	assert_int_equal(cpuid_query(&src, 1, 0, &r), 0);
+	/* past the basic range's maximum is unknown, not data */
+	assert_int_equal(cpuid_query(&src, 0x3fffffff, 0, &r), -ENOENT);
+#else
+	assert_int_equal(src.kind, CPUID_ABSENT);
+#endif
+	cpuid_source_free(&src);
+}
+
+/* ---- platform: synthetic trees ---------------------------------------------------------- */
+
+static void test_platform_absent_cpuid_and_dmi(void **state)
+{
+	struct cpuid_source cpu = { .kind = CPUID_ABSENT };
+	struct seed_verdict v;
+	const struct evidence *e;
+	struct hostfs fs;
+	struct tmptree t;
+
+	(void)state;
+	tmptree_init(&t);
+	assert_int_equal(hostfs_open(&fs, t.root), 0);
+	assert_int_equal(platform_seed(&fs, &cpu, &v), 0);
+
+	/* unknown does not count against bare metal, exactly as in the seed */
+	assert_true(v.probably_on_bare_metal);
+	assert_int_equal(v.cpuid_state, SIGNAL_ABSENT);
+	e = find_ev(&v, "cpuid", "leaf1.ecx.hypervisor");
+	assert_non_null(e);
+	assert_int_equal(e->state, SIGNAL_ABSENT);
+	assert_false(e->indicates_vm);
+	assert_non_null(strstr(e->note, "no CPUID"));
+	e = find_ev(&v, "dmi", "sys/class/dmi/id");
+	assert_non_null(e);
+	assert_string_equal(e->note, "no DMI at all (e.g. Firecracker)");
+	hostfs_close(&fs);
+	tmptree_free(&t);
+}
+
+static void test_platform_unreadable_dmi_and_untrusted_value(void **state)
+{
+	struct cpuid_source cpu = { .kind = CPUID_REPLAY }; /* empty replay: no leaf 1 */
+	struct seed_verdict v;
+	const struct evidence *e;
+	struct hostfs fs;
+	struct tmptree t;
+
+	(void)state;
+	tmptree_init(&t);
+	tmptree_put(&t, "sys/class/dmi/id/sys_vendor", "%s%n%x\n");
+	/* prefixes only: a vendor name later in the string does not match */
+	tmptree_put(&t, "sys/class/dmi/id/chassis_vendor", "Not QEMU\n");
+	mkdir_p(t.root, "sys/class/dmi/id/product_name");
+	tmptree_put(&t, "sys/class/dmi/id/bios_vendor", "QEMUx but longer than the prefix\n");
+	assert_int_equal(hostfs_open(&fs, t.root), 0);
+	assert_int_equal(platform_seed(&fs, &cpu, &v), 0);
+
+	e = find_ev(&v, "cpuid", "leaf1.ecx.hypervisor");
+	assert_non_null(e);
+	assert_int_equal(e->state, SIGNAL_ABSENT);
+	assert_non_null(strstr(e->note, "replay file has no leaf 1"));
+
+	e = find_ev(&v, "dmi", "sys_vendor");
+	assert_non_null(e);
+	assert_int_equal(e->state, SIGNAL_PRESENT);
+	assert_string_equal(e->value, "%s%n%x");
+	assert_false(e->indicates_vm);
+
+	e = find_ev(&v, "dmi", "product_name");
+	assert_non_null(e);
+	assert_int_equal(e->state, SIGNAL_UNREADABLE);
+	assert_false(e->indicates_vm);
+
+	e = find_ev(&v, "dmi", "board_vendor");
+	assert_non_null(e);
+	assert_int_equal(e->state, SIGNAL_ABSENT);
+
+	e = find_ev(&v, "dmi", "chassis_vendor");
+	assert_non_null(e);
+	assert_string_equal(e->value, "Not QEMU");
+	assert_false(e->indicates_vm);
+
+	e = find_ev(&v, "dmi", "bios_vendor");
+	assert_non_null(e);
+	assert_true(e->indicates_vm);
+	assert_string_equal(e->note, "matches hypervisor vendor 'QEMU'");
+	assert_null(find_ev(&v, "dmi", "sys/class/dmi/id"));
+	assert_false(v.probably_on_bare_metal);
+
+	assert_string_equal(signal_state_name(SIGNAL_PRESENT), "present");
+	assert_string_equal(signal_state_name(SIGNAL_ABSENT), "absent");
+	assert_string_equal(signal_state_name(SIGNAL_UNREADABLE), "unreadable");
+	hostfs_close(&fs);
+	tmptree_free(&t);
+}
+
+/* ---- platform: fixtures ----------------------------------------------------------------- */
+
+struct fixture_expect {
+	const char *name;
+	bool bare_metal;
+	enum signal_state cpuid_state;
+	bool cpuid_hypervisor;
+	bool dmi_absent;		/* the whole sys/class/dmi/id is missing */
+	const char *matched[7];		/* DMI fields that must match, NULL-terminated */
+	const char *vendor;		/* the vendor named in their notes */
+};
+
+static const struct fixture_expect fixtures[] = {
+	{ "baremetal-dell", true, SIGNAL_PRESENT, false, false, { NULL }, NULL },
+	{ "qemu-kvm", false, SIGNAL_PRESENT, true, false,
+	  { "sys_vendor", "chassis_vendor", NULL }, "QEMU" },
+	{ "vmware", false, SIGNAL_PRESENT, true, false, { "sys_vendor", "product_name", NULL },
+	  "VMware" },
+	{ "hyperv", false, SIGNAL_PRESENT, true, false,
+	  { "sys_vendor", "board_vendor", "bios_vendor", "chassis_vendor", NULL },
+	  "Microsoft Corporation" },
+	{ "xen-hvm", false, SIGNAL_PRESENT, true, false,
+	  { "sys_vendor", "bios_vendor", "chassis_vendor", NULL }, "Xen" },
+	{ "firecracker", false, SIGNAL_PRESENT, true, true, { NULL }, NULL },
+	{ "qemu-hidden-bit", false, SIGNAL_PRESENT, false, false,
+	  { "sys_vendor", "chassis_vendor", NULL }, "QEMU" },
+	/* the seed is fooled: leaf 0x40000000 says TCG, but the seed never looks there */
+	{ "spoofed-dmi-hidden-bit", true, SIGNAL_PRESENT, false, false, { NULL }, NULL },
+};
+
+static bool in_list(const char *const *list, const char *s)
+{
+	for (; *list; list++)
+		if (!strcmp(*list, s))
+			return true;
+	return false;
+}
+
+static void check_fixture(const struct fixture_expect *x)
+{
+	char root[PATH_MAX], cpuid[PATH_MAX], err[512], want[160];
+	const char *const *field;
+	struct cpuid_source cpu;
+	struct platform p;
+	const struct seed_verdict *v = &p.seed;
+	const struct evidence *e;
+	struct hostfs fs;
+	int ret;
+
+	pathf(root, sizeof(root), "%s/%s/root", fixtures_dir(), x->name);
+	pathf(cpuid, sizeof(cpuid), "%s/%s/cpuid", fixtures_dir(), x->name);
+	ret = hostfs_open(&fs, root);
+	if (ret)
+		fail_msg("%s: %s (run from the repo root or set IMSWATCH_FIXTURES)", root,
+			 strerror(-ret));
+	ret = cpuid_source_load(&cpu, cpuid, err, sizeof(err));
+	if (ret)
+		fail_msg("%s", err);
+	assert_int_equal(platform_assess(&fs, &cpu, &p), 0);
+	assert_int_equal(p.cpuid_kind, CPUID_REPLAY);
+
+	assert_int_equal(v->probably_on_bare_metal, x->bare_metal);
+	assert_int_equal(v->cpuid_state, x->cpuid_state);
+	assert_int_equal(v->cpuid_hypervisor, x->cpuid_hypervisor);
+	assert_int_equal(v->dmi_hypervisor_vendor, x->matched[0] != NULL);
+
+	e = find_ev(v, "cpuid", "leaf1.ecx.hypervisor");
+	assert_non_null(e);
+	assert_int_equal(e->state, SIGNAL_PRESENT);
+	assert_string_equal(e->value, x->cpuid_hypervisor ? "1" : "0");
+	assert_int_equal(e->indicates_vm, x->cpuid_hypervisor);
+
+	e = find_ev(v, "dmi", "sys/class/dmi/id");
+	if (x->dmi_absent) {
+		assert_non_null(e);
+		assert_int_equal(e->state, SIGNAL_ABSENT);
+		assert_string_equal(e->note, "no DMI at all (e.g. Firecracker)");
+	} else {
+		assert_null(e);
+	}
+
+	/* one item per seed field; exactly the expected ones match */
+	pathf(want, sizeof(want), "matches hypervisor vendor '%s'", x->vendor ? x->vendor : "");
+	for (field = seed_dmi_fields; *field; field++) {
+		bool match = in_list(x->matched, *field);
+
+		e = find_ev(v, "dmi", *field);
+		if (!e)
+			fail_msg("%s: no evidence for %s", x->name, *field);
+		if (e->indicates_vm != match)
+			fail_msg("%s: %s = '%s' indicates_vm %d, want %d", x->name, *field,
+				 e->value, e->indicates_vm, match);
+		if (x->dmi_absent)
+			assert_int_equal(e->state, SIGNAL_ABSENT);
+		if (match) {
+			assert_int_equal(e->state, SIGNAL_PRESENT);
+			assert_string_equal(e->note, want);
+		}
+	}
+
+	cpuid_source_free(&cpu);
+	hostfs_close(&fs);
+}
+
+#define FIXTURE_TEST(fn, idx)				\
+	static void fn(void **state)			\
+	{						\
+		(void)state;				\
+		check_fixture(&fixtures[idx]);		\
+	}
+
+FIXTURE_TEST(test_fixture_baremetal_dell, 0)
+FIXTURE_TEST(test_fixture_qemu_kvm, 1)
+FIXTURE_TEST(test_fixture_vmware, 2)
+FIXTURE_TEST(test_fixture_hyperv, 3)
+FIXTURE_TEST(test_fixture_xen_hvm, 4)
+FIXTURE_TEST(test_fixture_firecracker, 5)
+FIXTURE_TEST(test_fixture_qemu_hidden_bit, 6)
+FIXTURE_TEST(test_fixture_spoofed_dmi_hidden_bit, 7)
+
+/* Spot checks the table cannot express. */
+static void test_fixture_details(void **state)
+{
+	char root[PATH_MAX];
+	struct cpuid_source cpu;
+	struct seed_verdict v;
+	const struct evidence *e;
+	struct hostfs fs;
+
+	(void)state;
+	pathf(root, sizeof(root), "%s/qemu-kvm/root", fixtures_dir());
+	assert_int_equal(hostfs_open(&fs, root), 0);
+	assert_int_equal(cpuid_source_native(&cpu), 0);
+	cpu.kind = CPUID_ABSENT; /* DMI alone */
+	assert_int_equal(platform_seed(&fs, &cpu, &v), 0);
+	assert_false(v.probably_on_bare_metal);
+	e = find_ev(&v, "dmi", "product_name");
+	assert_non_null(e);
+	assert_string_equal(e->value, "Standard PC (Q35 + ICH9, 2009)");
+	assert_false(e->indicates_vm);
+	e = find_ev(&v, "dmi", "board_vendor");
+	assert_non_null(e);
+	assert_int_equal(e->state, SIGNAL_ABSENT);
+	hostfs_close(&fs);
+
+	pathf(root, sizeof(root), "%s/baremetal-dell/root", fixtures_dir());
+	assert_int_equal(hostfs_open(&fs, root), 0);
+	assert_int_equal(platform_seed(&fs, &cpu, &v), 0);
+	assert_true(v.probably_on_bare_metal);
+	e = find_ev(&v, "dmi", "product_version");
+	assert_non_null(e);
+	assert_int_equal(e->state, SIGNAL_PRESENT);
+	assert_string_equal(e->value, "");
+	hostfs_close(&fs);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hostfs_open_errors),
+		cmocka_unit_test(test_hostfs_present),
+		cmocka_unit_test(test_hostfs_read_bin),
+		cmocka_unit_test(test_hostfs_absent),
+		cmocka_unit_test(test_hostfs_unreadable_isdir),
+		cmocka_unit_test(test_hostfs_unreadable_eacces),
+		cmocka_unit_test(test_hostfs_symlinks_stay_inside),
+		cmocka_unit_test(test_hostfs_list),
+		cmocka_unit_test(test_cpuid_good_file),
+		cmocka_unit_test(test_cpuid_malformed_lines),
+		cmocka_unit_test(test_cpuid_nul_byte),
+		cmocka_unit_test(test_cpuid_unreadable_file),
+		cmocka_unit_test(test_cpuid_native_and_absent),
+		cmocka_unit_test(test_platform_absent_cpuid_and_dmi),
+		cmocka_unit_test(test_platform_unreadable_dmi_and_untrusted_value),
+		cmocka_unit_test(test_fixture_baremetal_dell),
+		cmocka_unit_test(test_fixture_qemu_kvm),
+		cmocka_unit_test(test_fixture_vmware),
+		cmocka_unit_test(test_fixture_hyperv),
+		cmocka_unit_test(test_fixture_xen_hvm),
+		cmocka_unit_test(test_fixture_firecracker),
+		cmocka_unit_test(test_fixture_qemu_hidden_bit),
+		cmocka_unit_test(test_fixture_spoofed_dmi_hidden_bit),
+		cmocka_unit_test(test_fixture_details),
+	};
+
+	return cmocka_run_group_tests_name("platform", tests, NULL, NULL);
+}
