@@ -24,6 +24,9 @@ static const char usage[] =
 	"      --ringbuf-kb KB      ring buffer size, power of two, >= 4 (default 256)\n"
 	"      --sysroot DIR        read platform files under DIR instead of /\n"
 	"      --cpuid-file FILE    replay CPUID from FILE (lines: leaf subleaf eax ebx ecx edx)\n"
+	"      --kernel-view        platform: also read the kernel's boot-time view through BPF\n"
+	"                           (root; watch always does)\n"
+	"      --timing-probe       time CPUID exits (noisy heuristic; off by default)\n"
 	"  -v, --verbose            more diagnostics on stderr (twice: libbpf debug)\n"
 	"  -h, --help               this text\n"
 	"  -V, --version            version\n"
@@ -84,7 +87,7 @@ static const char *option_name(const struct option *opts, int c)
 
 int config_parse(int argc, char **argv, struct config *cfg, char *err, size_t errlen)
 {
-	enum { OPT_SYSROOT = 256, OPT_CPUID_FILE, OPT_RINGBUF_KB };
+	enum { OPT_SYSROOT = 256, OPT_CPUID_FILE, OPT_RINGBUF_KB, OPT_KERNEL_VIEW, OPT_TIMING };
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
@@ -93,6 +96,8 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err, size_t er
 		{ "ringbuf-kb", required_argument, NULL, OPT_RINGBUF_KB },
 		{ "sysroot", required_argument, NULL, OPT_SYSROOT },
 		{ "cpuid-file", required_argument, NULL, OPT_CPUID_FILE },
+		{ "kernel-view", no_argument, NULL, OPT_KERNEL_VIEW },
+		{ "timing-probe", no_argument, NULL, OPT_TIMING },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -152,6 +157,12 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err, size_t er
 			if (!*optarg)
 				goto bad_value;
 			cfg->cpuid_file = optarg;
+			break;
+		case OPT_KERNEL_VIEW:
+			cfg->kernel_view = true;
+			break;
+		case OPT_TIMING:
+			cfg->timing_probe = true;
 			break;
 		case 'v':
 			cfg->verbose++;

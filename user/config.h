@@ -34,6 +34,8 @@ struct config {
 	const char *sysroot;	/* root for platform files, default "/" */
 	const char *cpuid_file; /* NULL: native CPUID */
 	unsigned int ringbuf_kb;
+	bool kernel_view;  /* platform: also read the kernel's view through BPF (watch always) */
+	bool timing_probe; /* opt-in CPUID exit-latency probe */
 	int verbose;
 };
 

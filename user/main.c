@@ -7,6 +7,7 @@
 #include "config.h"
 #include "cpuid.h"
 #include "hostfs.h"
+#include "kview.h"
 #include "log.h"
 #include "output.h"
 #include "platform.h"
@@ -18,6 +19,8 @@ enum { EXIT_OK = 0, EXIT_USAGE = 2 };
 int main(int argc, char **argv)
 {
 	struct cpuid_source cpu = { 0 };
+	struct kernel_platform_view kview = { 0 };
+	struct platform_inputs inputs = { 0 };
 	struct platform platform;
 	struct config cfg;
 	struct hostfs fs;
@@ -53,7 +56,15 @@ int main(int argc, char **argv)
 		hostfs_close(&fs);
 		return EXIT_USAGE;
 	}
-	r = platform_assess(&fs, &cpu, &platform);
+	/* the kernel's view costs a BPF load (~0.1 s of BTF parsing): watch needs BPF anyway,
+	 * platform only on request */
+	if (cfg.command == CMD_WATCH || cfg.kernel_view)
+		kview_read(&kview);
+	else
+		snprintf(kview.why, sizeof(kview.why), "not read (imswatch platform --kernel-view)");
+	inputs.kview = &kview;
+	inputs.timing_probe = cfg.timing_probe;
+	r = platform_assess(&fs, &cpu, &inputs, &platform);
 	hostfs_close(&fs);
 	cpuid_source_free(&cpu);
 	if (r) {

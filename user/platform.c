@@ -217,10 +217,11 @@ int platform_seed(const struct hostfs *fs, const struct cpuid_source *cpu,
 }
 
 int platform_assess(const struct hostfs *fs, const struct cpuid_source *cpu,
-		    struct platform *out)
+		    const struct platform_inputs *in, struct platform *out)
 {
 	int ret;
 
+	(void)in;
 	if (!fs || !cpu || !out)
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));

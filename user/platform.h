@@ -19,6 +19,7 @@
 
 #include "cpuid.h"
 #include "hostfs.h"
+#include "kview.h"
 
 enum signal_state {
 	SIGNAL_PRESENT,	   /* read, value in .value */
@@ -65,9 +66,17 @@ extern const char *const seed_dmi_vendors[];   /* NULL-terminated */
 int platform_seed(const struct hostfs *fs, const struct cpuid_source *cpu,
 		  struct seed_verdict *out);
 
-/* Everything imswatch knows about the platform. Returns 0 or -errno. */
+/* Inputs beyond the files and CPUID. */
+struct platform_inputs {
+	/* the kernel's own boot-time view (read through BPF by the caller, since this module
+	 * stays free of libbpf); NULL when it was not read */
+	const struct kernel_platform_view *kview;
+	bool timing_probe; /* opt-in: time trapping instructions (native CPUID only) */
+};
+
+/* Everything imswatch knows about the platform. IN may be NULL. Returns 0 or -errno. */
 int platform_assess(const struct hostfs *fs, const struct cpuid_source *cpu,
-		    struct platform *out);
+		    const struct platform_inputs *in, struct platform *out);
 
 const char *signal_state_name(enum signal_state s);
 

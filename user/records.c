@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "decode.h"
+#include "platform_json.h"
 #include "records.h"
 
 static int64_t clock_ns(clockid_t id)
@@ -219,41 +220,6 @@ static void set_ts(json_object *o, int64_t real_ns)
 	set_string(o, "ts", buf);
 }
 
-static json_object *json_seed(const struct seed_verdict *s)
-{
-	json_object *o = json_object_new_object(), *ev = json_object_new_array();
-	size_t i;
-
-	ADD(o, "probably_on_bare_metal", json_object_new_boolean(s->probably_on_bare_metal));
-	ADD(o, "cpuid_hypervisor_bit", json_object_new_boolean(s->cpuid_hypervisor));
-	ADD(o, "cpuid_leaf1", json_object_new_string(signal_state_name(s->cpuid_state)));
-	ADD(o, "dmi_hypervisor_vendor", json_object_new_boolean(s->dmi_hypervisor_vendor));
-	for (i = 0; i < s->n_evidence; i++) {
-		const struct evidence *e = &s->evidence[i];
-		json_object *item = json_object_new_object();
-
-		ADD(item, "source", json_object_new_string(e->source));
-		ADD(item, "key", json_object_new_string(e->key));
-		ADD(item, "state", json_object_new_string(signal_state_name(e->state)));
-		ADD(item, "value", json_untrusted_string(e->value));
-		ADD(item, "indicates_vm", json_object_new_boolean(e->indicates_vm));
-		if (e->note[0])
-			ADD(item, "note", json_untrusted_string(e->note));
-		json_object_array_add(ev, item);
-	}
-	ADD(o, "evidence", ev);
-	return o;
-}
-
-static json_object *json_platform(const struct platform *p)
-{
-	json_object *o = json_object_new_object();
-
-	ADD(o, "cpuid_source", json_object_new_string(cpuid_kind_name(p->cpuid_kind)));
-	ADD(o, "seed", json_seed(&p->seed));
-	return o;
-}
-
 static json_object *new_record(const char *type, int64_t ts_real_ns)
 {
 	json_object *o = json_object_new_object();
@@ -307,7 +273,7 @@ json_object *record_status(const struct status_info *st, int64_t ts_real_ns)
 	ADD(o, "ringbuf_kb", json_object_new_int(st->ringbuf_kb));
 	if (st->bpf_problem)
 		ADD(o, "bpf_problem", json_object_new_string(st->bpf_problem));
-	ADD(o, "platform", json_platform(st->platform));
+	ADD(o, "platform", platform_to_json(st->platform));
 	ADD(o, "hooks", json_hooks(st->hooks));
 	ADD(o, "blind", json_blind(st->hooks));
 	return o;
@@ -319,7 +285,7 @@ json_object *record_platform(const struct platform *p, int64_t ts_real_ns)
 
 	ADD(o, "version", json_object_new_string(IMSWATCH_VERSION));
 	ADD(o, "format_version", json_object_new_int(IMSWATCH_FORMAT_VERSION));
-	ADD(o, "platform", json_platform(p));
+	ADD(o, "platform", platform_to_json(p));
 	return o;
 }
 
@@ -412,7 +378,7 @@ void record_event_into(json_object *o, const struct imsw_event *e, const struct 
 	}
 	if (alert) {
 		set_string(o, "summary", f->summary);
-		set_value(o, "platform", json_platform(p));
+		set_value(o, "platform", platform_to_json(p));
 	}
 }
 

@@ -659,7 +659,7 @@ static void check_fixture(const struct fixture_expect *x)
 	ret = cpuid_source_load(&cpu, cpuid, err, sizeof(err));
 	if (ret)
 		fail_msg("%s", err);
-	assert_int_equal(platform_assess(&fs, &cpu, &p), 0);
+	assert_int_equal(platform_assess(&fs, &cpu, NULL, &p), 0);
 	assert_int_equal(p.cpuid_kind, CPUID_REPLAY);
 
 	assert_int_equal(v->probably_on_bare_metal, x->bare_metal);
