@@ -229,3 +229,17 @@ int platform_assess(const struct hostfs *fs, const struct cpuid_source *cpu,
 	ret = platform_seed(fs, cpu, &out->seed);
 	return ret;
 }
+
+const char *guest_verdict_name(enum guest_verdict v)
+{
+	switch (v) {
+	case VERDICT_DEFINITELY_GUEST:
+		return "definitely-guest";
+	case VERDICT_PROBABLY_GUEST:
+		return "probably-guest";
+	case VERDICT_PROBABLY_HOST:
+		return "probably-host";
+	default:
+		return "unknown";
+	}
+}

@@ -49,10 +49,38 @@ struct seed_verdict {
 	struct evidence evidence[PLATFORM_MAX_EVIDENCE];
 };
 
-struct platform {
-	struct seed_verdict seed;
-	enum cpuid_kind cpuid_kind;
+/*
+ * Verdicts of the evidence engine, per question:
+ *   Q1 "is this OS a guest?"
+ *   Q2 "does a hypervisor own interrupt remapping here?" (so IMS would need its support;
+ *       differs from Q1 for Xen dom0, Hyper-V root partitions and nested setups)
+ * Ordered from the answer that must never be given silently to the strongest "guest".
+ */
+enum guest_verdict {
+	VERDICT_UNKNOWN,
+	VERDICT_PROBABLY_HOST,
+	VERDICT_PROBABLY_GUEST,
+	VERDICT_DEFINITELY_GUEST,
 };
+
+#define PLATFORM_MAX_CONTRADICTIONS 8
+
+struct question_verdict {
+	enum guest_verdict verdict;
+	char hypervisor[48]; /* identity when known ("KVM", "Microsoft Hyper-V"), else "" */
+	char reason[192];    /* the deciding evidence, in words */
+	size_t n_contradictions;
+	char contradictions[PLATFORM_MAX_CONTRADICTIONS][160]; /* "CPUID clean but ACPI OEM BOCHS" */
+};
+
+struct platform {
+	struct seed_verdict seed; /* the literal seed heuristic, its own named verdict */
+	enum cpuid_kind cpuid_kind;
+	struct question_verdict q1; /* is this OS a guest? */
+	struct question_verdict q2; /* does a hypervisor own interrupt remapping? */
+};
+
+const char *guest_verdict_name(enum guest_verdict v); /* "definitely-guest", ... */
 
 /*
  * The DMI fields the seed checks, relative to the hostfs root, and the vendor list from the
