@@ -1,0 +1,295 @@
+# shellcheck shell=sh
+# Helpers for guest scenario scripts (busybox ash). TAP goes to stdout = the console;
+# tests/vm/run.sh renumbers the points of all scenarios into one stream, so numbers here
+# only need to be right within a scenario.
+
+T_N=0
+T_FAILED=0
+IMSW_BIN=/usr/sbin/imswatch
+IMSW_OUT=/tmp/imswatch.jsonl
+IMSW_ERR=/tmp/imswatch.err
+IMSW_PID=
+EDU_ID=1234:11e8
+NVME_ID=1b36:0010
+
+diag() { echo "# $*"; }
+
+tap_ok() {
+	T_N=$((T_N + 1))
+	echo "ok $T_N - $*"
+}
+
+tap_fail() {
+	T_N=$((T_N + 1))
+	T_FAILED=$((T_FAILED + 1))
+	echo "not ok $T_N - $*"
+}
+
+# tap_skip DESC REASON
+tap_skip() {
+	T_N=$((T_N + 1))
+	echo "ok $T_N - $1 # SKIP $2"
+}
+
+# check DESC CMD...: one TAP point from a command's exit status
+check() {
+	_d=$1
+	shift
+	if "$@"; then tap_ok "$_d"; else tap_fail "$_d"; fi
+}
+
+tap_done() {
+	echo "# $T_N checks, $T_FAILED failed"
+	[ "$T_FAILED" -eq 0 ]
+}
+
+# wait_for SECONDS CMD...: poll CMD every 0.2 s until it succeeds or time runs out
+wait_for() {
+	_t=$(($1 * 5))
+	shift
+	while [ "$_t" -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.2
+		_t=$((_t - 1))
+	done
+	"$@"
+}
+
+# host_mon CMD: ask tests/vm/run.sh to type CMD into the QEMU monitor (HMP)
+host_mon() { echo "@@MON $*"; }
+
+# row KEY=VALUE...: one row of data for the host (matrix table)
+row() { echo "@@ROW $*"; }
+
+# pci_find VENDOR:DEVICE: the BDFs of all present devices with that id
+pci_find() {
+	for _p in /sys/bus/pci/devices/*; do
+		[ -e "$_p/vendor" ] || continue
+		_v=$(cat "$_p/vendor")
+		_dv=$(cat "$_p/device")
+		[ "${_v#0x}:${_dv#0x}" = "$1" ] && echo "${_p##*/}"
+	done
+	return 0
+}
+
+pci_present() { [ -e "/sys/bus/pci/devices/$1" ]; }
+pci_absent() { [ ! -e "/sys/bus/pci/devices/$1" ]; }
+
+# pci_driver BDF: the bound driver's name, or nothing
+pci_driver() {
+	[ -e "/sys/bus/pci/devices/$1/driver" ] && basename "$(readlink "/sys/bus/pci/devices/$1/driver")"
+	return 0
+}
+
+pci_bound_to() { [ "$(pci_driver "$1")" = "$2" ]; }
+pci_unbound() { [ -z "$(pci_driver "$1")" ]; }
+
+# pci_irqs BDF [msi|msix]: the Linux irq numbers in msi_irqs/ (of that mode)
+pci_irqs() {
+	for _i in /sys/bus/pci/devices/"$1"/msi_irqs/*; do
+		[ -e "$_i" ] || continue
+		[ -z "${2:-}" ] || [ "$(cat "$_i")" = "$2" ] || continue
+		echo "${_i##*/}"
+	done
+	return 0
+}
+
+has_irqs() { [ -n "$(pci_irqs "$@")" ]; }
+
+# irq_count IRQ: interrupts handled so far (sum over CPUs) per /proc/interrupts
+irq_count() {
+	awk -v irq="$1:" '$1 == irq { n = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) n += $i; print n; f = 1 } END { if (!f) print -1 }' /proc/interrupts
+}
+
+irq_listed() { grep -q "^ *$1:" /proc/interrupts; }
+
+# new_bdf OLD_LIST VENDOR:DEVICE: a device of that id not in OLD_LIST
+new_bdf() {
+	for _b in $(pci_find "$2"); do
+		case " $1 " in *" $_b "*) ;; *) echo "$_b" && return 0 ;; esac
+	done
+	return 1
+}
+
+has_new_bdf() { new_bdf "$@" >/dev/null; }
+
+dmesg_has() { dmesg | grep -q -- "$1"; }
+
+load() {
+	insmod "/imsw/kmod/$1.ko" "$2" 2>/tmp/insmod.err || {
+		diag "insmod $1 failed: $(cat /tmp/insmod.err)"
+		return 1
+	}
+}
+
+unload() { rmmod "$1" 2>/dev/null; }
+
+# --- imswatch --------------------------------------------------------------------------
+
+have_imswatch() { [ -x "$IMSW_BIN" ] && command -v jq >/dev/null; }
+
+imsw_skip_reason() {
+	if [ ! -x "$IMSW_BIN" ]; then echo "no imswatch binary"; else echo "no jq in the guest"; fi
+}
+
+# imsw_start [ARGS...]: start the watcher in the background and wait for its status record
+imsw_start() {
+	have_imswatch || return 0
+	rm -f "$IMSW_OUT" "$IMSW_ERR"
+	"$IMSW_BIN" watch --format json --duration "$IMSW_DURATION" --output "$IMSW_OUT" "$@" \
+		>/dev/null 2>"$IMSW_ERR" &
+	IMSW_PID=$!
+	_t0=$(date +%s)
+	wait_for 60 imsw_has_status
+	_rc=$?
+	diag "imswatch${*:+ $*} started in $(($(date +%s) - _t0)) s (pid $IMSW_PID)"
+	return $_rc
+}
+
+imsw_has_status() {
+	[ -s "$IMSW_OUT" ] && grep -q '"type" *: *"status"' "$IMSW_OUT"
+}
+
+imsw_running() { [ -n "$IMSW_PID" ] && kill -0 "$IMSW_PID" 2>/dev/null; }
+
+# imsw_stop: SIGTERM (a background job of a script starts with SIGINT ignored), then wait (bounded) for it to write its summary and exit
+imsw_stop() {
+	have_imswatch || return 0
+	[ -n "$IMSW_PID" ] || return 1
+	kill -TERM "$IMSW_PID" 2>/dev/null
+	_t=50
+	while imsw_running && [ $_t -gt 0 ]; do
+		sleep 0.2
+		_t=$((_t - 1))
+	done
+	if imsw_running; then
+		diag "imswatch did not exit 10 s after SIGTERM; killing it"
+		kill -KILL "$IMSW_PID" 2>/dev/null
+	fi
+	wait "$IMSW_PID" 2>/dev/null
+	IMSW_RC=$?
+	IMSW_PID=
+	return 0
+}
+
+# imsw_dump LABEL: copy the records to the host log (run.sh saves them as <label>.jsonl)
+imsw_dump() {
+	have_imswatch || return 0
+	[ -f "$IMSW_OUT" ] && sed "s/^/@@JSON $1 /" "$IMSW_OUT"
+	if [ -s "$IMSW_ERR" ]; then
+		diag "imswatch stderr (last 15 lines):"
+		tail -n 15 "$IMSW_ERR" | sed 's/^/#   /'
+	fi
+	return 0
+}
+
+# The jq prelude: helpers for the filters in jcheck.
+JQ_DEFS='
+def hx: tostring | ascii_downcase | ltrimstr("0x");
+def bdf_is($b): (.device.bdf // "") as $d | ($d == $b or ("0000:" + $d) == $b);
+def dev_is($b; $v; $d): bdf_is($b) and ((.device.vendor // "") | hx) == $v and ((.device.device // "") | hx) == $d;
+def ev: .[] | select(.type == "event" or .type == "alert");
+def exists(f): [f] | length > 0;
+'
+
+# jcheck DESC FILTER [jq args...]: a TAP point that holds when FILTER (run over the array
+# of all records, with JQ_DEFS) is true; skipped when there is no imswatch binary.
+jcheck() {
+	_d=$1
+	_f=$2
+	shift 2
+	if ! have_imswatch; then
+		tap_skip "$_d" "$(imsw_skip_reason)"
+		return 0
+	fi
+	if jq -e -s "$@" "$JQ_DEFS $_f" "$IMSW_OUT" >/dev/null 2>/tmp/jq.err; then
+		tap_ok "$_d"
+	else
+		tap_fail "$_d"
+		diag "  jq filter: $(echo "$_f" | tr '\n\t' '  ')"
+		[ -s /tmp/jq.err ] && diag "  jq: $(head -c 300 /tmp/jq.err)"
+	fi
+}
+
+# jval FILTER [jq args...]: print a value out of the records (empty without imswatch)
+jval() {
+	have_imswatch || return 0
+	[ -f "$IMSW_OUT" ] || return 0
+	_f=$1
+	shift
+	jq -r -s "$@" "$JQ_DEFS $_f" "$IMSW_OUT" 2>/dev/null
+}
+
+# kernel_at_least MAJOR MINOR
+kernel_at_least() {
+	_r=$(uname -r)
+	_maj=${_r%%.*}
+	_min=${_r#*.}
+	_min=${_min%%[!0-9]*}
+	[ "$_maj" -gt "$1" ] || { [ "$_maj" -eq "$1" ] && [ "$_min" -ge "$2" ]; }
+}
+
+# imsw_begin ARGS...: start imswatch as a TAP point (or a skip)
+imsw_begin() {
+	if have_imswatch; then
+		check "imswatch watch --format json $* is up (status record written)" imsw_start "$@"
+	else
+		tap_skip "imswatch watch --format json $* is up" "$(imsw_skip_reason)"
+	fi
+}
+
+# imsw_end LABEL: stop imswatch, check its summary and exit status, dump its records
+imsw_end() {
+	if ! have_imswatch; then
+		tap_skip "imswatch wrote a summary and exited 0" "$(imsw_skip_reason)"
+		return 0
+	fi
+	imsw_stop
+	jcheck "imswatch wrote a summary record" 'exists(.[] | select(.type == "summary"))'
+	check "imswatch exited with status 0 (was ${IMSW_RC:-?})" [ "${IMSW_RC:-1}" = 0 ]
+	imsw_dump "$1"
+}
+
+# --- platform views (matrix, peers) ---------------------------------------------------
+
+dmi() { cat "/sys/class/dmi/id/$1" 2>/dev/null; }
+
+cpu_hv_flag() { grep -qw hypervisor /proc/cpuinfo; }
+
+# smbios_vm_bit: 1/0 for the SMBIOS type 0 "virtual machine" bit (BIOS characteristics
+# extension byte 2, bit 4), "?" when the table is unreadable or type 0 is not first
+smbios_vm_bit() {
+	_t=/sys/firmware/dmi/tables/DMI
+	[ -r $_t ] || { echo "?"; return; }
+	set -- $(od -An -tu1 -N 20 $_t)
+	if [ "${1:-}" = 0 ] && [ "${2:-0}" -ge 20 ]; then
+		echo $(((${20} >> 4) & 1))
+	else
+		echo "?"
+	fi
+}
+
+# vtd_caching_mode: 1/0 from dmar0's capability register (bit 7), "-" without VT-d
+vtd_caching_mode() {
+	_c=$(cat /sys/class/iommu/dmar0/intel-iommu/cap 2>/dev/null) || { echo "-"; return; }
+	echo $(((0x$_c >> 7) & 1))
+}
+
+interrupt_remapping() { grep -q 'IR-IO-APIC' /proc/interrupts; }
+
+# seed_says_vm: the seed's probably_on_bare_metal() in shell, as a reference: the CPUID
+# hypervisor bit (as the kernel reports it) or a hypervisor vendor in DMI (the vendors
+# tglx listed) means "not bare metal"
+seed_says_vm() {
+	cpu_hv_flag && return 0
+	for _f in sys_vendor board_vendor bios_vendor; do
+		case "$(dmi $_f)" in
+		QEMU* | Bochs* | KVM* | Xen* | VMware* | VMW* | "innotek GmbH"* | "Oracle Corporation"* | \
+			Parallels* | BHYVE* | "Microsoft Corporation"*) return 0 ;;
+		esac
+	done
+	return 1
+}
+
+# cell_get KEY: a knob of this matrix cell (imsw.cell=hv-on,dmi-qemu,cm-off)
+cell_get() { echo ",$IMSW_CELL," | sed -n "s/.*,$1-\([a-z0-9]*\),.*/\1/p"; }

@@ -1,0 +1,210 @@
+# shellcheck shell=bash
+# Fetch and unpack Debian cloud kernels (image, headers, kbuild) with a private apt
+# configuration that never touches the machine's own apt state, and prepare the headers
+# for out-of-tree module builds.
+#
+# kernel_prepare SERIES  (6.1 = bookworm, 6.12 = bookworm-backports) sets:
+#   KVER      kernel release, e.g. 6.12.95+deb12-cloud-amd64
+#   KPKGVER   Debian package version, e.g. 6.12.95-1~bpo12+1
+#   KROOT     where the packages are unpacked (dpkg -x)
+#   KIMAGE    the bzImage
+#   KHEADERS  the arch headers directory (kbuild's objtree), with vmlinux for module BTF
+#
+# Environment: IMSWATCH_VM_MIRROR (default: the Debian mirror in /etc/apt/sources*, else
+# deb.debian.org), IMSWATCH_VM_REFRESH=1 (update the index even if fresh),
+# IMSWATCH_VM_OFFLINE=1 (no index update and no download: newest cached kernel).
+
+APT_DIR=$CACHE_DIR/apt
+KERNELS_DIR=$CACHE_DIR/kernels
+INDEX_MAX_AGE=${IMSWATCH_VM_INDEX_MAX_AGE:-86400}
+
+# The mirror this machine uses for Debian (deb822 or one-line sources), else the default.
+debian_mirror() {
+	local m
+	if [[ -n ${IMSWATCH_VM_MIRROR:-} ]]; then
+		echo "${IMSWATCH_VM_MIRROR%/}"
+		return
+	fi
+	m=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null |
+		grep -oE '(https?|file)://[^ ]*/debian/?( |$)' | grep -v -- '-security' | head -n1 | tr -d ' ')
+	echo "${m:-http://deb.debian.org/debian}" | sed 's:/*$::'
+}
+
+apt_opts() {
+	printf '%s\n' \
+		-o "Dir::Etc::SourceList=$APT_DIR/sources.list" \
+		-o "Dir::Etc::SourceParts=/dev/null" \
+		-o "Dir::Etc::Preferences=/dev/null" \
+		-o "Dir::Etc::PreferencesParts=/dev/null" \
+		-o "Dir::State::Lists=$APT_DIR/lists" \
+		-o "Dir::Cache=$APT_DIR/cache" \
+		-o "APT::Sandbox::User=root" \
+		-o "Debug::NoLocking=1" \
+		-q
+}
+
+papt_get() {
+	local -a o
+	mapfile -t o < <(apt_opts)
+	apt-get "${o[@]}" "$@"
+}
+
+papt_cache() {
+	local -a o
+	mapfile -t o < <(apt_opts)
+	apt-cache "${o[@]}" "$@"
+}
+
+# Refresh the private package index unless it is younger than a day.
+apt_index() {
+	local mirror keyring=/usr/share/keyrings/debian-archive-keyring.gpg opt=""
+	[[ -n ${APT_INDEX_DONE:-} ]] && return 0
+	APT_INDEX_DONE=1
+	mkdir -p "$APT_DIR/lists/partial" "$APT_DIR/cache/archives/partial"
+	mirror=$(debian_mirror)
+	[[ -r $keyring ]] && opt="[signed-by=$keyring] "
+	cat >"$APT_DIR/sources.list.new" <<-SRC
+		deb ${opt}$mirror bookworm main
+		deb ${opt}$mirror bookworm-backports main
+	SRC
+	if ! cmp -s "$APT_DIR/sources.list.new" "$APT_DIR/sources.list"; then
+		mv "$APT_DIR/sources.list.new" "$APT_DIR/sources.list"
+		rm -f "$APT_DIR/index.stamp"
+	else
+		rm -f "$APT_DIR/sources.list.new"
+	fi
+	[[ -n ${IMSWATCH_VM_OFFLINE:-} ]] && return 0
+	if [[ -z ${IMSWATCH_VM_REFRESH:-} && $(age_seconds "$APT_DIR/index.stamp") -lt $INDEX_MAX_AGE ]]; then
+		return 0
+	fi
+	log "updating the private package index from $mirror (bookworm, bookworm-backports)"
+	if papt_get update >"$APT_DIR/update.log" 2>&1; then
+		touch "$APT_DIR/index.stamp"
+	else
+		log "apt-get update failed (see $APT_DIR/update.log); using the index already cached, if any"
+	fi
+}
+
+# Newest linux-image-<series>.*-cloud-amd64-unsigned in the private index: prints the ABI
+# name (e.g. 6.1.0-50-cloud-amd64).
+resolve_kernel() {
+	local series=$1 re
+	re="^linux-image-${series//./\\.}\\.[0-9][^ ]*-cloud-amd64-unsigned\$"
+	papt_cache pkgnames linux-image- 2>/dev/null | grep -E "$re" |
+		sed -e 's/^linux-image-//' -e 's/-unsigned$//' | sort -V | tail -n1
+}
+
+# The newest kernel of SERIES already unpacked in the cache (offline fallback).
+cached_kernel() {
+	local series=$1 d
+	for d in "$KERNELS_DIR"/*; do
+		[[ -f $d/.ready ]] || continue
+		case ${d##*/} in "$series".[0-9]*) echo "${d##*/}" ;; esac
+	done | grep -E "^${series//./\\.}\\.[0-9]" | sort -V | tail -n1
+}
+
+# Decompress the ELF vmlinux out of a bzImage (what scripts/extract-vmlinux does, which the
+# packages do not ship). Only its .BTF section is used: the base for module BTF.
+extract_vmlinux() {
+	local img=$1 out=$2 magic tool off
+	for magic in '\x1f\x8b\x08:gzip -dc' '\xfd7zXZ\x00:xz -dc' '\x28\xb5\x2f\xfd:zstd -dc' \
+		'\x02\x21\x4c\x18:lz4 -dc' '\x5d\x00\x00\x00:xz -dc --format=lzma' \
+		'BZh:bzip2 -dc'; do
+		tool=${magic#*:}
+		magic=${magic%%:*}
+		command -v "${tool%% *}" >/dev/null || continue
+		for off in $(LC_ALL=C grep -obUaP "$magic" "$img" 2>/dev/null | cut -d: -f1 | head -n 5); do
+			tail -c +$((off + 1)) "$img" | $tool >"$out.tmp" 2>/dev/null
+			if [[ $(head -c 4 "$out.tmp" 2>/dev/null | od -An -c | tr -d ' ') == '177ELF' ]]; then
+				mv "$out.tmp" "$out"
+				return 0
+			fi
+		done
+	done
+	rm -f "$out.tmp"
+	return 1
+}
+
+# Download and unpack one kernel (ABI name) into $KERNELS_DIR/<release>.
+fetch_kernel() {
+	local abi=$1 dir=$KERNELS_DIR/$1 debs hdr common kbuild pkgs f
+	debs=$CACHE_DIR/debs
+	hdr=linux-headers-$abi
+	common=$(papt_cache depends "$hdr" 2>/dev/null | sed -n 's/^ *Depends: \(linux-headers-[^ ]*-common\)$/\1/p' | head -n1)
+	kbuild=$(papt_cache depends "$hdr" 2>/dev/null | sed -n 's/^ *Depends: \(linux-kbuild-[^ ]*\)$/\1/p' | head -n1)
+	[[ -n $common && -n $kbuild ]] || {
+		log "cannot resolve the -common/kbuild packages that $hdr depends on"
+		return 1
+	}
+	pkgs=("linux-image-$abi-unsigned" "$hdr" "$common" "$kbuild")
+	log "downloading ${pkgs[*]}"
+	rm -rf "$debs" "$dir"
+	mkdir -p "$debs" "$dir/root"
+	(cd "$debs" && papt_get download "${pkgs[@]}") >"$CACHE_DIR/download.log" 2>&1 || {
+		log "apt-get download failed: $(tail -n 3 "$CACHE_DIR/download.log" | tr '\n' ' ')"
+		return 1
+	}
+	for f in "$debs"/*.deb; do
+		dpkg -x "$f" "$dir/root" || return 1
+	done
+	dpkg-deb -f "$debs"/linux-image-*.deb Version >"$dir/pkgversion"
+	rm -rf "$debs"
+	prepare_headers "$abi" || return 1
+	touch "$dir/.ready"
+	# keep the cache bounded: older kernels of the same series go
+	local series=${abi%%-*}
+	series=$(echo "$series" | cut -d. -f1,2)
+	for f in "$KERNELS_DIR"/"$series".[0-9]*; do
+		[[ $f != "$dir" && -d $f ]] && case ${f##*/} in "$series".[0-9]*) rm -rf "$f" ;; esac
+	done
+	return 0
+}
+
+prepare_headers() {
+	local abi=$1 root=$KERNELS_DIR/$1/root h
+	h=$root/usr/src/linux-headers-$abi
+	[[ -f $h/Makefile ]] || {
+		log "no headers at $h"
+		return 1
+	}
+	# the arch headers include the common ones by absolute /usr/src path
+	sed -i "s|^include /usr/src/|include $root/usr/src/|" "$h/Makefile"
+	# module BTF needs the kernel's BTF as a base: 6.12 ships vmlinux in the headers,
+	# 6.1 does not, so take it out of the image
+	if [[ ! -f $h/vmlinux ]]; then
+		extract_vmlinux "$root/boot/vmlinuz-$abi" "$h/vmlinux" || log "warning: no vmlinux for $abi: modules get no BTF"
+	fi
+}
+
+kernel_prepare() {
+	local series=$1 abi="" why=""
+	if [[ -z ${IMSWATCH_VM_OFFLINE:-} ]]; then
+		apt_index
+		abi=$(resolve_kernel "$series")
+		if [[ -z $abi ]]; then
+			why="no linux-image-$series.*-cloud-amd64-unsigned in the package index"
+		elif [[ ! -f $KERNELS_DIR/$abi/.ready ]]; then
+			fetch_kernel "$abi" || {
+				why="download/unpack of $abi failed"
+				abi=""
+			}
+		fi
+	fi
+	if [[ -z $abi ]]; then
+		abi=$(cached_kernel "$series")
+		if [[ -z $abi ]]; then
+			log "no $series kernel could be fetched${why:+ ($why)} and none is cached in $KERNELS_DIR"
+			return 1
+		fi
+		log "warning: ${why:-offline}: using the cached $abi"
+	fi
+	KVER=$abi
+	KROOT=$KERNELS_DIR/$abi/root
+	KIMAGE=$KROOT/boot/vmlinuz-$abi
+	KHEADERS=$KROOT/usr/src/linux-headers-$abi
+	KPKGVER=$(cat "$KERNELS_DIR/$abi/pkgversion" 2>/dev/null || echo unknown)
+	[[ -f $KIMAGE ]] || {
+		log "kernel image missing: $KIMAGE"
+		return 1
+	}
+}

@@ -1,0 +1,305 @@
+#!/usr/bin/env bash
+# Real-kernel test bench for imswatch: boots Debian's 6.1 (bookworm) and 6.12
+# (bookworm-backports) cloud kernels under QEMU (TCG) with a busybox initramfs holding
+# imswatch and the test modules of tests/kmod, runs scripted scenarios in the guest and
+# prints their results as one TAP stream on stdout (for prove). Diagnostics go to stderr.
+#
+#   tests/vm/run.sh [--kernel 6.1|6.12|all] [--scenario NAME|all] [--imswatch PATH]
+#                   [--jobs N] [--list]
+#
+# Scenarios: smoke (the bench itself, no imswatch), live, modes, ims, matrix, peers.
+# Downloads are cached in ${IMSWATCH_VM_CACHE:-$HOME/.cache/imswatch-vm}; logs, guest
+# consoles and the JSON records of every run land in .output/vm/ (matrix.md too).
+# See tests/vm/README.md.
+set -euo pipefail
+# a run that dies before its plan says so in TAP (Bail out!), not only in its exit status
+trap 'rc=$?; [[ $rc -eq 0 || -n ${CLEAN_EXIT:-} ]] || echo "Bail out! tests/vm/run.sh stopped unexpectedly (status $rc)"' EXIT
+
+# shellcheck source=lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+# shellcheck source=lib/kernel.sh
+source "$VM_DIR/lib/kernel.sh"
+# shellcheck source=lib/kmod.sh
+source "$VM_DIR/lib/kmod.sh"
+# shellcheck source=lib/initramfs.sh
+source "$VM_DIR/lib/initramfs.sh"
+# shellcheck source=lib/qemu.sh
+source "$VM_DIR/lib/qemu.sh"
+
+ALL_SCENARIOS="smoke live modes ims matrix peers"
+KERNELS=all
+SCENARIO=all
+IMSWATCH_ARG=$REPO_DIR/.output/imswatch.static
+JOBS=${IMSWATCH_VM_JOBS:-$(nproc)}
+LIST=
+
+usage() {
+	sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+	exit "${1:-0}"
+}
+
+while [[ $# -gt 0 ]]; do
+	case $1 in
+	--kernel) KERNELS=${2:?--kernel needs 6.1, 6.12 or all}; shift 2 ;;
+	--kernel=*) KERNELS=${1#*=}; shift ;;
+	--scenario) SCENARIO=${2:?--scenario needs a name}; shift 2 ;;
+	--scenario=*) SCENARIO=${1#*=}; shift ;;
+	--imswatch) IMSWATCH_ARG=${2:?--imswatch needs a path}; shift 2 ;;
+	--imswatch=*) IMSWATCH_ARG=${1#*=}; shift ;;
+	-j | --jobs) JOBS=${2:?--jobs needs a number}; shift 2 ;;
+	--jobs=*) JOBS=${1#*=}; shift ;;
+	--list) LIST=1; shift ;;
+	-h | --help) usage 0 ;;
+	*) echo "run.sh: unknown argument '$1'" >&2; usage 2 >&2 ;;
+	esac
+done
+
+case $KERNELS in
+all) SERIES="6.1 6.12" ;;
+6.1 | 6.12) SERIES=$KERNELS ;;
+*) die "--kernel must be 6.1, 6.12 or all (not '$KERNELS')" ;;
+esac
+if [[ $SCENARIO == all ]]; then
+	SCENARIOS=$ALL_SCENARIOS
+else
+	for s in ${SCENARIO//,/ }; do
+		[[ " $ALL_SCENARIOS " == *" $s "* ]] || die "unknown scenario '$s' (known: $ALL_SCENARIOS)"
+	done
+	SCENARIOS=${SCENARIO//,/ }
+fi
+[[ $JOBS =~ ^[1-9][0-9]*$ ]] || die "--jobs must be a positive number"
+wants() { [[ " $SCENARIOS " == *" $1 "* ]]; }
+
+# --- the boots --------------------------------------------------------------------------
+# One line per boot: ID|GUEST SCENARIOS|KERNEL ARGS|QEMU PROFILE|TIMEOUT. Matrix and peers
+# share their 8 cells (one boot per cell runs both).
+plan_boots() {
+	local hv dmi cm sc=""
+	wants smoke && echo "smoke|smoke||plain|300"
+	wants live && echo "live|live|imsw.attach=auto|plain|300"
+	if wants modes; then
+		echo "modes-fentry|live|imsw.attach=fentry|plain|300"
+		echo "modes-kprobe|live|imsw.attach=kprobe|plain|300"
+	fi
+	wants ims && echo "ims|ims||iommu-cm-off|300"
+	wants matrix && sc=matrix
+	wants peers && sc=${sc:+$sc,}peers
+	if [[ -n $sc ]]; then
+		for hv in on off; do
+			for dmi in qemu dell; do
+				for cm in on off; do
+					echo "cell-hv-$hv-dmi-$dmi-cm-$cm|$sc|imsw.cell=hv-$hv,dmi-$dmi,cm-$cm|cell:$hv:$dmi:$cm|300"
+				done
+			done
+		done
+	fi
+}
+
+# qemu_args PROFILE RUNDIR: the machine for a boot (printed one argument per line)
+qemu_args() {
+	local profile=$1 rd=$2 machine=q35 cpu=$VM_CPU hv dmi cm
+	local -a a=()
+	case $profile in
+	plain) ;;
+	iommu-cm-*)
+		machine+=",kernel-irqchip=split"
+		a+=(-device "intel-iommu,intremap=on,caching-mode=${profile#iommu-cm-}")
+		;;
+	cell:*)
+		IFS=: read -r _ hv dmi cm <<<"$profile"
+		machine+=",kernel-irqchip=split"
+		a+=(-device "intel-iommu,intremap=on,caching-mode=$cm")
+		[[ $hv == off ]] && cpu+=",-hypervisor"
+		if [[ $dmi == dell ]]; then
+			smbios_type0 "$rd/smbios-type0.bin"
+			machine+=",x-oem-id=DELL,x-oem-table-id=PE_SC3"
+			a+=(-smbios "file=$rd/smbios-type0.bin"
+				-smbios "type=1,manufacturer=Dell Inc.,product=PowerEdge R750,version=Not Specified,serial=4XK2Q93,sku=SKU=0B19;ModelName=PowerEdge R750,family=PowerEdge"
+				-smbios "type=2,manufacturer=Dell Inc.,product=0PJ3YV,version=A01,serial=.4XK2Q93.CNFCP0032A0123."
+				-smbios "type=3,manufacturer=Dell Inc.,version=Not Specified,serial=4XK2Q93,asset=Not Specified"
+				-smbios "type=4,manufacturer=Intel(R) Corporation,version=Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz")
+		fi
+		;;
+	esac
+	truncate -s 4M "$rd/nvme0.img" "$rd/nvme1.img"
+	printf '%s\n' -machine "$machine" -cpu "$cpu" -vga none -nic none "${a[@]}" \
+		-device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,slot=1 \
+		-device pcie-root-port,id=rp2,bus=pcie.0,chassis=2,slot=2 \
+		-drive "if=none,id=nvd0,file=$rd/nvme0.img,format=raw" \
+		-device nvme,serial=imsw0,drive=nvd0 \
+		-drive "if=none,id=hpdrive,file=$rd/nvme1.img,format=raw" \
+		-device edu
+}
+
+# run_boot SERIES ID SCENARIOS APPEND PROFILE TIMEOUT: one boot (retried once when the
+# guest crashes or loses its end marker). Leaves in its directory: emit (TAP lines without
+# numbers, and comments), rows (matrix data) and done.
+run_boot() {
+	local series=$1 id=$2 scen=$3 append=$4 profile=$5 to=$6
+	local rd=$OUT_DIR/logs/$series-$id label="$series $id" attempt verdict rc t0 t1 boots=0
+	local -a qa
+	rm -rf "$rd"
+	mkdir -p "$rd"
+	t0=$(now_ms)
+	mapfile -t qa < <(qemu_args "$profile" "$rd")
+	for attempt in 1 2; do
+		boots=$attempt
+		t1=$(now_ms)
+		rc=0
+		vm_boot "$rd" "$to" "imsw.scenarios=$scen imsw.duration=$((to - 30)) $append" "${qa[@]}" || rc=$?
+		verdict=$(vm_verdict "$rd" "$rc")
+		echo "$attempt $(secs_since "$t1") $verdict" >>"$rd/attempts"
+		[[ $verdict == ok ]] && break
+		cp "$rd/console.log" "$rd/console.attempt$attempt.log"
+		{
+			echo "# $label: attempt $attempt failed after $(secs_since "$t1") s: $verdict"
+			tr -d '\r' <"$rd/console.log" | grep -E -A 12 "$CRASH_RE" | head -n 25 | sed 's/^/#   | /'
+			if [[ $attempt == 1 ]]; then
+				echo "# $label: RETRYING once (console of attempt 1: $rd/console.attempt1.log)"
+			fi
+		} >>"$rd/emit.pre"
+	done
+	tr -d '\r' <"$rd/console.log" >"$rd/console.txt"
+	# TAP points of the final attempt, prefixed with the boot's label (and the scenario when
+	# one boot runs several); @@JSON and @@ROW lines are saved to files
+	awk -v label="$label" -v multi="$([[ $scen == *,* ]] && echo 1 || true)" -v series="$series" -v id="$id" -v rd="$rd" '
+		/^@@SCENARIO / { sc = $2; pre = multi ? label " " sc : label; next }
+		/^@@SCENARIO-END/ { rc = $3; sub(/^rc=/, "", rc)
+			if (rc != "0" && !nfail[sc]) print "not ok - " pre ": scenario script " sc " ended with status " rc
+			sc = ""; next }
+		/^@@JSON / { f = rd "/" $2 ".jsonl"; sub(/^@@JSON [^ ]+ /, ""); print > f; next }
+		/^@@ROW / { sub(/^@@ROW /, ""); print "kernel=" series " boot=" id " " $0 > (rd "/rows"); next }
+		sc == "" { next }
+		/^(not )?ok([ \t]|$)/ {
+			st = ($1 == "not") ? "not ok" : "ok"; if (st == "not ok") nfail[sc]++
+			sub(/^(not )?ok[ \t]*[0-9]*[ \t]*(- )?/, "")
+			print st " - " pre ": " $0; next }
+		/^# / { print "# " pre ": " substr($0, 3) }
+	' "$rd/console.txt" >"$rd/emit.tap"
+	{
+		[[ -f $rd/emit.pre ]] && cat "$rd/emit.pre"
+		cat "$rd/emit.tap"
+		if [[ $verdict == ok ]]; then
+			echo "ok - $label: guest booted, ran [$scen] and powered off$([[ $boots == 1 ]] || echo " (after a retry)")"
+		else
+			echo "not ok - $label: guest run unusable twice: $verdict"
+		fi
+		grep -h -E '^WARNING: |^------------\[ cut here' "$rd/console.txt" | head -n 3 | sed "s/^/# $label: kernel warning: /" || true
+		echo "# $label: wall time $(secs_since "$t0") s ($boots boot$([[ $boots == 1 ]] || echo s); $(cut -d' ' -f2 "$rd/attempts" | tr '\n' ' ' | sed 's/ $//;s/ / s, /g') s)"
+		if [[ $verdict != ok ]] || grep -q '^not ok' "$rd/emit.tap"; then
+			echo "# $label: last 60 lines of the guest console ($rd/console.txt):"
+			grep -v -E '^@@(JSON|ROW) ' "$rd/console.txt" | tail -n 60 | sed -e 's/\x1b\[[0-9;?]*[a-zA-Z]//g' -e 's/^/#   | /'
+		fi
+	} >"$rd/emit"
+	touch "$rd/done"
+}
+
+# --- preparation ------------------------------------------------------------------------
+for tool in qemu-system-x86_64 busybox cpio gzip apt-get apt-cache dpkg dpkg-deb make gcc pahole timeout tail; do
+	command -v "$tool" >/dev/null || die "missing tool: $tool (apt-get install qemu-system-x86 busybox-static cpio make gcc dwarves)"
+done
+command -v jq >/dev/null || log "warning: no jq on this machine: imswatch checks will be skipped (apt-get install jq)"
+
+IMSWATCH_BIN=
+if [[ -n $IMSWATCH_ARG && -x $IMSWATCH_ARG ]]; then
+	IMSWATCH_BIN=$(readlink -f "$IMSWATCH_ARG")
+	file "$IMSWATCH_BIN" 2>/dev/null | grep -q 'statically linked' ||
+		log "warning: $IMSWATCH_BIN is not statically linked: copying its libraries too"
+else
+	log "no imswatch binary at '$IMSWATCH_ARG' (make static): imswatch checks will be skipped"
+fi
+
+mkdir -p "$OUT_DIR/logs" "$CACHE_DIR"
+T_START=$(now_ms)
+echo "TAP version 13"
+[[ -n $IMSWATCH_BIN ]] && echo "# imswatch: $IMSWATCH_BIN" || echo "# imswatch: none (checks that need it are skipped)"
+
+declare -A K_VER K_IMAGE K_INITRD K_KMOD
+N=0
+FAILED=0
+emit() { # emit LINE: number TAP points as they are printed
+	local line=$1
+	case $line in
+	'ok - '* | 'not ok - '*)
+		N=$((N + 1))
+		[[ $line == not* ]] && FAILED=$((FAILED + 1))
+		echo "${line%% - *} $N - ${line#* - }"
+		;;
+	*) echo "$line" ;;
+	esac
+}
+
+for s in $SERIES; do
+	t=$(now_ms)
+	if ! kernel_prepare "$s"; then
+		emit "not ok - kernel $s: no Debian $s cloud kernel could be fetched or found in the cache ($CACHE_DIR)"
+		CLEAN_EXIT=1
+		echo "Bail out! cannot get a $s kernel (network? mirror $(debian_mirror)?)"
+		exit 1
+	fi
+	if ! kmod_build; then
+		emit "not ok - kernel $s: tests/kmod builds against $KVER (log: $KMOD_DIR/build.log)"
+		CLEAN_EXIT=1
+		echo "Bail out! test modules do not build for $KVER"
+		exit 1
+	fi
+	initramfs_build
+	K_VER[$s]=$KVER K_IMAGE[$s]=$KIMAGE K_INITRD[$s]=$INITRD K_KMOD[$s]=$KMOD_DIR
+	echo "# kernel $s: $KVER (package $KPKGVER), modules and initramfs ready in $(secs_since "$t") s"
+done
+
+if [[ -n $LIST ]]; then
+	for s in $SERIES; do plan_boots | sed "s/^/$s /"; done
+	exit 0
+fi
+
+# --- the runs (up to $JOBS guests at a time, results printed in plan order) -------------
+declare -a B_SERIES B_LINE B_DIR
+for s in $SERIES; do
+	while IFS= read -r line; do
+		B_SERIES+=("$s")
+		B_LINE+=("$line")
+		B_DIR+=("$OUT_DIR/logs/$s-${line%%|*}")
+	done < <(plan_boots)
+done
+for d in "${B_DIR[@]}"; do rm -f "$d/done"; done
+
+launched=0
+printed=0
+total=${#B_LINE[@]}
+declare -A PIDS
+while [[ $printed -lt $total ]]; do
+	while [[ $launched -lt $total && $(jobs -rp | wc -l) -lt $JOBS ]]; do
+		s=${B_SERIES[$launched]}
+		IFS='|' read -r id scen append profile to <<<"${B_LINE[$launched]}"
+		(
+			KVER=${K_VER[$s]} KIMAGE=${K_IMAGE[$s]} INITRD=${K_INITRD[$s]}
+			run_boot "$s" "$id" "$scen" "$append" "$profile" "$to" || {
+				mkdir -p "${B_DIR[$launched]}"
+				echo "not ok - $s $id: harness error" >"${B_DIR[$launched]}/emit"
+				touch "${B_DIR[$launched]}/done"
+			}
+		) </dev/null &
+		PIDS[$launched]=$!
+		launched=$((launched + 1))
+	done
+	if [[ -f ${B_DIR[$printed]}/done ]]; then
+		wait "${PIDS[$printed]}" 2>/dev/null || true
+		while IFS= read -r line; do emit "$line"; done <"${B_DIR[$printed]}/emit"
+		printed=$((printed + 1))
+	else
+		sleep 0.5
+	fi
+done
+
+# --- the matrix table -------------------------------------------------------------------
+if wants matrix || wants peers; then
+	# shellcheck source=lib/matrix.sh
+	source "$VM_DIR/lib/matrix.sh"
+	matrix_table "$OUT_DIR/matrix.md" "${B_DIR[@]}" && echo "# matrix table: $OUT_DIR/matrix.md"
+fi
+
+echo "1..$N"
+echo "# $((N - FAILED)) passed, $FAILED failed; total wall time $(secs_since "$T_START") s"
+CLEAN_EXIT=1
+[[ $FAILED -eq 0 ]]

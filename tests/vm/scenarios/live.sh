@@ -1,0 +1,108 @@
+# shellcheck shell=sh
+# live (and modes: the same with imsw.attach=fentry|kprobe): imswatch starts first, then
+# drivers bind while it watches: the boot-time nvme device is unbound and bound again
+# through sysfs (nvme is built into the cloud kernels, so it cannot bind by module load),
+# edu_msi loads and binds the edu device, and an edu and an nvme device are hot-plugged
+# and hot-unplugged through the QEMU monitor on q35 PCIe root ports. imswatch must report
+# each probe, MSI/MSI-X enablement (with vector counts) and, on 6.2+, each per-device MSI
+# domain, with the right BDF, vendor:device and driver; the unplug must show the vectors'
+# teardown.
+
+ATTACH=${IMSW_ATTACH:-auto}
+if [ "$ATTACH" = auto ]; then set --; else set -- --attach "$ATTACH"; fi
+DOMAINS=
+kernel_at_least 6 2 && DOMAINS=1
+
+NVME=$(pci_find $NVME_ID | head -n1)
+EDU=$(pci_find $EDU_ID | head -n1)
+check "boot-time devices: nvme $NVME (bound to nvme), edu $EDU" \
+	[ -n "$NVME" -a -n "$EDU" -a "$(pci_driver "$NVME")" = nvme ]
+
+imsw_begin "$@"
+jcheck "status: attach preference is $ATTACH" \
+	'exists(.[] | select(.type == "status" and .attach == $a))' --arg a "$ATTACH"
+jcheck "status: the probe hooks and pci_alloc_irq_vectors_affinity are attached" \
+	'[.[] | select(.type == "status") | .hooks[] | select(.attached) | .name] as $h
+	 | ($h | index("pci_alloc_irq_vectors_affinity")) != null
+	   and (($h | index("local_pci_probe")) != null or ($h | index("pci_device_probe")) != null)'
+if [ "$ATTACH" != auto ]; then
+	jcheck "status: function hooks attached as $ATTACH" \
+		'exists(.[] | select(.type == "status") | .hooks[]
+		        | select(.attached and .name == "pci_alloc_irq_vectors_affinity" and .mode == $a))' \
+		--arg a "$ATTACH"
+fi
+
+# 1. rebind the boot-time nvme through sysfs
+echo "$NVME" >/sys/bus/pci/drivers/nvme/unbind
+check "nvme $NVME unbound through sysfs" wait_for 10 pci_unbound "$NVME"
+echo "$NVME" >/sys/bus/pci/drivers/nvme/bind
+check "nvme $NVME bound again with MSI-X" wait_for 20 sh -c "[ -e /sys/bus/pci/devices/$NVME/driver ] && grep -q msix /sys/bus/pci/devices/$NVME/msi_irqs/*"
+
+# 2. edu_msi binds the boot-time edu device
+check "insmod edu_msi binds $EDU with MSI" sh -c ". /imsw/lib.sh; load edu_msi && wait_for 10 pci_bound_to $EDU edu_msi && has_irqs $EDU msi"
+
+# 3. hot-plug an edu and an nvme device
+OLD_EDU=$(pci_find $EDU_ID | tr '\n' ' ')
+OLD_NVME=$(pci_find $NVME_ID | tr '\n' ' ')
+host_mon device_add edu,id=hpedu,bus=rp1
+host_mon device_add nvme,id=hpnvme,bus=rp2,serial=hotplug,drive=hpdrive
+wait_for 30 has_new_bdf "$OLD_EDU" $EDU_ID
+HPEDU=$(new_bdf "$OLD_EDU" $EDU_ID)
+wait_for 30 has_new_bdf "$OLD_NVME" $NVME_ID
+HPNVME=$(new_bdf "$OLD_NVME" $NVME_ID)
+check "hot-plugged edu $HPEDU bound to edu_msi with MSI" wait_for 20 sh -c ". /imsw/lib.sh; pci_bound_to '$HPEDU' edu_msi && has_irqs '$HPEDU' msi"
+check "hot-plugged nvme $HPNVME bound to nvme with MSI-X" wait_for 30 sh -c ". /imsw/lib.sh; pci_bound_to '$HPNVME' nvme && has_irqs '$HPNVME' msix"
+HP_IRQS="$(pci_irqs "$HPEDU") $(pci_irqs "$HPNVME")"
+diag "hot-plugged: edu $HPEDU, nvme $HPNVME; their irqs: $HP_IRQS"
+sleep 1
+
+# 4. hot-unplug them again
+host_mon device_del hpedu
+host_mon device_del hpnvme
+check "hot-unplugged edu and nvme are gone" wait_for 30 sh -c "[ ! -e /sys/bus/pci/devices/$HPEDU -a ! -e /sys/bus/pci/devices/$HPNVME ]"
+sleep 1
+imsw_end "live-$ATTACH"
+
+# --- what imswatch saw -------------------------------------------------------------------
+probe_f='exists(ev | select(.kind == "probe" and dev_is($b; $v; $d) and .driver == $drv))'
+jcheck "probe: nvme rebind ($NVME 1b36:0010, nvme)" "$probe_f" \
+	--arg b "$NVME" --arg v 1b36 --arg d 0010 --arg drv nvme
+jcheck "probe: edu_msi load ($EDU 1234:11e8, edu_msi)" "$probe_f" \
+	--arg b "$EDU" --arg v 1234 --arg d 11e8 --arg drv edu_msi
+jcheck "probe: hot-plugged edu ($HPEDU 1234:11e8, edu_msi)" "$probe_f" \
+	--arg b "$HPEDU" --arg v 1234 --arg d 11e8 --arg drv edu_msi
+jcheck "probe: hot-plugged nvme ($HPNVME 1b36:0010, nvme)" "$probe_f" \
+	--arg b "$HPNVME" --arg v 1b36 --arg d 0010 --arg drv nvme
+
+msi_f='exists(ev | select(.kind == "msi" and dev_is($b; "1234"; "11e8") and .driver == "edu_msi"
+	and .vectors.requested_min == 1 and .vectors.requested_max == 1 and .vectors.granted == 1))'
+jcheck "msi: edu_msi on $EDU asked 1..1 vectors, got 1" "$msi_f" --arg b "$EDU"
+jcheck "msi: edu_msi on hot-plugged $HPEDU asked 1..1 vectors, got 1" "$msi_f" --arg b "$HPEDU"
+msix_f='exists(ev | select(.kind == "msix" and dev_is($b; "1b36"; "0010") and .driver == "nvme"
+	and .vectors.granted >= 1 and .vectors.requested_min >= 1
+	and .vectors.requested_max >= .vectors.granted))'
+jcheck "msix: nvme on $NVME got >= 1 vector within its request" "$msix_f" --arg b "$NVME"
+jcheck "msix: nvme on hot-plugged $HPNVME got >= 1 vector within its request" "$msix_f" --arg b "$HPNVME"
+
+if [ -n "$DOMAINS" ]; then
+	dom_f='exists(ev | select((.kind | test("^msix?-domain$")) and bdf_is($b)))'
+	jcheck "msi-domain: per-device MSI domain for edu $EDU" "$dom_f" --arg b "$EDU"
+	jcheck "msi-domain: per-device MSI-X domain for nvme $NVME" "$dom_f" --arg b "$NVME"
+	jcheck "msi-domain: per-device domain for hot-plugged edu $HPEDU" "$dom_f" --arg b "$HPEDU"
+else
+	diag "$(uname -r) predates per-device MSI domains (6.2): no msi-domain checks"
+fi
+
+jcheck "unplug: vector teardown/deactivate for the hot-plugged devices' irqs ($HP_IRQS)" \
+	'($irqs | split(" ") | map(select(length > 0))) as $l
+	 | exists(ev | select(.kind == "vector" and ((.op // "") | test("teardown|deactivate"))
+	                and ((.irq | tostring) as $i | any($l[]; . == $i))))' --arg irqs "$HP_IRQS"
+
+if [ "$ATTACH" != auto ]; then
+	jcheck "events: probe and MSI events came from $ATTACH hooks" \
+		'exists(ev | select(.kind == "probe" and .mode == $a))
+		 and exists(ev | select((.kind == "msi" or .kind == "msix") and .mode == $a))' --arg a "$ATTACH"
+fi
+jcheck "summary: no records lost" '[.[] | select(.type == "summary") | .records_lost] | (length > 0 and all(. == 0))'
+rmmod edu_msi 2>/dev/null
+true

@@ -1,0 +1,77 @@
+# shellcheck shell=sh
+# matrix: one cell of the seed's matrix (imsw.cell=hv-on|off,dmi-qemu|dell,cm-on|off):
+# the CPUID hypervisor bit set or hidden, DMI honest (QEMU) or spoofed as a Dell server
+# (SMBIOS types 0-4, the type 0 "virtual machine" bit cleared, ACPI OEM ids), and a
+# virtual VT-d with interrupt remapping whose Caching Mode is on or off. In each cell
+# edu_ims makes an IMS attempt; ims_standin decides like 6.2-6.9 would (accept only with
+# remapping and no Caching Mode); imswatch must raise a critical alert where the seed
+# heuristic sees the VM and a warning (its verdict is a guess) where it is fooled.
+
+HV=$(cell_get hv)
+DMI=$(cell_get dmi)
+CM=$(cell_get cm)
+diag "cell: hypervisor bit $HV, DMI $DMI, caching mode $CM"
+
+if [ "$HV" = on ]; then
+	check "knob: CPUID hypervisor flag in /proc/cpuinfo" cpu_hv_flag
+else
+	check "knob: no CPUID hypervisor flag in /proc/cpuinfo" sh -c '! grep -qw hypervisor /proc/cpuinfo'
+fi
+SYSV=$(dmi sys_vendor)
+VMBIT=$(smbios_vm_bit)
+if [ "$DMI" = dell ]; then
+	check "knob: DMI says Dell ($SYSV / $(dmi product_name) / BIOS $(dmi bios_vendor))" \
+		[ "$SYSV" = "Dell Inc." -a "$(dmi bios_vendor)" = "Dell Inc." ]
+	check "knob: SMBIOS 'virtual machine' bit clear ($VMBIT)" [ "$VMBIT" = 0 ]
+else
+	check "knob: DMI says QEMU ($SYSV / $(dmi product_name) / BIOS $(dmi bios_vendor))" [ "$SYSV" = QEMU ]
+	# QEMU sets the type 0 "virtual machine" bit only in a type 0 it builds itself (when
+	# -smbios type=0 is given); by default SeaBIOS builds type 0, without it
+	diag "SMBIOS 'virtual machine' bit: $VMBIT"
+fi
+CMSEEN=$(vtd_caching_mode)
+check "knob: VT-d Caching Mode $CM (cap bit 7 = $CMSEEN)" [ "$CMSEEN" = "$([ "$CM" = on ] && echo 1 || echo 0)" ]
+check "interrupt remapping is on (IR-IO-APIC)" interrupt_remapping
+
+if seed_says_vm; then SEED=vm; else SEED=bare-metal; fi
+if [ "$HV" = off ] && [ "$DMI" = dell ]; then WANT_SEED=bare-metal; else WANT_SEED=vm; fi
+check "seed heuristic (shell reference) says $WANT_SEED" [ "$SEED" = "$WANT_SEED" ]
+if [ "$WANT_SEED" = vm ]; then WANT_SEV=critical; WANT_PBM=false; else WANT_SEV=warning; WANT_PBM=true; fi
+if [ "$CM" = off ]; then WANT_IMS=accepted; else WANT_IMS=refused; fi
+
+EDU=$(pci_find $EDU_ID | head -n1)
+# the stand-in plays the kernel's IMS API: present before imswatch starts
+load ims_standin
+imsw_begin
+check "insmod edu_ims binds $EDU" sh -c ". /imsw/lib.sh; load edu_ims && wait_for 10 pci_bound_to $EDU edu_ims"
+IMS=refused
+dmesg_has "IMS accepted:" && IMS=accepted
+check "stand-in (6.2 gate): IMS $WANT_IMS ($(dmesg | grep -o 'IMS [a-z]*: .*' | tail -n1))" [ "$IMS" = "$WANT_IMS" ]
+sleep 1
+imsw_end "matrix-$IMSW_CELL"
+rmmod edu_ims
+rmmod ims_standin
+
+jcheck "imswatch status: seed probably_on_bare_metal = $WANT_PBM" \
+	'exists(.[] | select(.type == "status") | select(.platform.seed.probably_on_bare_metal == ($w == "true")))' \
+	--arg w "$WANT_PBM"
+jcheck "imswatch: IMS attempt by edu_ims on $EDU is a $WANT_SEV alert" \
+	'exists(.[] | select(.type == "alert" and .kind == "ims-domain" and .driver == "edu_ims"
+	                     and bdf_is($b) and .severity == $s))' --arg b "$EDU" --arg s "$WANT_SEV"
+jcheck "imswatch: every IMS alert in this cell is $WANT_SEV" \
+	'[ev | select(.ims_attempt == true) | .severity] | length > 0 and all(. == $s)' --arg s "$WANT_SEV"
+jcheck "imswatch: the kernel's answer is recorded ($WANT_IMS)" \
+	'exists(ev | select(.kind == "ims-domain" and .kernel_accepted == ($w == "accepted")))' --arg w "$WANT_IMS"
+
+PBM=$(jval '[.[] | select(.type == "status") | .platform.seed.probably_on_bare_metal] | first | if . == null then empty else tostring end')
+SEV=$(jval '[ev | select(.kind == "ims-domain") | .severity] | first | if . == null then empty else tostring end')
+RULE=$(jval '[ev | select(.kind == "ims-domain") | .rule] | first | if . == null then empty else tostring end')
+row "hv_flag=$(cpu_hv_flag && echo yes || echo no)"
+row "sys_vendor=$SYSV"
+row "vm_bit=$VMBIT"
+row "caching_mode=$CMSEEN"
+row "seed_shell=$SEED"
+row "ims=$IMS"
+row "imswatch_pbm=${PBM:--}"
+row "imswatch_severity=${SEV:--}${RULE:+ ($RULE)}"
+true
