@@ -11,9 +11,11 @@
 static const char usage[] =
 	"Usage: imswatch [watch] [OPTIONS]\n"
 	"       imswatch platform [OPTIONS]\n"
+	"       imswatch cpuid [--cpuid-file FILE] [--output FILE]\n"
 	"\n"
 	"Watch which drivers enable IMS, MSI and MSI-X, and judge each attempt against the\n"
-	"platform (is this a guest?). 'watch' needs root; 'platform' does not.\n"
+	"platform (is this a guest?). 'watch' needs root; 'platform' does not. 'cpuid' prints\n"
+	"the CPUID leaves the platform engine reads, in --cpuid-file format (for fixtures).\n"
 	"\n"
 	"Options:\n"
 	"  -f, --format text|json   record format (json: one object per line); default text\n"
@@ -193,8 +195,10 @@ bad_value:
 			cfg->command = CMD_WATCH;
 		} else if (!strcmp(argv[optind], "platform")) {
 			cfg->command = CMD_PLATFORM;
+		} else if (!strcmp(argv[optind], "cpuid")) {
+			cfg->command = CMD_CPUID;
 		} else {
-			snprintf(err, errlen, "unknown command '%s' (commands: watch, platform)",
+			snprintf(err, errlen, "unknown command '%s' (commands: watch, platform, cpuid)",
 				 argv[optind]);
 			return -EINVAL;
 		}

@@ -9,6 +9,7 @@
 enum command {
 	CMD_WATCH,
 	CMD_PLATFORM,
+	CMD_CPUID, /* dump the leaves the engine reads, replay format */
 	CMD_HELP,
 	CMD_VERSION,
 };

@@ -339,3 +339,56 @@ int cpuid_query(const struct cpuid_source *src, uint32_t leaf, uint32_t subleaf,
 	}
 	return -EINVAL;
 }
+
+static void dump_leaf(const struct cpuid_source *src, FILE *fp, uint32_t leaf)
+{
+	struct cpuid_regs r;
+
+	if (!cpuid_query(src, leaf, 0, &r))
+		fprintf(fp, "0x%08x 0x0 0x%08x 0x%08x 0x%08x 0x%08x\n", leaf, r.eax, r.ebx, r.ecx,
+			r.edx);
+}
+
+static bool looks_like_signature(const struct cpuid_regs *r)
+{
+	const uint32_t w[3] = { r->ebx, r->ecx, r->edx };
+	int i, b, printable = 0;
+
+	for (i = 0; i < 3; i++)
+		for (b = 0; b < 32; b += 8) {
+			unsigned int c = (w[i] >> b) & 0xffu;
+
+			if (c >= 0x20 && c < 0x7f)
+				printable++;
+			else if (c)
+				return false;
+		}
+	return printable >= 4;
+}
+
+int cpuid_dump(const struct cpuid_source *src, FILE *fp)
+{
+	struct cpuid_regs r;
+	uint32_t base, leaf;
+
+	fprintf(fp, "# leaf subleaf eax ebx ecx edx (hex): the leaves imswatch's platform "
+		    "engine reads\n");
+	dump_leaf(src, fp, 0);
+	dump_leaf(src, fp, 1);
+	if (!cpuid_query(src, 0, 0, &r) && r.eax >= 0x21)
+		dump_leaf(src, fp, 0x21);
+	for (base = 0x40000000u; base <= 0x4000FF00u; base += 0x100u) {
+		if (cpuid_query(src, base, 0, &r))
+			continue;
+		/* beyond 0x40000000 keep only ranges that carry a signature-like string (real
+		 * CPUs answer unknown leaves with the last basic leaf's registers) */
+		if (base != 0x40000000u && !looks_like_signature(&r))
+			continue;
+		dump_leaf(src, fp, base);
+		if (r.eax > base && r.eax <= base + 0xFFu)
+			for (leaf = base + 1; leaf <= r.eax && leaf <= base + 0x10u; leaf++)
+				dump_leaf(src, fp, leaf);
+	}
+	dump_leaf(src, fp, 0x80000000u);
+	return fflush(fp) || ferror(fp) ? -EIO : 0;
+}

@@ -16,6 +16,30 @@
 
 enum { EXIT_OK = 0, EXIT_USAGE = 2 };
 
+/* imswatch cpuid: the leaves the engine reads, for --cpuid-file captures */
+static int dump_cpuid(const struct config *cfg, struct cpuid_source *cpu)
+{
+	FILE *fp = cfg->output ? fopen(cfg->output, "we") : stdout;
+	int r;
+
+	if (!fp) {
+		log_error("cannot create output file '%s': %s", cfg->output, strerror(errno));
+		cpuid_source_free(cpu);
+		return EXIT_USAGE;
+	}
+	if (cpu->kind == CPUID_ABSENT)
+		log_info("no CPUID on this architecture: nothing to dump");
+	r = cpuid_dump(cpu, fp);
+	if (cfg->output && fclose(fp) && !r)
+		r = -errno;
+	cpuid_source_free(cpu);
+	if (r) {
+		log_error("writing CPUID leaves failed: %s", strerror(-r));
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	struct cpuid_source cpu = { 0 };
@@ -55,6 +79,10 @@ int main(int argc, char **argv)
 		log_error("%s", err);
 		hostfs_close(&fs);
 		return EXIT_USAGE;
+	}
+	if (cfg.command == CMD_CPUID) {
+		hostfs_close(&fs);
+		return dump_cpuid(&cfg, &cpu);
 	}
 	/* the kernel's view costs a BPF load (~0.1 s of BTF parsing): watch needs BPF anyway,
 	 * platform only on request */

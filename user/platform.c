@@ -4,6 +4,7 @@
  * every input recorded as evidence so a reader can see what the guess was based on.
  */
 #include "platform.h"
+#include "verdict.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -54,20 +55,6 @@ const char *signal_state_name(enum signal_state s)
 		return "unreadable";
 	}
 	return "unknown";
-}
-
-/*
- * Copy SRC into DST, truncating to fit. Values are untrusted (the VMM writes DMI strings):
- * they are only ever copied as bytes, never used as a format.
- */
-static void copy_str(char *dst, size_t size, const char *src)
-{
-	size_t i = 0;
-
-	if (src)
-		for (; i + 1 < size && src[i]; i++)
-			dst[i] = src[i];
-	dst[i] = '\0';
 }
 
 /* Append one evidence item; the caller fills in indicates_vm and note. */
@@ -219,15 +206,41 @@ int platform_seed(const struct hostfs *fs, const struct cpuid_source *cpu,
 int platform_assess(const struct hostfs *fs, const struct cpuid_source *cpu,
 		    const struct platform_inputs *in, struct platform *out)
 {
+	struct collect_options o = { 0 };
 	int ret;
 
-	(void)in;
 	if (!fs || !cpu || !out)
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
 	out->cpuid_kind = cpu->kind;
 	ret = platform_seed(fs, cpu, &out->seed);
-	return ret;
+	if (ret)
+		return ret;
+	if (in) {
+		o.kview = in->kview;
+		o.timing_probe = in->timing_probe;
+	}
+	signals_collect(fs, cpu, &o, &out->signals, &out->facts);
+	verdict_decide(&out->signals, &out->facts, &out->seed, &out->q1, &out->q2);
+	out->ims_gate = verdict_ims_gate(&out->facts);
+	return 0;
+}
+
+bool verdict_is_guest(enum guest_verdict v)
+{
+	return v == VERDICT_DEFINITELY_GUEST || v == VERDICT_PROBABLY_GUEST;
+}
+
+const char *ims_gate_name(enum ims_gate g)
+{
+	switch (g) {
+	case IMS_GATE_OPEN:
+		return "open";
+	case IMS_GATE_CLOSED:
+		return "closed";
+	default:
+		return "unknown";
+	}
 }
 
 const char *guest_verdict_name(enum guest_verdict v)

@@ -20,12 +20,7 @@
 #include "cpuid.h"
 #include "hostfs.h"
 #include "kview.h"
-
-enum signal_state {
-	SIGNAL_PRESENT,	   /* read, value in .value */
-	SIGNAL_ABSENT,	   /* not there (file missing, no CPUID leaf): a normal answer */
-	SIGNAL_UNREADABLE, /* there but could not be read (permissions): unknown */
-};
+#include "signals.h"
 
 /* One piece of evidence. .value is untrusted (DMI strings come from the VMM). */
 struct evidence {
@@ -73,12 +68,27 @@ struct question_verdict {
 	char contradictions[PLATFORM_MAX_CONTRADICTIONS][160]; /* "CPUID clean but ACPI OEM BOCHS" */
 };
 
+/*
+ * What a 6.2-6.9 kernel's own IMS gate would answer here: IMS needs an interrupt-remapping
+ * parent that is not a virtual IOMMU (VT-d Caching Mode / AMD NpCache).
+ */
+enum ims_gate {
+	IMS_GATE_UNKNOWN,
+	IMS_GATE_CLOSED, /* no remapping, or a virtual IOMMU: the kernel refused IMS */
+	IMS_GATE_OPEN,	 /* remapping on, no virtual-IOMMU mark: the kernel allowed IMS */
+};
+
 struct platform {
 	struct seed_verdict seed; /* the literal seed heuristic, its own named verdict */
 	enum cpuid_kind cpuid_kind;
+	struct signal_list signals; /* every signal read, seed inputs included */
+	struct platform_facts facts;
 	struct question_verdict q1; /* is this OS a guest? */
 	struct question_verdict q2; /* does a hypervisor own interrupt remapping? */
+	enum ims_gate ims_gate;
 };
+
+const char *ims_gate_name(enum ims_gate g);
 
 const char *guest_verdict_name(enum guest_verdict v); /* "definitely-guest", ... */
 
@@ -107,5 +117,8 @@ int platform_assess(const struct hostfs *fs, const struct cpuid_source *cpu,
 		    const struct platform_inputs *in, struct platform *out);
 
 const char *signal_state_name(enum signal_state s);
+
+/* true for definitely-guest and probably-guest */
+bool verdict_is_guest(enum guest_verdict v);
 
 #endif

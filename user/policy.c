@@ -55,6 +55,13 @@ void policy_judge(const struct imsw_event *e, const struct platform *p, struct f
 			f->rule = "IMSW-IMS-VM";
 			f->summary = "IMS attempt on a platform the seed heuristic marks as a "
 				     "virtual machine";
+		} else if (verdict_is_guest(p->q2.verdict)) {
+			/* the seed is fooled, the evidence is not: never "bare metal" silently */
+			f->severity = SEV_CRITICAL;
+			f->rule = "IMSW-IMS-CLOAKED";
+			f->summary = "IMS attempt where the seed heuristic says 'probably bare "
+				     "metal' but the evidence shows a hypervisor owning interrupt "
+				     "remapping (platform.q2)";
 		} else {
 			f->severity = SEV_WARNING;
 			f->rule = "IMSW-IMS-GUESS";

@@ -273,7 +273,7 @@ json_object *record_status(const struct status_info *st, int64_t ts_real_ns)
 	ADD(o, "ringbuf_kb", json_object_new_int(st->ringbuf_kb));
 	if (st->bpf_problem)
 		ADD(o, "bpf_problem", json_object_new_string(st->bpf_problem));
-	ADD(o, "platform", platform_to_json(st->platform));
+	ADD(o, "platform", platform_to_json(st->platform, true));
 	ADD(o, "hooks", json_hooks(st->hooks));
 	ADD(o, "blind", json_blind(st->hooks));
 	return o;
@@ -285,7 +285,7 @@ json_object *record_platform(const struct platform *p, int64_t ts_real_ns)
 
 	ADD(o, "version", json_object_new_string(IMSWATCH_VERSION));
 	ADD(o, "format_version", json_object_new_int(IMSWATCH_FORMAT_VERSION));
-	ADD(o, "platform", platform_to_json(p));
+	ADD(o, "platform", platform_to_json(p, true));
 	return o;
 }
 
@@ -378,7 +378,7 @@ void record_event_into(json_object *o, const struct imsw_event *e, const struct 
 	}
 	if (alert) {
 		set_string(o, "summary", f->summary);
-		set_value(o, "platform", platform_to_json(p));
+		set_value(o, "platform", platform_to_json(p, false));
 	}
 }
 

@@ -195,6 +195,27 @@ static void test_policy_ims_on_probable_bare_metal_is_a_guess(void **state)
 	assert_int_equal(f.outcome, OUTCOME_ACCEPTED);
 }
 
+/* the seed is fooled (hidden bit, spoofed DMI) but the evidence engine is not */
+static void test_policy_ims_cloaked_guest_is_critical(void **state)
+{
+	struct platform p = platform_with(true);
+	struct imsw_event e = make_event(IMSW_KIND_IMS_ALLOC);
+	struct finding f;
+
+	(void)state;
+	p.q2.verdict = VERDICT_DEFINITELY_GUEST;
+	policy_judge(&e, &p, &f);
+	assert_int_equal(f.severity, SEV_CRITICAL);
+	assert_string_equal(f.rule, "IMSW-IMS-CLOAKED");
+	p.q2.verdict = VERDICT_PROBABLY_GUEST;
+	policy_judge(&e, &p, &f);
+	assert_string_equal(f.rule, "IMSW-IMS-CLOAKED");
+	/* the engine agreeing with the seed leaves the guess a guess */
+	p.q2.verdict = VERDICT_PROBABLY_HOST;
+	policy_judge(&e, &p, &f);
+	assert_string_equal(f.rule, "IMSW-IMS-GUESS");
+}
+
 static void test_policy_secondary_domain_counts_as_ims(void **state)
 {
 	struct platform p = platform_with(false);
@@ -402,6 +423,7 @@ int main(void)
 		cmocka_unit_test(test_kind_names),
 		cmocka_unit_test(test_policy_ims_on_vm_is_critical),
 		cmocka_unit_test(test_policy_ims_on_probable_bare_metal_is_a_guess),
+		cmocka_unit_test(test_policy_ims_cloaked_guest_is_critical),
 		cmocka_unit_test(test_policy_secondary_domain_counts_as_ims),
 		cmocka_unit_test(test_policy_msi_is_info),
 		cmocka_unit_test(test_alert_record_json),

@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0
+/* signals: the evidence list shared by the collectors, and the order they run in. */
+#include "signals.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void copy_str(char *dst, size_t size, const char *src)
+{
+	size_t i = 0;
+
+	if (!size)
+		return;
+	if (src)
+		for (; i + 1 < size && src[i]; i++)
+			dst[i] = src[i];
+	dst[i] = '\0';
+}
+
+enum signal_state state_of_errno(long err)
+{
+	if (err >= 0)
+		return SIGNAL_PRESENT;
+	/* missing is a normal answer; anything else means we could not look */
+	return (err == -ENOENT || err == -ENOTDIR) ? SIGNAL_ABSENT : SIGNAL_UNREADABLE;
+}
+
+struct signal *signal_add(struct signal_list *l, const char *source, const char *key,
+			  const char *value, enum signal_state state)
+{
+	struct signal *s;
+
+	if (l->n >= SIGNALS_MAX) {
+		l->dropped++;
+		return NULL;
+	}
+	s = &l->items[l->n++];
+	memset(s, 0, sizeof(*s));
+	s->source = source;
+	copy_str(s->key, sizeof(s->key), key);
+	copy_str(s->value, sizeof(s->value), value);
+	s->state = state;
+	return s;
+}
+
+void signal_mark(struct signal *s, enum indication ind, enum strength strength,
+		 const char *names, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!s)
+		return;
+	s->indicates = ind;
+	s->strength = strength;
+	copy_str(s->names, sizeof(s->names), names);
+	if (fmt) {
+		va_start(ap, fmt);
+		vsnprintf(s->note, sizeof(s->note), fmt, ap);
+		va_end(ap);
+	}
+}
+
+void signals_mark_host_controlled(struct signal_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		const char *src = l->items[i].source;
+
+		if (!strcmp(src, "dmi") || !strcmp(src, "smbios") || !strcmp(src, "acpi") ||
+		    !strcmp(src, "pci") || !strcmp(src, "fw_cfg"))
+			l->items[i].host_controlled = true;
+	}
+}
+
+void signals_collect(const struct hostfs *fs, const struct cpuid_source *cpu,
+		     const struct collect_options *o, struct signal_list *l,
+		     struct platform_facts *f)
+{
+	memset(l, 0, sizeof(*l));
+	memset(f, 0, sizeof(*f));
+	f->smbios_vm_bit = -1;
+	collect_cpu(cpu, fs, o, l, f);
+	collect_firmware(fs, l, f);
+	collect_devices(fs, l, f);
+	if (f->cc != CC_NONE)
+		signals_mark_host_controlled(l);
+}
+
+const char *indication_name(enum indication i)
+{
+	switch (i) {
+	case INDICATES_GUEST:
+		return "guest";
+	case INDICATES_HOST:
+		return "host";
+	default:
+		return "nothing";
+	}
+}
+
+const char *strength_name(enum strength s)
+{
+	switch (s) {
+	case STRENGTH_STRONG:
+		return "strong";
+	case STRENGTH_MEDIUM:
+		return "medium";
+	default:
+		return "weak";
+	}
+}
+
+const char *ir_state_name(enum ir_state s)
+{
+	switch (s) {
+	case IR_ON:
+		return "on";
+	case IR_OFF:
+		return "off";
+	default:
+		return "unknown";
+	}
+}
+
+const char *cc_kind_name(enum cc_kind c)
+{
+	switch (c) {
+	case CC_TDX:
+		return "tdx";
+	case CC_SEV_SNP:
+		return "sev-snp";
+	default:
+		return "none";
+	}
+}

@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Device-side signals: PCI ids of paravirtual and emulated devices, the IOMMU's capability
+ * bits (an emulated VT-d reports Caching Mode, an emulated AMD IOMMU NpCache: what the
+ * 6.2-6.9 kernel itself gated IMS on), and whether interrupt remapping is on.
+ */
+#include "signals.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PCI_DIR "sys/bus/pci/devices"
+#define IOMMU_DIR "sys/class/iommu"
+#define IRQ_DIR "sys/kernel/irq"
+#define VTD_CAP_CACHING_MODE (1ull << 7)
+#define AMD_CAP_NPCACHE (1ull << 26)
+#define VIRTIO_IOMMU_DEVICE 0x1057
+
+static const struct {
+	unsigned int vendor;
+	int device; /* -1: any */
+	const char *names;
+	enum strength strength;
+	const char *why;
+} pci_ids[] = {
+	{ 0x1af4, VIRTIO_IOMMU_DEVICE, "virtio", STRENGTH_MEDIUM, "virtio-iommu: an emulated IOMMU" },
+	{ 0x1af4, -1, "virtio", STRENGTH_MEDIUM,
+	  "virtio device (a few SmartNICs emulate virtio on real hardware)" },
+	{ 0x1b36, -1, "QEMU", STRENGTH_MEDIUM, "Red Hat/QEMU emulated device" },
+	{ 0x15ad, -1, "VMware", STRENGTH_MEDIUM, "VMware virtual device" },
+	{ 0x1414, -1, "Microsoft Hyper-V", STRENGTH_MEDIUM, "Hyper-V virtual device" },
+	{ 0x5853, -1, "Xen", STRENGTH_MEDIUM, "Xen platform device" },
+	{ 0x80ee, -1, "VirtualBox", STRENGTH_MEDIUM, "VirtualBox device" },
+	{ 0x1234, 0x1111, "QEMU", STRENGTH_MEDIUM, "QEMU standard VGA" },
+	{ 0x1d0f, -1, "Amazon EC2", STRENGTH_WEAK,
+	  "Amazon Nitro device (also on EC2 bare-metal instances)" },
+	{ 0x8086, 0x1237, "QEMU", STRENGTH_WEAK, "i440FX host bridge: emulated by QEMU, rare on "
+						   "real hardware since the 1990s" },
+};
+
+struct pci_walk {
+	const struct hostfs *fs;
+	struct signal_list *l;
+	struct platform_facts *f;
+	int devices, unreadable;
+	bool listed[sizeof(pci_ids) / sizeof(pci_ids[0])];
+};
+
+static int read_hex(const struct hostfs *fs, const char *path, unsigned long long *out)
+{
+	char buf[64], *end;
+	ssize_t n = hostfs_read_text(fs, path, buf, sizeof(buf));
+
+	if (n < 0)
+		return (int)n;
+	errno = 0;
+	*out = strtoull(buf, &end, 16);
+	return (errno || end == buf) ? -EINVAL : 0;
+}
+
+static int pci_device(const char *bdf, void *ctx)
+{
+	struct pci_walk *w = ctx;
+	unsigned long long vendor, device;
+	char path[160], key[48], val[16];
+	struct signal *s;
+	size_t i;
+
+	snprintf(path, sizeof(path), PCI_DIR "/%s/vendor", bdf);
+	if (read_hex(w->fs, path, &vendor)) {
+		w->unreadable++;
+		return 0;
+	}
+	snprintf(path, sizeof(path), PCI_DIR "/%s/device", bdf);
+	if (read_hex(w->fs, path, &device)) {
+		w->unreadable++;
+		return 0;
+	}
+	w->devices++;
+	for (i = 0; i < sizeof(pci_ids) / sizeof(pci_ids[0]); i++) {
+		if (pci_ids[i].vendor != vendor ||
+		    (pci_ids[i].device >= 0 && (unsigned long long)pci_ids[i].device != device))
+			continue;
+		if (vendor == 0x1af4 && device == VIRTIO_IOMMU_DEVICE) {
+			w->f->viommu = true;
+			copy_str(w->f->viommu_what, sizeof(w->f->viommu_what), "virtio-iommu");
+		}
+		if (w->listed[i])
+			break; /* one item per kind of device is enough */
+		w->listed[i] = true;
+		snprintf(key, sizeof(key), "%.40s", bdf);
+		snprintf(val, sizeof(val), "%04llx:%04llx", vendor, device);
+		s = signal_add(w->l, "pci", key, val, SIGNAL_PRESENT);
+		signal_mark(s, INDICATES_GUEST, pci_ids[i].strength, pci_ids[i].names, "%s",
+			    pci_ids[i].why);
+		break;
+	}
+	return 0;
+}
+
+static void dev_pci(const struct hostfs *fs, struct signal_list *l, struct platform_facts *f)
+{
+	struct pci_walk w = { .fs = fs, .l = l, .f = f };
+	struct signal *s;
+	char val[64];
+	int r = hostfs_list(fs, PCI_DIR, pci_device, &w);
+
+	if (r < 0) {
+		s = signal_add(l, "pci", "devices", "", state_of_errno(r));
+		signal_mark(s, INDICATES_NOTHING, STRENGTH_WEAK, "", "%s",
+			    r == -ENOENT ? "no PCI bus" : "cannot list PCI devices");
+		return;
+	}
+	snprintf(val, sizeof(val), "%d devices%s", w.devices,
+		 w.unreadable ? " (some unreadable)" : "");
+	s = signal_add(l, "pci", "devices", val, SIGNAL_PRESENT);
+	signal_mark(s, INDICATES_NOTHING, STRENGTH_WEAK, "", "PCI ids scanned");
+}
+
+struct iommu_walk {
+	const struct hostfs *fs;
+	struct signal_list *l;
+	struct platform_facts *f;
+	int n;
+};
+
+static int iommu_unit(const char *name, void *ctx)
+{
+	struct iommu_walk *w = ctx;
+	unsigned long long cap;
+	char path[160], key[64], val[32];
+	struct signal *s;
+
+	snprintf(path, sizeof(path), IOMMU_DIR "/%s/intel-iommu/cap", name);
+	if (!read_hex(w->fs, path, &cap)) {
+		bool cm = cap & VTD_CAP_CACHING_MODE;
+
+		w->n++;
+		snprintf(key, sizeof(key), "%.40s.vtd_cap", name);
+		snprintf(val, sizeof(val), "%llx", cap);
+		s = signal_add(w->l, "iommu", key, val, SIGNAL_PRESENT);
+		if (cm) {
+			signal_mark(s, INDICATES_GUEST, STRENGTH_MEDIUM, "",
+				    "VT-d Caching Mode set: an emulated IOMMU (the 6.2-6.9 kernel "
+				    "refused IMS here)");
+			w->f->viommu = true;
+			copy_str(w->f->viommu_what, sizeof(w->f->viommu_what),
+				 "VT-d Caching Mode");
+		} else {
+			signal_mark(s, INDICATES_NOTHING, STRENGTH_WEAK, "",
+				    "VT-d Caching Mode clear (QEMU's default too)");
+		}
+		return 0;
+	}
+	snprintf(path, sizeof(path), IOMMU_DIR "/%s/amd-iommu/cap", name);
+	if (!read_hex(w->fs, path, &cap)) {
+		bool np = cap & AMD_CAP_NPCACHE;
+
+		w->n++;
+		snprintf(key, sizeof(key), "%.40s.amd_cap", name);
+		snprintf(val, sizeof(val), "%llx", cap);
+		s = signal_add(w->l, "iommu", key, val, SIGNAL_PRESENT);
+		if (np) {
+			signal_mark(s, INDICATES_GUEST, STRENGTH_MEDIUM, "",
+				    "AMD IOMMU NpCache set: an emulated IOMMU (the 6.2-6.9 kernel "
+				    "refused IMS here)");
+			w->f->viommu = true;
+			copy_str(w->f->viommu_what, sizeof(w->f->viommu_what), "AMD NpCache");
+		} else {
+			signal_mark(s, INDICATES_NOTHING, STRENGTH_WEAK, "", "AMD NpCache clear");
+		}
+	}
+	return 0;
+}
+
+static void dev_iommu(const struct hostfs *fs, struct signal_list *l, struct platform_facts *f)
+{
+	struct iommu_walk w = { .fs = fs, .l = l, .f = f };
+	struct signal *s;
+	int r = hostfs_list(fs, IOMMU_DIR, iommu_unit, &w);
+
+	if (r < 0 || !w.n) {
+		s = signal_add(l, "iommu", "units", "", r < 0 ? state_of_errno(r) : SIGNAL_ABSENT);
+		signal_mark(s, INDICATES_NOTHING, STRENGTH_WEAK, "",
+			    "no VT-d or AMD IOMMU registered");
+	}
+}
+
+struct irq_walk {
+	const struct hostfs *fs;
+	struct platform_facts *f;
+	int chips;
+};
+
+static int irq_chip(const char *irq, void *ctx)
+{
+	static const char *const remapping[] = { "IR-", "vIR-", "INTEL-IR", "AMD-IR" };
+	struct irq_walk *w = ctx;
+	char path[96], name[64];
+	size_t i;
+
+	snprintf(path, sizeof(path), IRQ_DIR "/%s/chip_name", irq);
+	if (hostfs_read_text(w->fs, path, name, sizeof(name)) < 0)
+		return 0;
+	w->chips++;
+	for (i = 0; i < sizeof(remapping) / sizeof(remapping[0]); i++) {
+		if (strncmp(name, remapping[i], strlen(remapping[i])))
+			continue;
+		w->f->ir = IR_ON;
+		copy_str(w->f->ir_chip, sizeof(w->f->ir_chip), name);
+		if (i == 1 && !w->f->viommu) {
+			/* 6.2-6.9 name the parent vIR- when they judged the IOMMU virtual */
+			w->f->viommu = true;
+			copy_str(w->f->viommu_what, sizeof(w->f->viommu_what),
+				 "vIR- interrupt chip");
+		}
+		return 1;
+	}
+	return 0;
+}
+
+static void dev_remapping(const struct hostfs *fs, struct signal_list *l,
+			  struct platform_facts *f)
+{
+	struct irq_walk w = { .fs = fs, .f = f };
+	struct signal *s;
+	int r = hostfs_list(fs, IRQ_DIR, irq_chip, &w);
+
+	if (f->ir != IR_ON)
+		f->ir = w.chips ? IR_OFF : IR_UNKNOWN;
+	s = signal_add(l, "irq", "interrupt_remapping", ir_state_name(f->ir),
+		       f->ir == IR_UNKNOWN ? (r < 0 ? state_of_errno(r) : SIGNAL_ABSENT)
+					   : SIGNAL_PRESENT);
+	if (f->ir == IR_ON)
+		signal_mark(s, INDICATES_NOTHING, STRENGTH_WEAK, "",
+			    "remapping interrupt chip '%s'", f->ir_chip);
+	else
+		signal_mark(s, INDICATES_NOTHING, STRENGTH_WEAK, "", "%s",
+			    f->ir == IR_OFF ? "no remapping interrupt chip"
+					    : "no interrupt chip names to look at");
+	if (f->viommu && !strcmp(f->viommu_what, "vIR- interrupt chip")) {
+		s = signal_add(l, "irq", "virtual_remapping", f->ir_chip, SIGNAL_PRESENT);
+		signal_mark(s, INDICATES_GUEST, STRENGTH_MEDIUM, "",
+			    "the kernel named its remapping parent vIR-: it judged the IOMMU "
+			    "virtual");
+	}
+}
+
+void collect_devices(const struct hostfs *fs, struct signal_list *l, struct platform_facts *f)
+{
+	dev_pci(fs, l, f);
+	dev_iommu(fs, l, f);
+	dev_remapping(fs, l, f);
+}

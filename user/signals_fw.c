@@ -1,0 +1,419 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Firmware-side signals: DMI strings, the raw SMBIOS type 0 "virtual machine" bit, ACPI table
+ * OEM ids, QEMU fw_cfg, Xen and device-tree hypervisor files, confidential-VM guest devices.
+ * DMI, SMBIOS and ACPI are written by whoever provides the firmware: in a VM, the VMM. They
+ * can name a hypervisor; their silence proves nothing.
+ */
+#include "signals.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#define DMI_DIR "sys/class/dmi/id"
+#define SMBIOS_TABLE "sys/firmware/dmi/tables/DMI"
+#define ACPI_DIR "sys/firmware/acpi/tables"
+#define ACPI_HEADER_LEN 36
+
+static const char *const dmi_fields[] = {
+	"sys_vendor",	"product_name", "product_version", "board_vendor",
+	"bios_vendor",	"bios_version", "chassis_vendor",
+};
+#define N_DMI (sizeof(dmi_fields) / sizeof(dmi_fields[0]))
+enum { DMI_SYS_VENDOR, DMI_PRODUCT_NAME };
+
+/*
+ * DMI strings that name a VMM. Prefix match on the value; PRODUCT, when set, must also prefix
+ * product_name, for vendors whose real hardware carries the same vendor string (Microsoft
+ * Surface, Oracle servers, Google Chromebooks).
+ */
+static const struct dmi_pattern {
+	const char *prefix;
+	const char *product;
+	const char *names;
+} dmi_patterns[] = {
+	{ "QEMU", NULL, "QEMU" },
+	{ "Bochs", NULL, "Bochs" },
+	{ "KVM", NULL, "KVM" },
+	{ "Xen", NULL, "Xen" },
+	{ "HVM domU", NULL, "Xen" },
+	{ "VMware", NULL, "VMware" },
+	{ "VMW", NULL, "VMware" },
+	{ "innotek GmbH", NULL, "VirtualBox" },
+	{ "VirtualBox", NULL, "VirtualBox" },
+	{ "Oracle Corporation", "VirtualBox", "VirtualBox" },
+	{ "Parallels", NULL, "Parallels" },
+	{ "BHYVE", NULL, "bhyve" },
+	{ "Microsoft Corporation", "Virtual Machine", "Microsoft Hyper-V" },
+	{ "Virtual Machine", NULL, "Microsoft Hyper-V" },
+	{ "Amazon EC2", NULL, "Amazon EC2" },
+	{ "Google", "Google Compute Engine", "Google Compute Engine" },
+	{ "Google Compute Engine", NULL, "Google Compute Engine" },
+	{ "OpenStack", NULL, "OpenStack" },
+	{ "Red Hat", "KVM", "KVM" },
+	{ "RHEV Hypervisor", NULL, "KVM" },
+	{ "oVirt", NULL, "KVM" },
+	{ "Nutanix", "AHV", "Nutanix AHV" },
+	{ "Alibaba Cloud", NULL, "Alibaba Cloud" },
+	{ "DigitalOcean", NULL, "DigitalOcean" },
+	{ "Firecracker", NULL, "Firecracker" },
+	{ "Cloud Hypervisor", NULL, "Cloud Hypervisor" },
+	{ "Apple Virtualization", NULL, "Apple Virtualization" },
+};
+
+static const char *const seed_only_vendors[] = {
+	/* in the seed's list, but real hardware uses them too */
+	"Microsoft Corporation",
+	"Oracle Corporation",
+};
+
+static bool has_prefix(const char *s, const char *p)
+{
+	return !strncmp(s, p, strlen(p));
+}
+
+static bool has_suffix(const char *s, const char *suf)
+{
+	size_t a = strlen(s), b = strlen(suf);
+
+	return a >= b && !strcmp(s + a - b, suf);
+}
+
+static const struct dmi_pattern *dmi_match(const char *value, const char *product)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(dmi_patterns) / sizeof(dmi_patterns[0]); i++) {
+		const struct dmi_pattern *p = &dmi_patterns[i];
+
+		if (has_prefix(value, p->prefix) && (!p->product || has_prefix(product, p->product)))
+			return p;
+	}
+	return NULL;
+}
+
+static int first_entry(const char *name, void *ctx)
+{
+	(void)name;
+	(void)ctx;
+	return 1;
+}
+
+static bool dir_exists(const struct hostfs *fs, const char *path)
+{
+	/* 0: empty directory, 1: stopped at the first entry, -errno: not there */
+	return hostfs_list(fs, path, first_entry, NULL) >= 0;
+}
+
+static void fw_dmi(const struct hostfs *fs, struct signal_list *l, struct platform_facts *f)
+{
+	char val[N_DMI][128], path[96];
+	ssize_t got[N_DMI];
+	struct signal *s;
+	size_t i, present = 0;
+
+	for (i = 0; i < N_DMI; i++) {
+		snprintf(path, sizeof(path), DMI_DIR "/%s", dmi_fields[i]);
+		got[i] = hostfs_read_text(fs, path, val[i], sizeof(val[i]));
+		if (got[i] < 0)
+			val[i][0] = '\0';
+		else
+			present++;
+	}
+	if (!present && !dir_exists(fs, DMI_DIR)) {
+		s = signal_add(l, "dmi", DMI_DIR, "", SIGNAL_ABSENT);
+		signal_mark(s, INDICATES_NOTHING, STRENGTH_WEAK, "",
+			    "no DMI at all (microVMs such as Firecracker, PV guests, non-x86)");
+		return;
+	}
+	/* EC2 bare-metal instances keep Amazon's strings on real hardware */
+	f->ec2_metal = has_prefix(val[DMI_SYS_VENDOR], "Amazon EC2") &&
+		       has_suffix(val[DMI_PRODUCT_NAME], ".metal");
+	if (got[DMI_SYS_VENDOR] >= 0) {
+		f->dmi_readable = true;
+		copy_str(f->dmi_sys_vendor, sizeof(f->dmi_sys_vendor), val[DMI_SYS_VENDOR]);
+	}
+	for (i = 0; i < N_DMI; i++) {
+		const struct dmi_pattern *p;
+		size_t k;
+
+		s = signal_add(l, "dmi", dmi_fields[i], val[i], state_of_errno(got[i]));
+		if (got[i] < 0) {
+			if (s && s->state == SIGNAL_UNREADABLE)
+				snprintf(s->note, sizeof(s->note), "cannot read: %s",
+					 strerror((int)-got[i]));
+			continue;
+		}
+		p = dmi_match(val[i], val[DMI_PRODUCT_NAME]);
+		if (p && f->ec2_metal && !strcmp(p->names, "Amazon EC2")) {
+			signal_mark(s, INDICATES_NOTHING, STRENGTH_WEAK, "Amazon EC2",
+				    "EC2 bare-metal instance ('.metal'): real hardware");
+			continue;
+		}
+		if (p) {
+			signal_mark(s, INDICATES_GUEST, STRENGTH_MEDIUM, p->names,
+				    "names a hypervisor or cloud VM ('%s')", p->prefix);
+			continue;
+		}
+		for (k = 0; k < sizeof(seed_only_vendors) / sizeof(seed_only_vendors[0]); k++)
+			if (has_prefix(val[i], seed_only_vendors[k]))
+				signal_mark(s, INDICATES_GUEST, STRENGTH_WEAK, "",
+					    "in the seed's vendor list, but '%s' also makes real "
+					    "hardware",
+					    seed_only_vendors[k]);
+	}
+}
+
+/*
+ * SMBIOS type 0, BIOS characteristics extension byte 2 (offset 0x13), bit 4: "virtual
+ * machine". The raw table is root-only: unreadable is unknown, not "no".
+ */
+static void fw_smbios(const struct hostfs *fs, struct signal_list *l, struct platform_facts *f)
+{
+	static unsigned char t[65536];
+	ssize_t n = hostfs_read_bin(fs, SMBIOS_TABLE, t, sizeof(t));
+	struct signal *s;
+	size_t off = 0;
+
+	if (n < 0) {
+		s = signal_add(l, "smbios", "type0.virtual_machine", "", state_of_errno(n));
+		signal_mark(s, INDICATES_NOTHING, STRENGTH_WEAK, "", "%s",
+			    n == -ENOENT ? "no raw SMBIOS table"
+					 : "raw SMBIOS table is root-only: unknown, not 'no'");
+		return;
+	}
+	f->dmi_readable = true;
+	while (off + 4 <= (size_t)n) {
+		unsigned char type = t[off], len = t[off + 1];
+		size_t next;
+
+		if (len < 4 || off + len > (size_t)n)
+			break;
+		if (type == 0) {
+			int bit = len > 0x13 ? !!(t[off + 0x13] & (1u << 4)) : -1;
+
+			s = signal_add(l, "smbios", "type0.virtual_machine",
+				       bit < 0 ? "" : bit ? "1" : "0",
+				       bit < 0 ? SIGNAL_ABSENT : SIGNAL_PRESENT);
+			f->smbios_vm_bit = bit;
+			if (bit == 1)
+				signal_mark(s, INDICATES_GUEST, STRENGTH_MEDIUM, "",
+					    "BIOS characteristics: virtual machine");
+			else
+				signal_mark(s, INDICATES_NOTHING, STRENGTH_WEAK, "", "%s",
+					    bit == 0 ? "virtual-machine bit clear"
+						     : "type 0 too short for extension byte 2");
+			return;
+		}
+		if (type == 127)
+			break;
+		/* skip the formatted area, then the string set ending in two NULs */
+		for (next = off + len; next + 1 < (size_t)n && (t[next] || t[next + 1]); next++)
+			;
+		off = next + 2;
+	}
+	s = signal_add(l, "smbios", "type0.virtual_machine", "", SIGNAL_ABSENT);
+	signal_mark(s, INDICATES_NOTHING, STRENGTH_WEAK, "", "no type 0 structure");
+}
+
+static const struct {
+	const char *id; /* prefix of the OEM id or the OEM table id */
+	const char *names;
+} acpi_vmm_ids[] = {
+	{ "BOCHS", "QEMU" },   { "BXPC", "QEMU" },	{ "VBOX", "VirtualBox" },
+	{ "VRTUAL", "Microsoft Hyper-V" }, { "Xen", "Xen" }, { "FIRECK", "Firecracker" },
+	{ "FCVM", "Firecracker" }, { "AMAZON", "Amazon EC2" }, { "Google", "Google Compute Engine" },
+	{ "GOOG", "Google Compute Engine" }, { "VMWARE", "VMware" }, { "PRLS", "Parallels" },
+	{ "BHYVE", "bhyve" },  { "ACRN", "ACRN" },	{ "CLOUDH", "Cloud Hypervisor" },
+};
+
+struct acpi_walk {
+	const struct hostfs *fs;
+	struct signal_list *l;
+	struct platform_facts *f;
+	int readable, unreadable, last_err;
+	char seen[8][16]; /* distinct "OEMID/TABLEID" already listed */
+	int n_seen;
+};
+
+static void trim_field(const unsigned char *src, size_t n, char *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		out[i] = (src[i] >= 0x20 && src[i] < 0x7f) ? (char)src[i] : '?';
+	while (i > 0 && (out[i - 1] == ' ' || out[i - 1] == '?'))
+		i--;
+	out[i] = '\0';
+}
+
+static int acpi_table(const char *name, void *ctx)
+{
+	struct acpi_walk *w = ctx;
+	unsigned char h[ACPI_HEADER_LEN];
+	char path[160], oem[8], tab[12], key[40], val[24];
+	const char *names = NULL;
+	struct signal *s;
+	ssize_t n;
+	size_t i;
+	int k;
+
+	snprintf(path, sizeof(path), ACPI_DIR "/%s", name);
+	n = hostfs_read_bin(w->fs, path, h, sizeof(h));
+	if (n == -EISDIR)
+		return 0; /* data/, dynamic/ */
+	if (n < 0) {
+		w->unreadable++;
+		w->last_err = (int)-n;
+		return 0;
+	}
+	if (n < ACPI_HEADER_LEN)
+		return 0;
+	w->readable++;
+	trim_field(h + 10, 6, oem);
+	trim_field(h + 16, 8, tab);
+	for (i = 0; i < sizeof(acpi_vmm_ids) / sizeof(acpi_vmm_ids[0]) && !names; i++)
+		if (has_prefix(oem, acpi_vmm_ids[i].id) || has_prefix(tab, acpi_vmm_ids[i].id))
+			names = acpi_vmm_ids[i].names;
+	if (names && w->f->ec2_metal && !strcmp(names, "Amazon EC2"))
+		names = NULL;
+	snprintf(val, sizeof(val), "%s/%s", oem, tab);
+	for (k = 0; k < w->n_seen; k++)
+		if (!strcmp(w->seen[k], val))
+			return 0; /* one item per distinct OEM id pair */
+	if (w->n_seen >= 8)
+		return 0;
+	copy_str(w->seen[w->n_seen++], sizeof(w->seen[0]), val);
+	snprintf(key, sizeof(key), "%.8s.oem", name);
+	s = signal_add(w->l, "acpi", key, val, SIGNAL_PRESENT);
+	if (names)
+		signal_mark(s, INDICATES_GUEST, STRENGTH_MEDIUM, names,
+			    "OEM id or table id of a VMM's firmware");
+	else
+		signal_mark(s, INDICATES_NOTHING, STRENGTH_WEAK, "", "no VMM OEM id");
+	return 0;
+}
+
+static void fw_acpi(const struct hostfs *fs, struct signal_list *l, struct platform_facts *f)
+{
+	struct acpi_walk w = { .fs = fs, .l = l, .f = f };
+	struct signal *s;
+	int r = hostfs_list(fs, ACPI_DIR, acpi_table, &w);
+
+	if (r < 0 || (!w.readable && w.unreadable)) {
+		enum signal_state st = r < 0 ? state_of_errno(r) : SIGNAL_UNREADABLE;
+
+		s = signal_add(l, "acpi", "tables", "", st);
+		if (st == SIGNAL_ABSENT)
+			signal_mark(s, INDICATES_NOTHING, STRENGTH_WEAK, "", "no ACPI tables");
+		else
+			signal_mark(s, INDICATES_NOTHING, STRENGTH_WEAK, "",
+				    "ACPI tables are root-only: unknown (%s)",
+				    strerror(r < 0 ? -r : w.last_err));
+	}
+}
+
+static void fw_cfg(const struct hostfs *fs, struct signal_list *l)
+{
+	struct signal *s;
+
+	if (!dir_exists(fs, "sys/firmware/qemu_fw_cfg"))
+		return;
+	s = signal_add(l, "fw_cfg", "sys/firmware/qemu_fw_cfg", "present", SIGNAL_PRESENT);
+	signal_mark(s, INDICATES_GUEST, STRENGTH_MEDIUM, "QEMU",
+		    "QEMU's firmware configuration device");
+}
+
+static void fw_xen(const struct hostfs *fs, struct signal_list *l, struct platform_facts *f)
+{
+	char buf[128];
+	struct signal *s;
+	ssize_t n;
+
+	n = hostfs_read_text(fs, "sys/hypervisor/type", buf, sizeof(buf));
+	if (n >= 0) {
+		s = signal_add(l, "hypervisor_fs", "sys/hypervisor/type", buf, SIGNAL_PRESENT);
+		signal_mark(s, INDICATES_GUEST, STRENGTH_STRONG, !strcmp(buf, "xen") ? "Xen" : buf,
+			    "the kernel registered a hypervisor interface");
+		f->xen_present |= !strcmp(buf, "xen");
+	}
+	n = hostfs_read_text(fs, "proc/xen/capabilities", buf, sizeof(buf));
+	if (n >= 0) {
+		f->xen_present = true;
+		f->xen_dom0 = strstr(buf, "control_d") != NULL;
+		s = signal_add(l, "xen", "proc/xen/capabilities", buf, SIGNAL_PRESENT);
+		if (f->xen_dom0)
+			signal_mark(s, INDICATES_HOST, STRENGTH_STRONG, "Xen",
+				    "control_d: this OS is Xen's dom0 (the host's control domain)");
+		else
+			signal_mark(s, INDICATES_GUEST, STRENGTH_STRONG, "Xen",
+				    "no control_d: an unprivileged Xen domain (domU)");
+	} else if (n != -ENOENT && n != -ENOTDIR) {
+		s = signal_add(l, "xen", "proc/xen/capabilities", "", SIGNAL_UNREADABLE);
+		signal_mark(s, INDICATES_NOTHING, STRENGTH_WEAK, "", "cannot read: %s",
+			    strerror((int)-n));
+	}
+}
+
+static void fw_device_tree(const struct hostfs *fs, struct signal_list *l)
+{
+	unsigned char raw[128];
+	char val[128];
+	struct signal *s;
+	ssize_t n = hostfs_read_bin(fs, "proc/device-tree/hypervisor/compatible", raw,
+				    sizeof(raw) - 1);
+	ssize_t i;
+
+	if (n <= 0)
+		return;
+	/* a list of NUL-separated strings */
+	for (i = 0; i < n; i++)
+		val[i] = raw[i] ? ((raw[i] >= 0x20 && raw[i] < 0x7f) ? (char)raw[i] : '?') : ',';
+	while (i > 0 && val[i - 1] == ',')
+		i--;
+	val[i] = '\0';
+	s = signal_add(l, "device_tree", "hypervisor/compatible", val, SIGNAL_PRESENT);
+	signal_mark(s, INDICATES_GUEST, STRENGTH_STRONG,
+		    strstr(val, "xen") ? "Xen" : (strstr(val, "kvm") ? "KVM" : ""),
+		    "the firmware describes a hypervisor node");
+}
+
+/* Guest-side devices of confidential VMs: only a TDX or SEV-SNP guest kernel creates them. */
+static void fw_confidential(const struct hostfs *fs, struct signal_list *l,
+			    struct platform_facts *f)
+{
+	static const struct {
+		const char *path;
+		enum cc_kind kind;
+		const char *names;
+	} devs[] = {
+		{ "sys/class/misc/tdx_guest", CC_TDX, "Intel TDX" },
+		{ "sys/class/misc/sev-guest", CC_SEV_SNP, "AMD SEV-SNP" },
+		{ "sys/bus/platform/devices/sev-guest", CC_SEV_SNP, "AMD SEV-SNP" },
+	};
+	struct signal *s;
+	size_t i;
+
+	for (i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
+		if (!dir_exists(fs, devs[i].path))
+			continue;
+		s = signal_add(l, "coco", devs[i].path, "present", SIGNAL_PRESENT);
+		signal_mark(s, INDICATES_GUEST, STRENGTH_STRONG, devs[i].names,
+			    "confidential-VM guest device: DMI, ACPI and PCI come from an "
+			    "untrusted host");
+		if (f->cc == CC_NONE)
+			f->cc = devs[i].kind;
+	}
+}
+
+void collect_firmware(const struct hostfs *fs, struct signal_list *l, struct platform_facts *f)
+{
+	fw_dmi(fs, l, f);
+	fw_smbios(fs, l, f);
+	fw_acpi(fs, l, f);
+	fw_cfg(fs, l);
+	fw_xen(fs, l, f);
+	fw_device_tree(fs, l);
+	fw_confidential(fs, l, f);
+}
