@@ -42,6 +42,10 @@ if command -v setpriv >/dev/null && [ "$(id -u)" -eq 0 ]; then
 		>"$TMP/plat.json" 2>"$TMP/plat.err"
 	check "platform works without root" jq -e '.type == "platform" and
 		(.platform.seed.probably_on_bare_metal | type == "boolean")' "$TMP/plat.json"
+	check "without root: ACPI tables are reported unknown, not clean" jq -e '
+		.platform.unknown | index("acpi tables") != null' "$TMP/plat.json"
+	check "without root: Q1 still definitely-guest (CPUID needs no privilege)" jq -e '
+		.platform.q1.verdict == "definitely-guest"' "$TMP/plat.json"
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$TMP/imswatch" watch --format json \
 		--duration 1 >"$TMP/noroot.json" 2>"$TMP/noroot.err"
 	rc=$?
@@ -74,6 +78,11 @@ check "every record has a type and a timestamp" jq -e 'has("type") and (.ts | te
 status() { head -1 "$TMP/watch.json" | jq -e "$1" >/dev/null; }
 check "seed verdict: not bare metal (this machine is a KVM guest)" \
 	status '.platform.seed.probably_on_bare_metal == false'
+check "Q1: definitely-guest with KVM named (this machine is a KVM microVM)" \
+	status '.platform.q1.verdict == "definitely-guest" and (.platform.q1.hypervisor | test("KVM"))'
+check "Q2: a hypervisor owns interrupt remapping here" status '.platform.q2.verdict == "definitely-guest"'
+check "the kernel's BPF view is read or says why not" \
+	status '[.platform.signals[] | select(.source == "kernel")] | length >= 1 and all(.state == "present" or (.note | length > 0))'
 check "seed evidence: CPUID hypervisor bit" \
 	status '.platform.seed.cpuid_hypervisor_bit == true and
 	([.platform.seed.evidence[] | select(.source == "cpuid" and .indicates_vm)] | length >= 1)'

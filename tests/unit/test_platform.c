@@ -757,6 +757,288 @@ static void test_fixture_details(void **state)
 	hostfs_close(&fs);
 }
 
+/* ---- evidence engine: rules on crafted trees -------------------------------------------- */
+
+#define LEAF1_HV_CLEAR "0x1 0x0 0x000606a6 0x00010800 0x7ffa3203 0x0f8bfbff\n"
+#define LEAF1_HV_SET "0x1 0x0 0x000606a6 0x00010800 0xfffa3203 0x0f8bfbff\n"
+
+/* Assess the tree T with CPUID from the text CPUID (NULL: no CPUID at all). */
+static struct platform *assess(struct tmptree *t, const char *cpuid,
+			       const struct platform_inputs *in)
+{
+	struct platform *p = calloc(1, sizeof(*p));
+	struct cpuid_source cpu = { .kind = CPUID_ABSENT };
+	char path[PATH_MAX], err[256];
+	struct hostfs fs;
+
+	assert_non_null(p);
+	if (cpuid) {
+		pathf(path, sizeof(path), "%s/cpuid", t->dir);
+		write_str(path, cpuid);
+		assert_int_equal(cpuid_source_load(&cpu, path, err, sizeof(err)), 0);
+	}
+	assert_int_equal(hostfs_open(&fs, t->root), 0);
+	assert_int_equal(platform_assess(&fs, &cpu, in, p), 0);
+	hostfs_close(&fs);
+	cpuid_source_free(&cpu);
+	return p;
+}
+
+static bool has_contradiction(const struct question_verdict *q, const char *needle)
+{
+	size_t i;
+
+	for (i = 0; i < q->n_contradictions; i++)
+		if (strstr(q->contradictions[i], needle))
+			return true;
+	return false;
+}
+
+static const struct signal *find_signal(const struct platform *p, const char *source,
+					const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < p->signals.n; i++)
+		if (!strcmp(p->signals.items[i].source, source) &&
+		    !strcmp(p->signals.items[i].key, key))
+			return &p->signals.items[i];
+	return NULL;
+}
+
+static void test_engine_nothing_readable_is_unknown(void **state)
+{
+	struct tmptree t;
+	struct platform *p;
+
+	(void)state;
+	tmptree_init(&t);
+	p = assess(&t, NULL, NULL); /* off x86: no CPUID, and no DMI either */
+	assert_true(p->seed.probably_on_bare_metal); /* the seed guesses... */
+	assert_int_equal(p->q1.verdict, VERDICT_UNKNOWN); /* ...the engine does not */
+	assert_int_equal(p->q2.verdict, VERDICT_UNKNOWN);
+	assert_int_equal(p->facts.ir, IR_UNKNOWN);
+	assert_int_equal(p->ims_gate, IMS_GATE_UNKNOWN);
+	free(p);
+	tmptree_free(&t);
+}
+
+static void test_engine_clean_server_is_probably_host(void **state)
+{
+	struct tmptree t;
+	struct platform *p;
+
+	(void)state;
+	tmptree_init(&t);
+	tmptree_put(&t, "sys/class/dmi/id/sys_vendor", "Dell Inc.\n");
+	tmptree_put(&t, "sys/kernel/irq/24/chip_name", "IR-PCI-MSIX-0000:3b:00.0\n");
+	tmptree_put(&t, "sys/class/iommu/dmar0/intel-iommu/cap", "8d2078c106f0466\n");
+	p = assess(&t, LEAF1_HV_CLEAR, NULL);
+	assert_int_equal(p->q1.verdict, VERDICT_PROBABLY_HOST);
+	assert_int_equal(p->q1.n_contradictions, 0);
+	assert_int_equal(p->q2.verdict, VERDICT_PROBABLY_HOST);
+	assert_int_equal(p->facts.ir, IR_ON);
+	/* remapping on, no Caching Mode: a 6.2-6.9 kernel would have allowed IMS */
+	assert_int_equal(p->ims_gate, IMS_GATE_OPEN);
+	free(p);
+	tmptree_free(&t);
+}
+
+/* A vIOMMU on an otherwise clean machine: Q1 may be fooled, Q2 is not. */
+static void test_engine_caching_mode_makes_q2_guest(void **state)
+{
+	struct tmptree t;
+	struct platform *p;
+
+	(void)state;
+	tmptree_init(&t);
+	tmptree_put(&t, "sys/class/dmi/id/sys_vendor", "Dell Inc.\n");
+	tmptree_put(&t, "sys/class/iommu/dmar0/intel-iommu/cap", "d2008c222602c6\n"); /* bit 7 */
+	p = assess(&t, LEAF1_HV_CLEAR, NULL);
+	assert_int_equal(p->q1.verdict, VERDICT_PROBABLY_GUEST);
+	assert_true(p->facts.viommu);
+	assert_int_equal(p->q2.verdict, VERDICT_PROBABLY_GUEST);
+	assert_int_equal(p->ims_gate, IMS_GATE_CLOSED);
+	assert_true(has_contradiction(&p->q1, "CPUID hypervisor bit clear"));
+	assert_true(has_contradiction(&p->q1, "DMI sys_vendor 'Dell Inc.' names no hypervisor"));
+	assert_true(has_contradiction(&p->q1, "seed heuristic says probably bare metal"));
+	free(p);
+	tmptree_free(&t);
+}
+
+/* Hidden bit and spoofed DMI, but the firmware's ACPI OEM id still says BOCHS. */
+static void test_engine_acpi_oem_contradicts_clean_cpuid(void **state)
+{
+	static const unsigned char hdr[36] = "DSDT\x24\0\0\0\x01\0BOCHS BXPCDSDT";
+	char path[PATH_MAX];
+	struct tmptree t;
+	struct platform *p;
+
+	(void)state;
+	tmptree_init(&t);
+	tmptree_put(&t, "sys/class/dmi/id/sys_vendor", "Dell Inc.\n");
+	mkdir_p(t.root, "sys/firmware/acpi/tables/dynamic");
+	pathf(path, sizeof(path), "%s/sys/firmware/acpi/tables/DSDT", t.root);
+	write_file(path, hdr, sizeof(hdr));
+	p = assess(&t, LEAF1_HV_CLEAR, NULL);
+	assert_true(p->seed.probably_on_bare_metal);
+	assert_int_equal(p->q1.verdict, VERDICT_PROBABLY_GUEST);
+	assert_string_equal(p->q1.hypervisor, "QEMU");
+	assert_true(has_contradiction(&p->q1, "CPUID hypervisor bit clear but acpi DSDT.oem "
+					      "'BOCHS/BXPCDSDT'"));
+	free(p);
+	tmptree_free(&t);
+}
+
+/* The kernel saw a hypervisor at boot; userspace CPUID says none now: cloaking. */
+static void test_engine_kernel_view_disagrees(void **state)
+{
+	struct kernel_platform_view kv = { .available = true, .cap_valid = true,
+					   .hypervisor_cap = true, .type_valid = true, .type = 4,
+					   .type_name = "X86_HYPER_KVM" };
+	struct platform_inputs in = { .kview = &kv };
+	const struct signal *s;
+	struct tmptree t;
+	struct platform *p;
+
+	(void)state;
+	tmptree_init(&t);
+	tmptree_put(&t, "sys/class/dmi/id/sys_vendor", "Dell Inc.\n");
+	p = assess(&t, LEAF1_HV_CLEAR, &in);
+	assert_int_equal(p->q1.verdict, VERDICT_DEFINITELY_GUEST);
+	assert_string_equal(p->q1.hypervisor, "KVM");
+	assert_true(has_contradiction(&p->q1, "cloaking"));
+	s = find_signal(p, "kernel", "x86_hyper_type");
+	assert_non_null(s);
+	assert_int_equal(s->strength, STRENGTH_STRONG);
+	free(p);
+	tmptree_free(&t);
+}
+
+static void test_engine_kernel_view_unavailable_is_unknown(void **state)
+{
+	struct kernel_platform_view kv = { .available = false, .why = "BPF refused: needs root" };
+	struct platform_inputs in = { .kview = &kv };
+	const struct signal *s;
+	struct tmptree t;
+	struct platform *p;
+
+	(void)state;
+	tmptree_init(&t);
+	p = assess(&t, LEAF1_HV_SET, &in);
+	s = find_signal(p, "kernel", "boot_cpu_data.hypervisor");
+	assert_non_null(s);
+	assert_int_equal(s->state, SIGNAL_UNREADABLE);
+	assert_string_equal(s->note, "BPF refused: needs root");
+	free(p);
+	tmptree_free(&t);
+}
+
+/* Real Microsoft hardware: the seed's list says VM, the engine says weak, and says why. */
+static void test_engine_vendor_real_hardware_is_weak(void **state)
+{
+	struct tmptree t;
+	struct platform *p;
+
+	(void)state;
+	tmptree_init(&t);
+	tmptree_put(&t, "sys/class/dmi/id/sys_vendor", "Microsoft Corporation\n");
+	tmptree_put(&t, "sys/class/dmi/id/product_name", "Surface Pro 9\n");
+	p = assess(&t, LEAF1_HV_CLEAR, NULL);
+	assert_false(p->seed.probably_on_bare_metal);
+	assert_int_equal(p->q1.verdict, VERDICT_PROBABLY_HOST);
+	assert_true(has_contradiction(&p->q1, "probably host but dmi sys_vendor"));
+	assert_true(has_contradiction(&p->q1, "seed heuristic says not bare metal"));
+	free(p);
+	tmptree_free(&t);
+}
+
+/* Hyper-V root partition: a host with a hypervisor beneath it. Q1 and Q2 differ. */
+static void test_engine_hyperv_root_partition(void **state)
+{
+	struct tmptree t;
+	struct platform *p;
+
+	(void)state;
+	tmptree_init(&t);
+	tmptree_put(&t, "sys/class/dmi/id/sys_vendor", "Dell Inc.\n");
+	p = assess(&t,
+		   LEAF1_HV_SET "0x40000000 0x0 0x4000000c 0x7263694d 0x666f736f 0x76482074\n"
+				"0x40000003 0x0 0x00003fff 0x002bb9ff 0x00000002 0x00bed7b2\n",
+		   NULL);
+	assert_true(p->facts.hyperv_root);
+	assert_int_equal(p->q1.verdict, VERDICT_PROBABLY_HOST);
+	assert_string_equal(p->q1.hypervisor, "Microsoft Hyper-V (root partition)");
+	assert_int_equal(p->q2.verdict, VERDICT_DEFINITELY_GUEST);
+	free(p);
+	tmptree_free(&t);
+}
+
+/* Confidential VM: the host writes DMI; it is marked untrusted and cannot make a host. */
+static void test_engine_tdx_marks_firmware_untrusted(void **state)
+{
+	const struct signal *s;
+	struct tmptree t;
+	struct platform *p;
+
+	(void)state;
+	tmptree_init(&t);
+	tmptree_put(&t, "sys/class/dmi/id/sys_vendor", "Dell Inc.\n");
+	mkdir_p(t.root, "sys/class/misc/tdx_guest");
+	p = assess(&t, LEAF1_HV_CLEAR, NULL);
+	assert_int_equal(p->facts.cc, CC_TDX);
+	assert_int_equal(p->q1.verdict, VERDICT_DEFINITELY_GUEST);
+	s = find_signal(p, "dmi", "sys_vendor");
+	assert_non_null(s);
+	assert_true(s->host_controlled);
+	assert_true(has_contradiction(&p->q1, "confidential VM (tdx)"));
+	free(p);
+	tmptree_free(&t);
+}
+
+/* A hostile VMM chooses its CPUID signature: it is shown escaped, never raw. */
+static void test_engine_hostile_signature_is_escaped(void **state)
+{
+	const struct signal *s;
+	struct tmptree t;
+	struct platform *p;
+
+	(void)state;
+	tmptree_init(&t);
+	p = assess(&t, LEAF1_HV_SET "0x40000000 0x0 0x40000001 0x5d325b1b 0x41414141 0x0a414141\n",
+		   NULL);
+	s = find_signal(p, "cpuid", "0x40000000.signature");
+	assert_non_null(s);
+	assert_string_equal(s->value, "\\x1b[2]AAAAAAA\\x0a");
+	assert_int_equal(s->indicates, INDICATES_NOTHING); /* unknown signature */
+	assert_int_equal(p->q1.verdict, VERDICT_DEFINITELY_GUEST); /* the bit still counts */
+	free(p);
+	tmptree_free(&t);
+}
+
+static void test_engine_ec2_metal_is_not_a_vm(void **state)
+{
+	struct tmptree t;
+	struct platform *p;
+
+	(void)state;
+	tmptree_init(&t);
+	tmptree_put(&t, "sys/class/dmi/id/sys_vendor", "Amazon EC2\n");
+	tmptree_put(&t, "sys/class/dmi/id/product_name", "m5.metal\n");
+	p = assess(&t, LEAF1_HV_CLEAR, NULL);
+	assert_int_equal(p->q1.verdict, VERDICT_PROBABLY_HOST);
+	tmptree_free(&t);
+	free(p);
+	tmptree_init(&t);
+	tmptree_put(&t, "sys/class/dmi/id/sys_vendor", "Amazon EC2\n");
+	tmptree_put(&t, "sys/class/dmi/id/product_name", "m5.large\n");
+	p = assess(&t, LEAF1_HV_CLEAR, NULL);
+	assert_int_equal(p->q1.verdict, VERDICT_PROBABLY_GUEST);
+	assert_string_equal(p->q1.hypervisor, "Amazon EC2");
+	free(p);
+	tmptree_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -784,6 +1066,17 @@ int main(void)
 		cmocka_unit_test(test_fixture_qemu_hidden_bit),
 		cmocka_unit_test(test_fixture_spoofed_dmi_hidden_bit),
 		cmocka_unit_test(test_fixture_details),
+		cmocka_unit_test(test_engine_nothing_readable_is_unknown),
+		cmocka_unit_test(test_engine_clean_server_is_probably_host),
+		cmocka_unit_test(test_engine_caching_mode_makes_q2_guest),
+		cmocka_unit_test(test_engine_acpi_oem_contradicts_clean_cpuid),
+		cmocka_unit_test(test_engine_kernel_view_disagrees),
+		cmocka_unit_test(test_engine_kernel_view_unavailable_is_unknown),
+		cmocka_unit_test(test_engine_vendor_real_hardware_is_weak),
+		cmocka_unit_test(test_engine_hyperv_root_partition),
+		cmocka_unit_test(test_engine_tdx_marks_firmware_untrusted),
+		cmocka_unit_test(test_engine_hostile_signature_is_escaped),
+		cmocka_unit_test(test_engine_ec2_metal_is_not_a_vm),
 	};
 
 	return cmocka_run_group_tests_name("platform", tests, NULL, NULL);

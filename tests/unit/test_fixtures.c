@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Every fixture tree in tests/fixtures that has an expected.json is run through the whole
+ * platform engine (seed, signals, Q1, Q2), one test per fixture. expected.json is written by
+ * hand from the platform's documentation, never generated from imswatch's output:
+ *
+ *   {"seed": {"probably_on_bare_metal": bool},
+ *    "q1": {"verdict": "...", "hypervisor_contains": "KVM"},   ("" = none named)
+ *    "q2": {"verdict": "...", "interrupt_remapping": "on|off|unknown"},
+ *    "contradictions_contain": ["CPUID hypervisor bit clear", ...]}
+ *
+ * Fixtures come from $IMSWATCH_FIXTURES (default "tests/fixtures", run from the repo root).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cmocka.h>
+#include <json-c/json.h>
+
+#include "cpuid.h"
+#include "hostfs.h"
+#include "platform.h"
+
+#define MAX_FIXTURES 64
+
+static char names[MAX_FIXTURES][128];
+
+static const char *fixtures_dir(void)
+{
+	const char *d = getenv("IMSWATCH_FIXTURES");
+
+	return d && *d ? d : "tests/fixtures";
+}
+
+static json_object *get(json_object *o, const char *a, const char *b)
+{
+	json_object *v = NULL;
+
+	if (!json_object_object_get_ex(o, a, &v))
+		return NULL;
+	if (b && !json_object_object_get_ex(v, b, &v))
+		return NULL;
+	return v;
+}
+
+static const char *get_str(const char *fixture, json_object *o, const char *a, const char *b)
+{
+	json_object *v = get(o, a, b);
+
+	if (!v || !json_object_is_type(v, json_type_string))
+		fail_msg("%s/expected.json: %s.%s missing or not a string", fixture, a, b ? b : "");
+	return json_object_get_string(v);
+}
+
+static void check_fixture(void **state)
+{
+	const char *name = *state;
+	char dir[PATH_MAX], root[PATH_MAX], cpuid[PATH_MAX], exp[PATH_MAX], err[512];
+	struct cpuid_source cpu;
+	struct platform *p = calloc(1, sizeof(*p));
+	struct hostfs fs;
+	json_object *want, *v;
+	const char *s;
+	size_t i, k;
+	int r;
+
+	assert_non_null(p);
+	snprintf(dir, sizeof(dir), "%s/%s", fixtures_dir(), name);
+	snprintf(root, sizeof(root), "%s/root", dir);
+	snprintf(cpuid, sizeof(cpuid), "%s/cpuid", dir);
+	snprintf(exp, sizeof(exp), "%s/expected.json", dir);
+	want = json_object_from_file(exp);
+	if (!want)
+		fail_msg("%s: cannot parse: %s", exp, json_util_get_last_err());
+	r = hostfs_open(&fs, root);
+	if (r)
+		fail_msg("%s: %s", root, strerror(-r));
+	if (cpuid_source_load(&cpu, cpuid, err, sizeof(err)))
+		fail_msg("%s", err);
+	r = platform_assess(&fs, &cpu, NULL, p);
+	assert_int_equal(r, 0);
+
+	v = get(want, "seed", "probably_on_bare_metal");
+	if (v && json_object_get_boolean(v) != p->seed.probably_on_bare_metal)
+		fail_msg("%s: seed probably_on_bare_metal is %d, expected %d", name,
+			 p->seed.probably_on_bare_metal, json_object_get_boolean(v));
+
+	s = get_str(name, want, "q1", "verdict");
+	if (strcmp(s, guest_verdict_name(p->q1.verdict)))
+		fail_msg("%s: Q1 is %s (%s), expected %s", name, guest_verdict_name(p->q1.verdict),
+			 p->q1.reason, s);
+	v = get(want, "q1", "hypervisor_contains");
+	if (v) {
+		s = json_object_get_string(v);
+		if (*s ? !strstr(p->q1.hypervisor, s) : p->q1.hypervisor[0] != '\0')
+			fail_msg("%s: Q1 names hypervisor '%s', expected '%s'", name,
+				 p->q1.hypervisor, s);
+	}
+	s = get_str(name, want, "q2", "verdict");
+	if (strcmp(s, guest_verdict_name(p->q2.verdict)))
+		fail_msg("%s: Q2 is %s (%s), expected %s", name, guest_verdict_name(p->q2.verdict),
+			 p->q2.reason, s);
+	v = get(want, "q2", "interrupt_remapping");
+	if (v && strcmp(json_object_get_string(v), ir_state_name(p->facts.ir)))
+		fail_msg("%s: interrupt remapping %s, expected %s", name,
+			 ir_state_name(p->facts.ir), json_object_get_string(v));
+	v = get(want, "contradictions_contain", NULL);
+	for (i = 0; v && i < json_object_array_length(v); i++) {
+		const char *needle = json_object_get_string(json_object_array_get_idx(v, i));
+		bool found = false;
+
+		for (k = 0; k < p->q1.n_contradictions && !found; k++)
+			found = strstr(p->q1.contradictions[k], needle) != NULL;
+		if (!found)
+			fail_msg("%s: no Q1 contradiction contains '%s' (%zu listed)", name, needle,
+				 p->q1.n_contradictions);
+	}
+	/* a guest verdict over a clear CPUID bit must always say so */
+	if (verdict_is_guest(p->q1.verdict) && p->facts.cpuid_leaf1_known &&
+	    !p->facts.cpuid_hv_bit) {
+		bool listed = false;
+
+		for (k = 0; k < p->q1.n_contradictions; k++)
+			listed |= strstr(p->q1.contradictions[k], "CPUID hypervisor bit clear") != NULL;
+		if (!listed)
+			fail_msg("%s: guest verdict over a clear CPUID bit, not listed as a "
+				 "contradiction", name);
+	}
+	assert_int_equal(p->signals.dropped, 0);
+	cpuid_source_free(&cpu);
+	hostfs_close(&fs);
+	json_object_put(want);
+	free(p);
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+int main(void)
+{
+	struct CMUnitTest tests[MAX_FIXTURES];
+	char path[PATH_MAX];
+	struct dirent *d;
+	struct stat st;
+	size_t n = 0, i;
+	DIR *dir = opendir(fixtures_dir());
+
+	if (!dir) {
+		fprintf(stderr, "%s: %s (run from the repo root or set IMSWATCH_FIXTURES)\n",
+			fixtures_dir(), strerror(errno));
+		return 2;
+	}
+	while ((d = readdir(dir)) && n < MAX_FIXTURES) {
+		snprintf(path, sizeof(path), "%s/%s/expected.json", fixtures_dir(), d->d_name);
+		if (d->d_name[0] != '.' && !stat(path, &st))
+			snprintf(names[n++], sizeof(names[0]), "%s", d->d_name);
+	}
+	closedir(dir);
+	qsort(names, n, sizeof(names[0]), by_name);
+	if (!n) {
+		fprintf(stderr, "no fixture with an expected.json under %s\n", fixtures_dir());
+		return 2;
+	}
+	for (i = 0; i < n; i++)
+		tests[i] = (struct CMUnitTest){ names[i], check_fixture, NULL, NULL, names[i] };
+	return _cmocka_run_group_tests("fixtures", tests, n, NULL, NULL);
+}
