@@ -96,8 +96,7 @@ json_object *platform_to_json(const struct platform *p, bool with_signals)
 {
 	json_object *o = json_object_new_object(), *q2, *unknown;
 
-	ADD(o, "cpuid_source", json_object_new_string(cpuid_kind_name(p->cpuid_kind)));
-	ADD(o, "seed", with_signals ? json_seed(&p->seed) : json_seed_brief(&p->seed));
+	/* the answers first: text mode prints fields in this order */
 	ADD(o, "q1", json_question(&p->q1));
 	q2 = json_question(&p->q2);
 	ADD(q2, "interrupt_remapping", json_object_new_string(ir_state_name(p->facts.ir)));
@@ -106,6 +105,8 @@ json_object *platform_to_json(const struct platform *p, bool with_signals)
 	ADD(q2, "ims_gate", json_object_new_string(ims_gate_name(p->ims_gate)));
 	ADD(o, "q2", q2);
 	ADD(o, "confidential_vm", json_object_new_string(cc_kind_name(p->facts.cc)));
+	ADD(o, "cpuid_source", json_object_new_string(cpuid_kind_name(p->cpuid_kind)));
+	ADD(o, "seed", with_signals ? json_seed(&p->seed) : json_seed_brief(&p->seed));
 	if (!with_signals)
 		return o;
 	ADD(o, "signals", json_signals(&p->signals, &unknown));
