@@ -18,10 +18,12 @@ matrix_table() {
 		echo "CPUID hypervisor bit (on/off), DMI (qemu = QEMU's own, dell = spoofed Dell server"
 		echo "with the SMBIOS 'virtual machine' bit clear), VT-d Caching Mode (on/off)."
 		echo "'seed' is the seed's probably_on_bare_metal() done in shell; 'imswatch pbm' is"
-		echo "imswatch's probably_on_bare_metal; the IMS result is ims_standin's 6.2-style gate."
+		echo "imswatch's probably_on_bare_metal; Q1 (guest?) and Q2 (hypervisor owns interrupt"
+		echo "remapping?) are imswatch's evidence engine; 'gate' is what a 6.2-6.9 kernel's IMS gate"
+		echo "would answer by imswatch's reading; the IMS result is ims_standin's 6.2-style gate."
 		echo
-		echo "| kernel | hv bit | DMI | caching mode | hv flag seen | sys_vendor | SMBIOS VM bit | seed | imswatch pbm (watch / platform) | imswatch alert | IMS (stand-in) | systemd-detect-virt | virt-what |"
-		echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+		echo "| kernel | hv bit | DMI | caching mode | hv flag seen | sys_vendor | SMBIOS VM bit | seed | imswatch pbm (watch / platform) | imswatch Q1 | imswatch Q2 | gate | imswatch alert | IMS (stand-in) | systemd-detect-virt | virt-what |"
+		echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 		for f in "${rows[@]}"; do
 			awk '
 				{ for (i = 1; i <= 2; i++) { split($i, kv, "="); meta[kv[1]] = kv[2] }
@@ -30,10 +32,11 @@ matrix_table() {
 				END {
 					cell = meta["boot"]; sub(/^cell-/, "", cell); n = split(cell, p, "-")
 					# hv-on-dmi-qemu-cm-off
-					printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s / %s | %s | %s | %s | %s |\n",
+					printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s / %s | %s | %s | %s | %s | %s | %s | %s |\n",
 						meta["kernel"], p[2], p[4], p[6], d(val["hv_flag"]), d(val["sys_vendor"]),
 						d(val["vm_bit"]), d(val["seed_shell"]), d(val["imswatch_pbm"]),
-						d(val["imswatch_platform_pbm"]), d(val["imswatch_severity"]), d(val["ims"]),
+						d(val["imswatch_platform_pbm"]), d(val["imswatch_q1"]), d(val["imswatch_q2"]),
+						d(val["imswatch_gate"]), d(val["imswatch_severity"]), d(val["ims"]),
 						d(val["systemd_detect_virt"]), d(val["virt_what"])
 				}
 				function d(x) { return x == "" ? "-" : x }

@@ -4,8 +4,10 @@
 # (SMBIOS types 0-4, the type 0 "virtual machine" bit cleared, ACPI OEM ids), and a
 # virtual VT-d with interrupt remapping whose Caching Mode is on or off. In each cell
 # edu_ims makes an IMS attempt; ims_standin decides like 6.2-6.9 would (accept only with
-# remapping and no Caching Mode); imswatch must raise a critical alert where the seed
-# heuristic sees the VM and a warning (its verdict is a guess) where it is fooled.
+# remapping and no Caching Mode); imswatch must raise a critical IMSW-IMS-VM alert where
+# the seed heuristic sees the VM, and where the seed is fooled the evidence engine must not
+# be: Q1 is not probably-host and the alert is the critical IMSW-IMS-CLOAKED (under TCG
+# leaf 0x40000000 still answers TCGTCGTCGTCG with -hypervisor), never a silent "bare metal".
 
 HV=$(cell_get hv)
 DMI=$(cell_get dmi)
@@ -36,7 +38,8 @@ check "interrupt remapping is on (IR-IO-APIC)" interrupt_remapping
 if seed_says_vm; then SEED=vm; else SEED=bare-metal; fi
 if [ "$HV" = off ] && [ "$DMI" = dell ]; then WANT_SEED=bare-metal; else WANT_SEED=vm; fi
 check "seed heuristic (shell reference) says $WANT_SEED" [ "$SEED" = "$WANT_SEED" ]
-if [ "$WANT_SEED" = vm ]; then WANT_SEV=critical; WANT_PBM=false; else WANT_SEV=warning; WANT_PBM=true; fi
+if [ "$WANT_SEED" = vm ]; then WANT_RULE=IMSW-IMS-VM; WANT_PBM=false; else WANT_RULE=IMSW-IMS-CLOAKED; WANT_PBM=true; fi
+WANT_SEV=critical
 if [ "$CM" = off ]; then WANT_IMS=accepted; else WANT_IMS=refused; fi
 
 EDU=$(pci_find $EDU_ID | head -n1)
@@ -55,17 +58,30 @@ rmmod ims_standin
 jcheck "imswatch status: seed probably_on_bare_metal = $WANT_PBM" \
 	'exists(.[] | select(.type == "status") | select(.platform.seed.probably_on_bare_metal == ($w == "true")))' \
 	--arg w "$WANT_PBM"
-jcheck "imswatch: IMS attempt by edu_ims on $EDU is a $WANT_SEV alert" \
+jcheck "imswatch status: Q1 is not probably-host (the engine is not fooled)" \
+	'exists(.[] | select(.type == "status") | select(.platform.q1.verdict != "probably-host" and .platform.q1.verdict != null))'
+jcheck "imswatch status: Q1 definitely-guest, QEMU TCG named (leaf 0x40000000)" \
+	'exists(.[] | select(.type == "status") | select(.platform.q1.verdict == "definitely-guest" and (.platform.q1.hypervisor | test("QEMU TCG"))))'
+if [ "$WANT_SEED" = bare-metal ]; then
+	jcheck "imswatch status: the seed's verdict is listed as a contradiction" \
+		'exists(.[] | select(.type == "status") | .platform.q1.contradictions[] | select(startswith("seed heuristic says probably bare metal")))'
+fi
+jcheck "imswatch: IMS attempt by edu_ims on $EDU is a $WANT_SEV $WANT_RULE alert" \
 	'exists(.[] | select(.type == "alert" and .kind == "ims-domain" and .driver == "edu_ims"
-	                     and bdf_is($b) and .severity == $s))' --arg b "$EDU" --arg s "$WANT_SEV"
+	                     and bdf_is($b) and .severity == $s and .rule == $r))' --arg b "$EDU" --arg s "$WANT_SEV" --arg r "$WANT_RULE"
 jcheck "imswatch: every IMS alert in this cell is $WANT_SEV" \
 	'[ev | select(.ims_attempt == true) | .severity] | length > 0 and all(. == $s)' --arg s "$WANT_SEV"
 jcheck "imswatch: the kernel's answer is recorded ($WANT_IMS)" \
 	'exists(ev | select(.kind == "ims-domain" and .kernel_accepted == ($w == "accepted")))' --arg w "$WANT_IMS"
 
+Q1=$(jval '[.[] | select(.type == "status") | .platform.q1.verdict] | first | if . == null then empty else tostring end')
+Q2=$(jval '[.[] | select(.type == "status") | .platform.q2.verdict] | first | if . == null then empty else tostring end')
+GATE=$(jval '[.[] | select(.type == "status") | .platform.q2.ims_gate] | first | if . == null then empty else tostring end')
 PBM=$(jval '[.[] | select(.type == "status") | .platform.seed.probably_on_bare_metal] | first | if . == null then empty else tostring end')
 SEV=$(jval '[ev | select(.kind == "ims-domain") | .severity] | first | if . == null then empty else tostring end')
 RULE=$(jval '[ev | select(.kind == "ims-domain") | .rule] | first | if . == null then empty else tostring end')
+if [ "$IMS" = accepted ]; then WANT_GATE=open; else WANT_GATE=closed; fi
+check "imswatch's ims_gate reading ($GATE) predicts the stand-in's 6.2 gate ($IMS)" [ "$GATE" = "$WANT_GATE" ]
 row "hv_flag=$(cpu_hv_flag && echo yes || echo no)"
 row "sys_vendor=$SYSV"
 row "vm_bit=$VMBIT"
@@ -73,5 +89,8 @@ row "caching_mode=$CMSEEN"
 row "seed_shell=$SEED"
 row "ims=$IMS"
 row "imswatch_pbm=${PBM:--}"
+row "imswatch_q1=${Q1:--}"
+row "imswatch_q2=${Q2:--}"
+row "imswatch_gate=${GATE:--}"
 row "imswatch_severity=${SEV:--}${RULE:+ ($RULE)}"
 true
