@@ -117,6 +117,11 @@ ssize_t hostfs_read_bin(const struct hostfs *fs, const char *path, void *buf, si
 	return n;
 }
 
+int hostfs_open_stream(const struct hostfs *fs, const char *path)
+{
+	return hostfs_openat(fs, path, HOSTFS_READ_FLAGS);
+}
+
 ssize_t hostfs_read_text(const struct hostfs *fs, const char *path, char *buf, size_t size)
 {
 	ssize_t n;

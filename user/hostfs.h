@@ -32,6 +32,12 @@ ssize_t hostfs_read_text(const struct hostfs *fs, const char *path, char *buf, s
 ssize_t hostfs_read_bin(const struct hostfs *fs, const char *path, void *buf, size_t size);
 
 /*
+ * Open PATH for reading (non-blocking) and return the descriptor, or -errno as above. For
+ * files read record by record (/dev/kmsg), where read-to-end semantics do not apply.
+ */
+int hostfs_open_stream(const struct hostfs *fs, const char *path);
+
+/*
  * Call FN for each entry of directory PATH (not "." and ".."), in sorted order so output is
  * stable. Stops early and returns FN's value when FN returns non-zero. Returns 0, or -errno
  * when the directory cannot be opened.

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define CPUID_HYPERVISOR_BIT (1u << 31)
 #define HV_LEAF_FIRST 0x40000000u
@@ -243,6 +244,97 @@ static void cpu_kernel_flags(const struct hostfs *fs, struct signal_list *l,
 	}
 }
 
+#define KMSG_PATH "dev/kmsg"
+#define KMSG_MAX_BYTES (16u << 20) /* bound the walk on servers with huge log buffers */
+#define KMSG_NEEDLE "Hypervisor detected: "
+
+struct kmsg_scan {
+	bool first_seen, wrapped, found;
+	char name[48];
+};
+
+/* One log line: a /dev/kmsg record ("6,12,0,-;text") or a captured dmesg line. */
+static void kmsg_line(struct kmsg_scan *k, const char *line)
+{
+	unsigned long long seq;
+	unsigned int pri;
+	const char *hit;
+
+	if (!k->first_seen && sscanf(line, "%u,%llu,", &pri, &seq) == 2) {
+		k->first_seen = true;
+		k->wrapped = seq != 0; /* the boot messages have been overwritten */
+	}
+	hit = strstr(line, KMSG_NEEDLE);
+	if (hit && !k->found) {
+		k->found = true;
+		copy_str(k->name, sizeof(k->name), hit + strlen(KMSG_NEEDLE));
+	}
+}
+
+/*
+ * The kernel's boot-time verdict as it logged it: init_hypervisor_platform() prints
+ * "Hypervisor detected: <name>" from x86_hyper_type's detector. Readable by root (or with
+ * dmesg_restrict=0) where the BPF view cannot be loaded.
+ */
+static void cpu_kernel_log(const struct hostfs *fs, struct signal_list *l,
+			   struct platform_facts *f)
+{
+	static char buf[16384];
+	struct kmsg_scan k = { 0 };
+	size_t have = 0, total = 0;
+	struct signal *s;
+	int fd = hostfs_open_stream(fs, KMSG_PATH);
+
+	if (fd < 0) {
+		s = signal_add(l, "kernel_log", "hypervisor_detected", "", state_of_errno(fd));
+		signal_mark(s, INDICATES_NOTHING, STRENGTH_WEAK, "", "%s",
+			    fd == -ENOENT ? "no kernel log device"
+					  : "kernel log unreadable (root, or dmesg_restrict=0)");
+		return;
+	}
+	while (!k.found && total < KMSG_MAX_BYTES) {
+		ssize_t n = read(fd, buf + have, sizeof(buf) - 1 - have);
+		char *line, *nl;
+
+		if (n < 0 && errno == EPIPE)
+			continue; /* a record was overwritten while reading: go on */
+		if (n <= 0)
+			break; /* EAGAIN: end of the log; 0: end of a captured file */
+		total += (size_t)n;
+		have += (size_t)n;
+		buf[have] = '\0';
+		for (line = buf; (nl = strchr(line, '\n')); line = nl + 1) {
+			*nl = '\0';
+			kmsg_line(&k, line);
+		}
+		have = strlen(line);
+		memmove(buf, line, have);
+		if (have == sizeof(buf) - 1) /* one line longer than the buffer */
+			have = 0;
+	}
+	if (have && !k.found) {
+		buf[have] = '\0';
+		kmsg_line(&k, buf);
+	}
+	close(fd);
+	if (k.found) {
+		s = signal_add(l, "kernel_log", "hypervisor_detected", k.name, SIGNAL_PRESENT);
+		signal_mark(s, INDICATES_GUEST, STRENGTH_STRONG, k.name,
+			    "the kernel detected a hypervisor at boot (its log)");
+		f->kernel_view_known = true;
+		f->kernel_saw_hypervisor = true;
+	} else if (k.wrapped) {
+		s = signal_add(l, "kernel_log", "hypervisor_detected", "", SIGNAL_UNREADABLE);
+		signal_mark(s, INDICATES_NOTHING, STRENGTH_WEAK, "",
+			    "boot messages already overwritten in the kernel log: unknown");
+	} else {
+		s = signal_add(l, "kernel_log", "hypervisor_detected", "", SIGNAL_ABSENT);
+		signal_mark(s, INDICATES_NOTHING, STRENGTH_WEAK, "",
+			    "the kernel logged no hypervisor at boot");
+		f->kernel_view_known |= k.first_seen;
+	}
+}
+
 /* The kernel's boot-time data, read through BPF by the caller. */
 static void cpu_kernel_view(const struct kernel_platform_view *kv, struct signal_list *l,
 			    struct platform_facts *f)
@@ -361,6 +453,7 @@ void collect_cpu(const struct cpuid_source *cpu, const struct hostfs *fs,
 	cpu_vendor_leaves(cpu, l, f);
 	cpu_tdx(cpu, l, f);
 	cpu_kernel_flags(fs, l, f);
+	cpu_kernel_log(fs, l, f);
 	cpu_kernel_view(o ? o->kview : NULL, l, f);
 	cpu_timing(cpu, o && o->timing_probe, l);
 }

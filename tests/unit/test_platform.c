@@ -915,6 +915,51 @@ static void test_engine_kernel_view_disagrees(void **state)
 	tmptree_free(&t);
 }
 
+/* The kernel's log says what it detected at boot; a wrapped log is unknown, not "no". */
+static void test_engine_kernel_log(void **state)
+{
+	const struct signal *s;
+	struct tmptree t;
+	struct platform *p;
+
+	(void)state;
+	tmptree_init(&t);
+	tmptree_put(&t, "sys/class/dmi/id/sys_vendor", "Dell Inc.\n");
+	tmptree_put(&t, "dev/kmsg", "5,0,0,-;Linux version 6.12.95\n"
+				    "6,1,0,-;Command line: console=ttyS0\n"
+				    " SUBSYSTEM=cpu\n"
+				    "6,7,0,-;Hypervisor detected: KVM\n");
+	p = assess(&t, LEAF1_HV_CLEAR, NULL);
+	s = find_signal(p, "kernel_log", "hypervisor_detected");
+	assert_non_null(s);
+	assert_string_equal(s->value, "KVM");
+	assert_int_equal(p->q1.verdict, VERDICT_DEFINITELY_GUEST);
+	assert_true(has_contradiction(&p->q1, "cloaking"));
+	free(p);
+	tmptree_free(&t);
+
+	tmptree_init(&t);
+	tmptree_put(&t, "sys/class/dmi/id/sys_vendor", "Dell Inc.\n");
+	tmptree_put(&t, "dev/kmsg", "6,90211,5,-;eth0: link up\n");
+	p = assess(&t, LEAF1_HV_CLEAR, NULL);
+	s = find_signal(p, "kernel_log", "hypervisor_detected");
+	assert_non_null(s);
+	assert_int_equal(s->state, SIGNAL_UNREADABLE);
+	assert_int_equal(p->q1.verdict, VERDICT_PROBABLY_HOST);
+	free(p);
+	tmptree_free(&t);
+
+	tmptree_init(&t);
+	tmptree_put(&t, "sys/class/dmi/id/sys_vendor", "Dell Inc.\n");
+	tmptree_put(&t, "dev/kmsg", "5,0,0,-;Linux version 6.12.95\n");
+	p = assess(&t, LEAF1_HV_CLEAR, NULL);
+	s = find_signal(p, "kernel_log", "hypervisor_detected");
+	assert_int_equal(s->state, SIGNAL_ABSENT);
+	assert_string_equal(s->note, "the kernel logged no hypervisor at boot");
+	free(p);
+	tmptree_free(&t);
+}
+
 static void test_engine_kernel_view_unavailable_is_unknown(void **state)
 {
 	struct kernel_platform_view kv = { .available = false, .why = "BPF refused: needs root" };
@@ -1072,6 +1117,7 @@ int main(void)
 		cmocka_unit_test(test_engine_acpi_oem_contradicts_clean_cpuid),
 		cmocka_unit_test(test_engine_kernel_view_disagrees),
 		cmocka_unit_test(test_engine_kernel_view_unavailable_is_unknown),
+		cmocka_unit_test(test_engine_kernel_log),
 		cmocka_unit_test(test_engine_vendor_real_hardware_is_weak),
 		cmocka_unit_test(test_engine_hyperv_root_partition),
 		cmocka_unit_test(test_engine_tdx_marks_firmware_untrusted),
