@@ -7,7 +7,7 @@
 #   tests/vm/run.sh [--kernel 6.1|6.12|all] [--scenario NAME|all] [--imswatch PATH]
 #                   [--jobs N] [--list]
 #
-# Scenarios: smoke (the bench itself, no imswatch), live, modes, ims, matrix, peers.
+# Scenarios: smoke (the bench itself, no imswatch), live, modes, ims, lost, matrix, peers.
 # Downloads are cached in ${IMSWATCH_VM_CACHE:-$HOME/.cache/imswatch-vm}; logs, guest
 # consoles and the JSON records of every run land in .output/vm/ (matrix.md too).
 # See tests/vm/README.md.
@@ -26,7 +26,7 @@ source "$VM_DIR/lib/initramfs.sh"
 # shellcheck source=lib/qemu.sh
 source "$VM_DIR/lib/qemu.sh"
 
-ALL_SCENARIOS="smoke live modes ims matrix peers"
+ALL_SCENARIOS="smoke live modes ims lost matrix peers"
 KERNELS=all
 SCENARIO=all
 IMSWATCH_ARG=$REPO_DIR/.output/imswatch.static
@@ -82,6 +82,7 @@ plan_boots() {
 		echo "modes-kprobe|live|imsw.attach=kprobe|plain|300"
 	fi
 	wants ims && echo "ims|ims||iommu-cm-off|300"
+	wants lost && echo "lost|lost||plain|300"
 	wants matrix && sc=matrix
 	wants peers && sc=${sc:+$sc,}peers
 	if [[ -n $sc ]]; then
