@@ -6,7 +6,7 @@
  *
  *   {"seed": {"probably_on_bare_metal": bool},
  *    "q1": {"verdict": "...", "hypervisor_contains": "KVM"},   ("" = none named)
- *    "q2": {"verdict": "...", "interrupt_remapping": "on|off|unknown"},
+ *    "q2": {"verdict": "...", "interrupt_remapping": "on|off|unknown", "ims_gate": "open|closed|unknown"},
  *    "contradictions_contain": ["CPUID hypervisor bit clear", ...]}
  *
  * Fixtures come from $IMSWATCH_FIXTURES (default "tests/fixtures", run from the repo root).
@@ -113,6 +113,10 @@ static void check_fixture(void **state)
 	if (v && strcmp(json_object_get_string(v), ir_state_name(p->facts.ir)))
 		fail_msg("%s: interrupt remapping %s, expected %s", name,
 			 ir_state_name(p->facts.ir), json_object_get_string(v));
+	v = get(want, "q2", "ims_gate");
+	if (v && strcmp(json_object_get_string(v), ims_gate_name(p->ims_gate)))
+		fail_msg("%s: ims_gate %s, expected %s", name, ims_gate_name(p->ims_gate),
+			 json_object_get_string(v));
 	v = get(want, "contradictions_contain", NULL);
 	for (i = 0; v && i < json_object_array_length(v); i++) {
 		const char *needle = json_object_get_string(json_object_array_get_idx(v, i));

@@ -170,6 +170,7 @@ run_boot() {
 			sc = ""; next }
 		/^@@JSON / { f = rd "/" $2 ".jsonl"; sub(/^@@JSON [^ ]+ /, ""); print > f; next }
 		/^@@ROW / { sub(/^@@ROW /, ""); print "kernel=" series " boot=" id " " $0 > (rd "/rows"); next }
+		/^@@CAPTURE / { sub(/^@@CAPTURE /, ""); print > (rd "/capture.b64"); next }
 		sc == "" { next }
 		/^(not )?ok([ \t]|$)/ {
 			st = ($1 == "not") ? "not ok" : "ok"; if (st == "not ok") nfail[sc]++
@@ -192,6 +193,12 @@ run_boot() {
 			grep -v -E '^@@(JSON|ROW) ' "$rd/console.txt" | tail -n 60 | sed -e 's/\x1b\[[0-9;?]*[a-zA-Z]//g' -e 's/^/#   | /'
 		fi
 	} >"$rd/emit"
+	if [[ -s $rd/capture.b64 ]]; then
+		rm -rf "$OUT_DIR/fixtures/$series-$id"
+		mkdir -p "$OUT_DIR/fixtures/$series-$id"
+		base64 -d "$rd/capture.b64" | tar -C "$OUT_DIR/fixtures/$series-$id" -xzf - 2>/dev/null ||
+			echo "# $label: the platform capture did not unpack" >>"$rd/emit"
+	fi
 	touch "$rd/done"
 }
 

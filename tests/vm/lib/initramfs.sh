@@ -26,6 +26,7 @@ initramfs_build() {
 	install -m 0755 "$VM_DIR/guest/init" "$root/init"
 	install -m 0644 "$VM_DIR/guest/lib.sh" "$root/imsw/lib.sh"
 	install -m 0644 "$VM_DIR"/scenarios/*.sh "$root/imsw/scenarios/"
+	install -m 0755 "$REPO_DIR/tools/capture-fixture" "$root/imsw/capture-fixture"
 	install -m 0644 "$KMOD_DIR"/*.ko "$root/imsw/kmod/"
 	echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
 	echo "root:x:0:" >"$root/etc/group"

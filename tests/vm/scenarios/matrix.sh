@@ -82,6 +82,16 @@ SEV=$(jval '[ev | select(.kind == "ims-domain") | .severity] | first | if . == n
 RULE=$(jval '[ev | select(.kind == "ims-domain") | .rule] | first | if . == null then empty else tostring end')
 if [ "$IMS" = accepted ]; then WANT_GATE=open; else WANT_GATE=closed; fi
 check "imswatch's ims_gate reading ($GATE) predicts the stand-in's 6.2 gate ($IMS)" [ "$GATE" = "$WANT_GATE" ]
+# the cell as a platform fixture (tests/fixtures/qemu-cell-*): the capture travels back over
+# the console, base64 between markers; run.sh unpacks it into .output/vm/fixtures/
+if have_imswatch && IMSWATCH=$IMSW_BIN /imsw/capture-fixture /tmp/capture 2>/tmp/capture.err; then
+	tap_ok "platform captured with tools/capture-fixture"
+	echo "@@CAPTURE-BEGIN"
+	tar -C /tmp/capture -czf - . | base64 | sed 's/^/@@CAPTURE /'
+	echo "@@CAPTURE-END"
+else
+	tap_skip "platform captured with tools/capture-fixture" "$(cat /tmp/capture.err 2>/dev/null | tail -n1)"
+fi
 row "hv_flag=$(cpu_hv_flag && echo yes || echo no)"
 row "sys_vendor=$SYSV"
 row "vm_bit=$VMBIT"
