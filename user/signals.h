@@ -77,7 +77,6 @@ struct platform_facts {
 	char ir_chip[48];	  /* the chip name that showed remapping */
 	bool viommu;		  /* VT-d Caching Mode, AMD NpCache or virtio-iommu */
 	char viommu_what[64];
-	bool ims_gate_open_known; /* the 6.2-6.9 kernel gate could be evaluated */
 };
 
 struct signal_list {

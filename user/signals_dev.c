@@ -126,51 +126,45 @@ struct iommu_walk {
 	int n;
 };
 
+/* The capability bit by which each IOMMU type says it is emulated. */
+static const struct {
+	const char *cap;     /* below sys/class/iommu/<unit>/ */
+	const char *key;     /* item key suffix */
+	unsigned long long virtual_bit;
+	const char *what;    /* facts.viommu_what */
+} iommu_types[] = {
+	{ "intel-iommu/cap", "vtd_cap", VTD_CAP_CACHING_MODE, "VT-d Caching Mode" },
+	{ "amd-iommu/cap", "amd_cap", AMD_CAP_NPCACHE, "AMD NpCache" },
+};
+
 static int iommu_unit(const char *name, void *ctx)
 {
 	struct iommu_walk *w = ctx;
 	unsigned long long cap;
 	char path[160], key[64], val[32];
 	struct signal *s;
+	size_t i;
 
-	snprintf(path, sizeof(path), IOMMU_DIR "/%s/intel-iommu/cap", name);
-	if (!read_hex(w->fs, path, &cap)) {
-		bool cm = cap & VTD_CAP_CACHING_MODE;
-
+	for (i = 0; i < sizeof(iommu_types) / sizeof(iommu_types[0]); i++) {
+		snprintf(path, sizeof(path), IOMMU_DIR "/%s/%s", name, iommu_types[i].cap);
+		if (read_hex(w->fs, path, &cap))
+			continue;
 		w->n++;
-		snprintf(key, sizeof(key), "%.40s.vtd_cap", name);
+		snprintf(key, sizeof(key), "%.40s.%s", name, iommu_types[i].key);
 		snprintf(val, sizeof(val), "%llx", cap);
 		s = signal_add(w->l, "iommu", key, val, SIGNAL_PRESENT);
-		if (cm) {
-			signal_mark(s, INDICATES_GUEST, STRENGTH_MEDIUM, "",
-				    "VT-d Caching Mode set: an emulated IOMMU (the 6.2-6.9 kernel "
-				    "refused IMS here)");
-			w->f->viommu = true;
-			copy_str(w->f->viommu_what, sizeof(w->f->viommu_what),
-				 "VT-d Caching Mode");
-		} else {
-			signal_mark(s, INDICATES_NOTHING, STRENGTH_WEAK, "",
-				    "VT-d Caching Mode clear (QEMU's default too)");
+		if (!(cap & iommu_types[i].virtual_bit)) {
+			signal_mark(s, INDICATES_NOTHING, STRENGTH_WEAK, "", "%s clear%s",
+				    iommu_types[i].what, i == 0 ? " (QEMU's default too)" : "");
+			return 0;
 		}
+		/* real hardware leaves these clear; the 6.2-6.9 kernel refused IMS on them */
+		signal_mark(s, INDICATES_GUEST, STRENGTH_MEDIUM, "",
+			    "%s set: an emulated IOMMU (the 6.2-6.9 kernel refused IMS here)",
+			    iommu_types[i].what);
+		w->f->viommu = true;
+		copy_str(w->f->viommu_what, sizeof(w->f->viommu_what), iommu_types[i].what);
 		return 0;
-	}
-	snprintf(path, sizeof(path), IOMMU_DIR "/%s/amd-iommu/cap", name);
-	if (!read_hex(w->fs, path, &cap)) {
-		bool np = cap & AMD_CAP_NPCACHE;
-
-		w->n++;
-		snprintf(key, sizeof(key), "%.40s.amd_cap", name);
-		snprintf(val, sizeof(val), "%llx", cap);
-		s = signal_add(w->l, "iommu", key, val, SIGNAL_PRESENT);
-		if (np) {
-			signal_mark(s, INDICATES_GUEST, STRENGTH_MEDIUM, "",
-				    "AMD IOMMU NpCache set: an emulated IOMMU (the 6.2-6.9 kernel "
-				    "refused IMS here)");
-			w->f->viommu = true;
-			copy_str(w->f->viommu_what, sizeof(w->f->viommu_what), "AMD NpCache");
-		} else {
-			signal_mark(s, INDICATES_NOTHING, STRENGTH_WEAK, "", "AMD NpCache clear");
-		}
 	}
 	return 0;
 }
