@@ -72,6 +72,7 @@ void kview_read(struct kernel_platform_view *view)
 	int err;
 
 	memset(view, 0, sizeof(*view));
+	view->attempted = true;
 	skel = imswatch_bpf__open();
 	if (!skel) {
 		snprintf(view->why, sizeof(view->why), "cannot open BPF object: %s",

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 struct kernel_platform_view {
+	bool attempted;	      /* kview_read ran (false: not asked for, which is not "unreadable") */
 	bool available;	      /* the BPF program ran */
 	char why[160];	      /* why not, or what was missing */
 	bool cap_valid;

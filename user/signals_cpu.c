@@ -342,7 +342,8 @@ static void cpu_kernel_view(const struct kernel_platform_view *kv, struct signal
 	struct signal *s;
 
 	if (!kv || !kv->available) {
-		s = signal_add(l, "kernel", "boot_cpu_data.hypervisor", "", SIGNAL_UNREADABLE);
+		s = signal_add(l, "kernel", "boot_cpu_data.hypervisor", "",
+			       kv && kv->attempted ? SIGNAL_UNREADABLE : SIGNAL_ABSENT);
 		signal_mark(s, INDICATES_NOTHING, STRENGTH_WEAK, "", "%s",
 			    kv && kv->why[0] ? kv->why : "not read");
 		return;

@@ -962,7 +962,8 @@ static void test_engine_kernel_log(void **state)
 
 static void test_engine_kernel_view_unavailable_is_unknown(void **state)
 {
-	struct kernel_platform_view kv = { .available = false, .why = "BPF refused: needs root" };
+	struct kernel_platform_view kv = { .attempted = true, .available = false,
+					   .why = "BPF refused: needs root" };
 	struct platform_inputs in = { .kview = &kv };
 	const struct signal *s;
 	struct tmptree t;
