@@ -245,15 +245,19 @@ for s in $SERIES; do
 		echo "Bail out! cannot get a $s kernel (network? mirror $(debian_mirror)?)"
 		exit 1
 	fi
+	t_k=$(now_ms)
 	if ! kmod_build; then
 		emit "not ok - kernel $s: tests/kmod builds against $KVER (log: $KMOD_DIR/build.log)"
 		CLEAN_EXIT=1
 		echo "Bail out! test modules do not build for $KVER"
 		exit 1
 	fi
+	KPREP_TIMES+="test modules $KMOD_STATE in $(secs_since "$t_k") s; "
+	t_k=$(now_ms)
 	initramfs_build
+	KPREP_TIMES+="initramfs in $(secs_since "$t_k") s"
 	K_VER[$s]=$KVER K_IMAGE[$s]=$KIMAGE K_INITRD[$s]=$INITRD K_KMOD[$s]=$KMOD_DIR
-	echo "# kernel $s: $KVER (package $KPKGVER), modules and initramfs ready in $(secs_since "$t") s"
+	echo "# kernel $s: $KVER (package $KPKGVER), modules and initramfs ready in $(secs_since "$t") s (${KPREP_TIMES:-cached})"
 done
 
 if [[ -n $LIST ]]; then

@@ -9,6 +9,7 @@
 #   KROOT     where the packages are unpacked (dpkg -x)
 #   KIMAGE    the bzImage
 #   KHEADERS  the arch headers directory (kbuild's objtree), with vmlinux for module BTF
+#   KPREP_TIMES  what took how long (index update, download, unpack), empty when cached
 #
 # Environment: IMSWATCH_VM_MIRROR (default: the Debian mirror in /etc/apt/sources*, else
 # deb.debian.org), IMSWATCH_VM_REFRESH=1 (update the index even if fresh),
@@ -78,8 +79,11 @@ apt_index() {
 		return 0
 	fi
 	log "updating the private package index from $mirror (bookworm, bookworm-backports)"
+	local t0
+	t0=$(now_ms)
 	if papt_get update >"$APT_DIR/update.log" 2>&1; then
 		touch "$APT_DIR/index.stamp"
+		KPREP_TIMES+="package index updated in $(secs_since "$t0") s; "
 	else
 		log "apt-get update failed (see $APT_DIR/update.log); using the index already cached, if any"
 	fi
@@ -127,7 +131,7 @@ extract_vmlinux() {
 
 # Download and unpack one kernel (ABI name) into $KERNELS_DIR/<release>.
 fetch_kernel() {
-	local abi=$1 dir=$KERNELS_DIR/$1 debs hdr common kbuild pkgs f
+	local abi=$1 dir=$KERNELS_DIR/$1 debs hdr common kbuild pkgs f t0
 	debs=$CACHE_DIR/debs
 	hdr=linux-headers-$abi
 	common=$(papt_cache depends "$hdr" 2>/dev/null | sed -n 's/^ *Depends: \(linux-headers-[^ ]*-common\)$/\1/p' | head -n1)
@@ -140,16 +144,20 @@ fetch_kernel() {
 	log "downloading ${pkgs[*]}"
 	rm -rf "$debs" "$dir"
 	mkdir -p "$debs" "$dir/root"
+	t0=$(now_ms)
 	(cd "$debs" && papt_get download "${pkgs[@]}") >"$CACHE_DIR/download.log" 2>&1 || {
 		log "apt-get download failed: $(tail -n 3 "$CACHE_DIR/download.log" | tr '\n' ' ')"
 		return 1
 	}
+	KPREP_TIMES+="downloaded $(du -cm "$debs"/*.deb | tail -n1 | cut -f1) MB in $(secs_since "$t0") s; "
+	t0=$(now_ms)
 	for f in "$debs"/*.deb; do
 		dpkg -x "$f" "$dir/root" || return 1
 	done
 	dpkg-deb -f "$debs"/linux-image-*.deb Version >"$dir/pkgversion"
 	rm -rf "$debs"
 	prepare_headers "$abi" || return 1
+	KPREP_TIMES+="unpacked and headers prepared in $(secs_since "$t0") s; "
 	touch "$dir/.ready"
 	# keep the cache bounded: older kernels of the same series go
 	local series=${abi%%-*}
@@ -178,6 +186,7 @@ prepare_headers() {
 
 kernel_prepare() {
 	local series=$1 abi="" why=""
+	KPREP_TIMES=""
 	if [[ -z ${IMSWATCH_VM_OFFLINE:-} ]]; then
 		apt_index
 		abi=$(resolve_kernel "$series")

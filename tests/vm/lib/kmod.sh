@@ -9,9 +9,11 @@ kmod_build() {
 	local src=$REPO_DIR/tests/kmod dir=$OUT_DIR/kmod/$KVER sum extra=()
 	sum=$( (cd "$src" && cat Kbuild Makefile ./*.c ./*.h) | sha256sum | cut -c1-16)
 	KMOD_DIR=$dir
+	KMOD_STATE="up to date"
 	if [[ -f $dir/.stamp && $(cat "$dir/.stamp") == "$sum" ]]; then
 		return 0
 	fi
+	KMOD_STATE=built
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	cp "$src"/Kbuild "$src"/*.c "$src"/*.h "$dir"/
