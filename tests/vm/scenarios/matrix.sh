@@ -67,6 +67,12 @@ q1check "imswatch status: Q1 is not probably-host (the engine is not fooled)" \
 	'exists(.[] | select(.type == "status") | select(.platform.q1.verdict != "probably-host" and .platform.q1.verdict != null))'
 q1check "imswatch status: Q1 definitely-guest, QEMU TCG named (leaf 0x40000000)" \
 	'exists(.[] | select(.type == "status") | select(.platform.q1.verdict == "definitely-guest" and (.platform.q1.hypervisor | test("QEMU TCG"))))'
+if [ "$HV" = on ]; then WANT_KCAP=1; else WANT_KCAP=0; fi
+jcheck "imswatch status: the kernel's own view read through BPF (boot CPU hypervisor capability $WANT_KCAP, x86_hyper_type known)" \
+	'[.[] | select(.type == "status") | .platform.signals[] | select(.source == "kernel")] as $k
+	 | ($k | map(select(.key == "boot_cpu_data.hypervisor" and .state == "present" and .value == $c)) | length == 1)
+	   and ($k | map(select(.key == "x86_hyper_type" and .state == "present" and (.value | startswith("X86_HYPER_")))) | length == 1)' \
+	--arg c "$WANT_KCAP"
 if [ "$WANT_SEED" = bare-metal ]; then
 	q1check "imswatch status: the seed's verdict is listed as a contradiction" \
 		'exists(.[] | select(.type == "status") | .platform.q1.contradictions[] | select(startswith("seed heuristic says probably bare metal")))'
