@@ -218,6 +218,13 @@ else
 fi
 
 mkdir -p "$OUT_DIR/logs" "$CACHE_DIR"
+# Two harnesses writing one output directory would read each other's results.
+exec 9>"$OUT_DIR/.lock"
+if ! flock -n 9; then
+	CLEAN_EXIT=1
+	echo "Bail out! another run is using $OUT_DIR (set IMSWATCH_VM_OUT to run beside it)"
+	exit 2
+fi
 T_START=$(now_ms)
 echo "TAP version 13"
 [[ -n $IMSWATCH_BIN ]] && echo "# imswatch: $IMSWATCH_BIN" || echo "# imswatch: none (checks that need it are skipped)"
@@ -295,7 +302,9 @@ while [[ $printed -lt $total ]]; do
 		PIDS[$launched]=$!
 		launched=$((launched + 1))
 	done
-	if [[ -f ${B_DIR[$printed]}/done ]]; then
+	# Only a guest this run launched can be done: a stale done file (another harness
+	# writing the same output directory) must not be read as this run's result.
+	if [[ $printed -lt $launched && -f ${B_DIR[$printed]}/done ]]; then
 		wait "${PIDS[$printed]}" 2>/dev/null || true
 		while IFS= read -r line; do emit "$line"; done <"${B_DIR[$printed]}/emit"
 		printed=$((printed + 1))
