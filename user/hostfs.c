@@ -11,11 +11,28 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+/*
+ * openat2 is missing before 5.6 (ENOSYS) and some seccomp profiles of older container
+ * runtimes refuse it (EPERM). Ask once, on the root itself, so that a later EPERM on a
+ * file means what it says: present but not readable.
+ */
+static bool openat2_works(int root_fd)
+{
+	struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT };
+	long fd = syscall(SYS_openat2, root_fd, ".", &how, sizeof(how));
+
+	if (fd < 0)
+		return errno != ENOSYS && errno != EPERM;
+	close((int)fd);
+	return true;
+}
 
 int hostfs_open(struct hostfs *fs, const char *root)
 {
@@ -29,7 +46,25 @@ int hostfs_open(struct hostfs *fs, const char *root)
 	fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
+	/*
+	 * O_PATH opens a directory we may not list or enter (mode 000): refuse it here, or
+	 * every signal below would read as "unreadable" and the run would look clean.
+	 */
+	if (faccessat(fd, ".", R_OK | X_OK, AT_EACCESS) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
 	fs->root_fd = fd;
+	fs->is_slash = strcmp(root, "/") == 0;
+	fs->has_openat2 = openat2_works(fd);
+	if (!fs->has_openat2 && !fs->is_slash) {
+		/* see hostfs_openat(): without openat2 a captured tree is not contained */
+		close(fd);
+		fs->root_fd = -1;
+		return -ENOSYS;
+	}
 	return 0;
 }
 
@@ -51,9 +86,10 @@ static const char *relpath(const char *path)
 
 /*
  * Open PATH below the root. RESOLVE_IN_ROOT makes "/" and ".." in symlinks stop at the root,
- * so a captured tree's absolute links point into the tree. Kernels before 5.6 (or seccomp
- * filters that do not know openat2) answer ENOSYS: fall back to plain openat, which is exact
- * on a live host where the root is "/" anyway.
+ * so a captured tree's absolute links point into the tree. Without openat2 (see
+ * openat2_works) plain openat is exact on a live host, where the root is "/"; under any
+ * other root it would let an absolute symlink escape onto the host, so hostfs_open()
+ * refuses such a root.
  */
 static int hostfs_openat(const struct hostfs *fs, const char *path, int flags)
 {
@@ -68,8 +104,9 @@ static int hostfs_openat(const struct hostfs *fs, const char *path, int flags)
 		return -EINVAL;
 	rel = relpath(path);
 
-	fd = syscall(SYS_openat2, fs->root_fd, rel, &how, sizeof(how));
-	if (fd < 0 && errno == ENOSYS)
+	if (fs->has_openat2)
+		fd = syscall(SYS_openat2, fs->root_fd, rel, &how, sizeof(how));
+	else
 		fd = openat(fs->root_fd, rel, flags | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;

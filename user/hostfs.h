@@ -8,15 +8,21 @@
 #ifndef IMSWATCH_HOSTFS_H
 #define IMSWATCH_HOSTFS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
 struct hostfs {
 	int root_fd;	/* O_PATH|O_DIRECTORY descriptor of the root */
 	char root[256]; /* as given, for messages only */
+	bool is_slash;	/* the live host's own root */
+	bool has_openat2; /* RESOLVE_IN_ROOT available: a captured tree stays contained */
 };
 
-/* Open ROOT. Returns 0 or -errno (-ENOENT, -ENOTDIR, -EACCES). */
+/*
+ * Open ROOT. Returns 0 or -errno: -ENOENT, -ENOTDIR, -EACCES (not listable and enterable),
+ * -ENOSYS (a root other than "/" on a kernel without openat2: symlinks could escape it).
+ */
 int hostfs_open(struct hostfs *fs, const char *root);
 void hostfs_close(struct hostfs *fs);
 

@@ -48,36 +48,80 @@ static size_t utf8_seq_len(const unsigned char *s)
 	return n;
 }
 
-json_object *json_untrusted_string(const char *s)
+/*
+ * Untrusted bytes (DMI, ACPI ids, driver and module names, comm) become text that is safe
+ * to print raw and maps back to the bytes without ambiguity: printable ASCII and valid
+ * UTF-8 are kept, except C1 controls (U+0080-U+009F, which terminals obey like ESC) and
+ * U+2028/U+2029 (line breaks to JavaScript); those, every other control byte, DEL, bytes
+ * that are not UTF-8, and the backslash itself are written as "\xNN" per byte. Escaping
+ * the backslash is what makes "\x41" in the output always mean one escaped byte.
+ * Writes at most OUTLEN-1 bytes and a NUL; never splits an escape or a UTF-8 sequence.
+ */
+static size_t untrusted_escape(const char *in, char *out, size_t outlen)
 {
-	const unsigned char *p;
-	char *buf, *o;
-	json_object *obj;
-	bool clean = true;
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)in;
+	size_t o = 0;
 
-	for (p = (const unsigned char *)s; *p; p++)
-		if (*p >= 0x80) {
-			clean = false;
-			break;
-		}
-	if (clean) /* json-c escapes quotes, backslashes and control characters itself */
-		return json_object_new_string(s);
+	if (!outlen)
+		return 0;
+	while (*p) {
+		size_t n = *p >= 0x80 ? utf8_seq_len(p) : 1;
+		bool keep;
 
-	buf = malloc(strlen(s) * 4 + 1);
-	if (!buf)
-		return NULL;
-	for (p = (const unsigned char *)s, o = buf; *p;) {
-		size_t n = utf8_seq_len(p);
-
-		if (n) {
-			memcpy(o, p, n);
+		if (n == 1)
+			keep = *p >= 0x20 && *p < 0x7f && *p != '\\';
+		else if (n == 2)
+			keep = !(p[0] == 0xc2 && p[1] < 0xa0); /* C1 controls */
+		else
+			keep = n && !(n == 3 && p[0] == 0xe2 && p[1] == 0x80 &&
+				      (p[2] == 0xa8 || p[2] == 0xa9));
+		if (keep) {
+			if (o + n >= outlen)
+				break;
+			memcpy(out + o, p, n);
 			o += n;
 			p += n;
-		} else {
-			o += sprintf(o, "\\x%02x", *p++);
+			continue;
+		}
+		for (n = n ? n : 1; n; n--, p++) {
+			if (o + 4 >= outlen)
+				goto full;
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[*p >> 4];
+			out[o++] = hex[*p & 15];
 		}
 	}
-	*o = 0;
+full:
+	out[o] = 0;
+	return o;
+}
+
+/* nothing to escape: the common case, kept off the slow path */
+static bool untrusted_is_plain(const char *s)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p >= 0x7f || *p == '\\')
+			return false;
+	return true;
+}
+
+json_object *json_untrusted_string(const char *s)
+{
+	size_t len;
+	json_object *obj;
+	char *buf;
+
+	if (untrusted_is_plain(s))
+		return json_object_new_string(s);
+	len = strlen(s) * 4 + 1;
+	buf = malloc(len);
+	if (!buf)
+		return NULL;
+	untrusted_escape(s, buf, len);
 	obj = json_object_new_string(buf);
 	free(buf);
 	return obj;
@@ -111,37 +155,16 @@ static void set_string(json_object *o, const char *key, const char *val)
 		set_value(o, key, json_object_new_string(val));
 }
 
-/* untrusted bytes: keep valid UTF-8, write other bytes as the text "\xNN" */
-static const char *sanitize(const char *in, char *buf, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)in;
-	size_t o = 0;
-
-	for (; *p; p++)
-		if (*p >= 0x80)
-			break;
-	if (!*p)
-		return in;
-	for (p = (const unsigned char *)in; *p && o + 5 < len;) {
-		size_t n = utf8_seq_len(p);
-
-		if (n && o + n < len) {
-			memcpy(buf + o, p, n);
-			o += n;
-			p += n;
-		} else {
-			o += snprintf(buf + o, len - o, "\\x%02x", *p++);
-		}
-	}
-	buf[o] = 0;
-	return buf;
-}
-
+/* event strings are bounded by the record layout (include/imswatch.h): 4x fits any escape */
 static void set_untrusted(json_object *o, const char *key, const char *val)
 {
-	char buf[512];
+	char buf[4 * 128 + 1];
 
-	set_string(o, key, val ? sanitize(val, buf, sizeof(buf)) : NULL);
+	if (val && !untrusted_is_plain(val)) {
+		untrusted_escape(val, buf, sizeof(buf));
+		val = buf;
+	}
+	set_string(o, key, val);
 }
 
 static void set_int(json_object *o, const char *key, int64_t v)

@@ -312,24 +312,35 @@ static void test_hostile_strings_escaped(void **state)
 	char *out;
 
 	(void)state;
-	/* an escape sequence, a newline and an invalid UTF-8 byte in a driver name */
-	strcpy(e.driver, "ev\x1b[2Jil\n\"x\xff");
+	/*
+	 * In a driver name: ESC, a C1 CSI (UTF-8 c2 9b, which terminals obey like ESC [), a
+	 * backslash that spells a fake escape, a newline, a quote and a byte that is not UTF-8.
+	 */
+	strcpy(e.driver, "ev\x1b[2J\xc2\x9b\\x41\n\"x\xff");
 	policy_judge(&e, &p, &f);
 	out = render(FORMAT_JSON, record_event(&e, NULL, &f, &p, &tb));
 	assert_null(strchr(out, '\x1b'));
+	assert_null(strchr(out, '\xc2'));
 	assert_ptr_equal(strchr(out, '\n'), out + strlen(out) - 1);
 	parsed = json_tokener_parse(out);
 	assert_non_null(parsed);
+	/* every unsafe byte is "\xNN" text, the backslash too: the mapping is reversible */
 	assert_string_equal(json_object_get_string(json_object_object_get(parsed, "driver")),
-			    "ev\x1b[2Jil\n\"x\\xff");
+			    "ev\\x1b[2J\\xc2\\x9b\\x5cx41\\x0a\"x\\xff");
 	json_object_put(parsed);
 	free(out);
 
 	out = render(FORMAT_TEXT, record_event(&e, NULL, &f, &p, &tb));
 	assert_null(strchr(out, '\x1b'));
+	assert_null(strchr(out, '\xc2'));
 	assert_ptr_equal(strchr(out, '\n'), out + strlen(out) - 1);
-	/* the invalid byte was already made "\xff" text by the model; text escapes its '\' */
-	assert_non_null(strstr(out, "driver=ev\\x1b[2Jil\\x0a\\\"x\\\\xff"));
+	/* text mode escapes the model's '\' once more */
+	assert_non_null(strstr(out, "driver=ev\\\\x1b[2J\\\\xc2\\\\x9b\\\\x5cx41"));
+	free(out);
+
+	/* valid UTF-8 is kept; U+2028 (a line break to JavaScript) is not */
+	out = render(FORMAT_JSON, json_untrusted_string("Gr\xc3\xbc\xc3\x9f" "e\xe2\x80\xa8"));
+	assert_string_equal(out, "\"Gr\xc3\xbc\xc3\x9f" "e\\\\xe2\\\\x80\\\\xa8\"\n");
 	free(out);
 }
 
