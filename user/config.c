@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,9 +88,64 @@ static const char *option_name(const struct option *opts, int c)
 	return "?";
 }
 
+/* long-only options: values above any letter, so they fit optbit() */
+enum { OPT_SYSROOT = 256, OPT_CPUID_FILE, OPT_RINGBUF_KB, OPT_KERNEL_VIEW, OPT_TIMING };
+
+static int parse_command(const char *word, struct config *cfg)
+{
+	if (!strcmp(word, "watch"))
+		cfg->command = CMD_WATCH;
+	else if (!strcmp(word, "platform"))
+		cfg->command = CMD_PLATFORM;
+	else if (!strcmp(word, "cpuid"))
+		cfg->command = CMD_CPUID;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* option values are letters or small numbers from 256: one bit each */
+static unsigned long long optbit(int c)
+{
+	return c >= 256 ? 1ull << (c - 256) : c >= 'a' && c <= 'z' ? 1ull << (c - 'a' + 8) : 0;
+}
+
+/*
+ * An option the command ignores is a mistake the operator should hear about ("platform
+ * --duration 5" does not watch for five seconds), not a silent no-op.
+ */
+static int check_options(enum command cmd, unsigned long long given, const struct option *opts,
+			 char *err, size_t errlen)
+{
+	static const char *const names[] = { [CMD_WATCH] = "watch",
+					     [CMD_PLATFORM] = "platform",
+					     [CMD_CPUID] = "cpuid" };
+	unsigned long long allowed;
+
+	switch (cmd) {
+	case CMD_WATCH: /* the platform options too: its status record carries the verdicts */
+		return 0;
+	case CMD_PLATFORM:
+		allowed = optbit('f') | optbit('o') | optbit('v') | optbit(OPT_SYSROOT) |
+			  optbit(OPT_CPUID_FILE) | optbit(OPT_KERNEL_VIEW) | optbit(OPT_TIMING);
+		break;
+	case CMD_CPUID:
+		allowed = optbit('o') | optbit('v') | optbit(OPT_CPUID_FILE);
+		break;
+	default:
+		return 0;
+	}
+	for (; opts->name; opts++)
+		if (given & optbit(opts->val) & ~allowed) {
+			snprintf(err, errlen, "option --%s does not apply to '%s' (see --help)",
+				 opts->name, names[cmd]);
+			return -EINVAL;
+		}
+	return 0;
+}
+
 int config_parse(int argc, char **argv, struct config *cfg, char *err, size_t errlen)
 {
-	enum { OPT_SYSROOT = 256, OPT_CPUID_FILE, OPT_RINGBUF_KB, OPT_KERNEL_VIEW, OPT_TIMING };
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
@@ -105,6 +161,8 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err, size_t er
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
+	unsigned long long given = 0; /* options seen, by optbit(), to check against the command */
+	bool have_command = false;
 	int c;
 
 	*cfg = (struct config){
@@ -117,8 +175,27 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err, size_t er
 	err[0] = 0;
 	opterr = 0; /* we word the messages ourselves */
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "f:o:d:a:vhV", opts, NULL)) != -1) {
+	/*
+	 * "-": operands come back in order as option 1, so "platform --format json" parses the
+	 * same with POSIXLY_CORRECT set; ":": a missing value is reported as such.
+	 */
+	while ((c = getopt_long(argc, argv, "-:f:o:d:a:vhV", opts, NULL)) != -1) {
+		given |= optbit(c);
 		switch (c) {
+		case 1:
+			if (have_command) {
+				snprintf(err, errlen, "unexpected argument '%s' (one command at most)",
+					 optarg);
+				return -EINVAL;
+			}
+			if (parse_command(optarg, cfg)) {
+				snprintf(err, errlen,
+					 "unknown command '%s' (commands: watch, platform, cpuid)",
+					 optarg);
+				return -EINVAL;
+			}
+			have_command = true;
+			break;
 		case 'f':
 			if (!strcmp(optarg, "text"))
 				cfg->format = FORMAT_TEXT;
@@ -179,7 +256,12 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err, size_t er
 			snprintf(err, errlen, "option '%s' needs a value", argv[optind - 1]);
 			return -EINVAL;
 		default:
-			snprintf(err, errlen, "unknown option '%s' (see --help)", argv[optind - 1]);
+			/* a short option inside a cluster ("-vx"): name the letter, not "-vx" */
+			if (optopt)
+				snprintf(err, errlen, "unknown option '-%c' (see --help)", optopt);
+			else
+				snprintf(err, errlen, "unknown option '%s' (see --help)",
+					 argv[optind - 1]);
 			return -EINVAL;
 		}
 		continue;
@@ -189,24 +271,5 @@ bad_value:
 		return -EINVAL;
 	}
 
-	/* GNU getopt moves operands to the end: at most one command word remains */
-	if (optind < argc) {
-		if (!strcmp(argv[optind], "watch")) {
-			cfg->command = CMD_WATCH;
-		} else if (!strcmp(argv[optind], "platform")) {
-			cfg->command = CMD_PLATFORM;
-		} else if (!strcmp(argv[optind], "cpuid")) {
-			cfg->command = CMD_CPUID;
-		} else {
-			snprintf(err, errlen, "unknown command '%s' (commands: watch, platform, cpuid)",
-				 argv[optind]);
-			return -EINVAL;
-		}
-		if (optind + 1 < argc) {
-			snprintf(err, errlen, "unexpected argument '%s' after command '%s'",
-				 argv[optind + 1], argv[optind]);
-			return -EINVAL;
-		}
-	}
-	return 0;
+	return check_options(cfg->command, given, opts, err, errlen);
 }

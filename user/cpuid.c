@@ -189,14 +189,48 @@ static const struct cpuid_entry *find_entry(const struct cpuid_entry *entries, s
 	return NULL;
 }
 
+/*
+ * A replay line is at most six hex words and a comment: anything longer is not a CPUID
+ * file (--cpuid-file /dev/zero must fail, not grow a buffer until memory runs out).
+ */
+#define CPUID_LINE_MAX 512
+
+/*
+ * Read one line into BUF (without its newline). Returns its length, -1 at end of file,
+ * -E2BIG when longer than the buffer, or -errno. *HAS_NUL is set when the line holds a
+ * NUL byte, which would otherwise cut it short unnoticed.
+ */
+static ssize_t read_line(FILE *f, char *buf, size_t size, bool *has_nul)
+{
+	size_t len = 0;
+	int c;
+
+	*has_nul = false;
+	errno = 0;
+	while ((c = getc(f)) != EOF && c != '\n') {
+		if (len + 1 >= size)
+			return -E2BIG;
+		*has_nul |= c == 0;
+		buf[len++] = (char)c;
+	}
+	buf[len] = 0;
+	if (c == EOF) {
+		if (ferror(f))
+			return errno ? -errno : -EIO;
+		if (!len)
+			return -1;
+	}
+	return (ssize_t)len;
+}
+
 int cpuid_source_load(struct cpuid_source *src, const char *path, char *err, size_t errlen)
 {
 	struct cpuid_entry *entries = NULL, *grown;
 	unsigned long *lines = NULL, *glines;
 	size_t count = 0, cap = 0;
 	unsigned long lineno = 0;
-	char what[160], *line = NULL;
-	size_t linecap = 0;
+	char what[160], line[CPUID_LINE_MAX];
+	bool has_nul;
 	ssize_t len;
 	FILE *f;
 	int ret = 0;
@@ -219,18 +253,22 @@ int cpuid_source_load(struct cpuid_source *src, const char *path, char *err, siz
 		struct cpuid_entry e;
 		int r;
 
-		errno = 0;
-		len = getline(&line, &linecap, f);
-		if (len < 0) {
-			/* getline gives -1 both at EOF and on error (EISDIR for a directory) */
-			if (ferror(f)) {
-				ret = errno ? -errno : -EIO;
-				set_err(err, errlen, "%s: %s", path, strerror(-ret));
-			}
+		len = read_line(f, line, sizeof(line), &has_nul);
+		if (len == -1)
+			break;
+		lineno++;
+		if (len == -E2BIG) {
+			set_err(err, errlen, "%s:%lu: line longer than %d bytes", path, lineno,
+				CPUID_LINE_MAX - 1);
+			ret = -EINVAL;
 			break;
 		}
-		lineno++;
-		if (strlen(line) != (size_t)len) {
+		if (len < 0) { /* EISDIR for a directory, EIO */
+			ret = (int)len;
+			set_err(err, errlen, "%s: %s", path, strerror(-ret));
+			break;
+		}
+		if (has_nul) {
 			set_err(err, errlen, "%s:%lu: NUL byte in line", path, lineno);
 			ret = -EINVAL;
 			break;
@@ -270,7 +308,6 @@ int cpuid_source_load(struct cpuid_source *src, const char *path, char *err, siz
 		lines[count] = lineno;
 		entries[count++] = e;
 	}
-	free(line);
 	free(lines);
 	fclose(f);
 

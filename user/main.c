@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /* argv -> config -> pipeline -> exit code; nothing else. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "cpuid.h"
@@ -20,6 +23,8 @@ enum { EXIT_OK = 0, EXIT_USAGE = 2 };
 static int dump_cpuid(const struct config *cfg, struct cpuid_source *cpu)
 {
 	FILE *fp = cfg->output ? fopen(cfg->output, "we") : stdout;
+	bool regular = false;
+	struct stat st;
 	int r;
 
 	if (!fp) {
@@ -27,6 +32,8 @@ static int dump_cpuid(const struct config *cfg, struct cpuid_source *cpu)
 		cpuid_source_free(cpu);
 		return EXIT_USAGE;
 	}
+	if (cfg->output && !fstat(fileno(fp), &st))
+		regular = S_ISREG(st.st_mode);
 	if (cpu->kind == CPUID_ABSENT)
 		log_info("no CPUID on this architecture: nothing to dump");
 	r = cpuid_dump(cpu, fp);
@@ -35,6 +42,9 @@ static int dump_cpuid(const struct config *cfg, struct cpuid_source *cpu)
 	cpuid_source_free(cpu);
 	if (r) {
 		log_error("writing CPUID leaves failed: %s", strerror(-r));
+		/* a partial dump would replay as a different machine; never unlink a device */
+		if (regular)
+			unlink(cfg->output);
 		return EXIT_USAGE;
 	}
 	return EXIT_OK;
@@ -49,6 +59,7 @@ int main(int argc, char **argv)
 	struct config cfg;
 	struct hostfs fs;
 	struct sink *sink;
+	bool replay;
 	char err[512];
 	int r, code;
 
@@ -80,13 +91,24 @@ int main(int argc, char **argv)
 		hostfs_close(&fs);
 		return EXIT_USAGE;
 	}
+	replay = cfg.cpuid_file || !fs.is_slash;
 	if (cfg.command == CMD_CPUID) {
 		hostfs_close(&fs);
 		return dump_cpuid(&cfg, &cpu);
 	}
 	/* the kernel's view costs a BPF load (~0.1 s of BTF parsing): watch needs BPF anyway,
 	 * platform only on request */
-	if (cfg.command == CMD_WATCH || cfg.kernel_view)
+	if (replay && cfg.kernel_view) {
+		log_error("--kernel-view reads the running kernel: it cannot describe the machine "
+			  "replayed by --sysroot/--cpuid-file");
+		hostfs_close(&fs);
+		cpuid_source_free(&cpu);
+		return EXIT_USAGE;
+	}
+	if (replay)
+		snprintf(kview.why, sizeof(kview.why),
+			 "not read: the platform is replayed from --sysroot/--cpuid-file");
+	else if (cfg.command == CMD_WATCH || cfg.kernel_view)
 		kview_read(&kview);
 	else
 		snprintf(kview.why, sizeof(kview.why), "not read (imswatch platform --kernel-view)");

@@ -108,6 +108,29 @@ static void test_config_rejects_bad_input(void **state)
 	assert_non_null(strstr(err, "frobnicate"));
 	assert_int_equal(parse(&cfg, err, "watch", "platform", NULL), -EINVAL);
 	assert_int_equal(parse(&cfg, err, "--format", NULL), -EINVAL);
+	assert_string_equal(err, "option '--format' needs a value");
+	/* a bad letter inside a cluster is named on its own */
+	assert_int_equal(parse(&cfg, err, "-vx", NULL), -EINVAL);
+	assert_non_null(strstr(err, "'-x'"));
+	/* an option the command ignores is refused, not silently dropped */
+	assert_int_equal(parse(&cfg, err, "platform", "--duration", "3", NULL), -EINVAL);
+	assert_non_null(strstr(err, "--duration does not apply to 'platform'"));
+	assert_int_equal(parse(&cfg, err, "cpuid", "--sysroot", "/tmp", NULL), -EINVAL);
+	assert_int_equal(parse(&cfg, err, "--format", "json", "cpuid", NULL), -EINVAL);
+}
+
+/* operands are taken in order, so POSIXLY_CORRECT does not change the meaning of a line */
+static void test_config_posixly_correct(void **state)
+{
+	struct config cfg;
+	char err[256];
+
+	(void)state;
+	setenv("POSIXLY_CORRECT", "1", 1);
+	assert_int_equal(parse(&cfg, err, "platform", "--format", "json", NULL), 0);
+	unsetenv("POSIXLY_CORRECT");
+	assert_int_equal(cfg.command, CMD_PLATFORM);
+	assert_int_equal(cfg.format, FORMAT_JSON);
 }
 
 /* ---- decode ---- */
@@ -430,6 +453,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_config_defaults_and_commands),
 		cmocka_unit_test(test_config_rejects_bad_input),
+		cmocka_unit_test(test_config_posixly_correct),
 		cmocka_unit_test(test_decode_validates),
 		cmocka_unit_test(test_kind_names),
 		cmocka_unit_test(test_policy_ims_on_vm_is_critical),
