@@ -66,6 +66,7 @@ struct platform_facts {
 	bool hyperv_root;	  /* Hyper-V root partition (CreatePartitions privilege) */
 	bool xen_dom0;		  /* /proc/xen/capabilities has control_d */
 	bool xen_present;	  /* /sys/hypervisor/type or /proc/xen */
+	bool xen_role_known;	  /* dom0 or domU settled: /proc/xen/capabilities or DMI */
 	enum cc_kind cc;	  /* confidential VM seen from inside */
 	bool dmi_readable;	  /* sys_vendor or the SMBIOS table was read */
 	char dmi_sys_vendor[64];  /* as read, for contradiction messages */

@@ -100,10 +100,26 @@ static int first_entry(const char *name, void *ctx)
 	return 1;
 }
 
-static bool dir_exists(const struct hostfs *fs, const char *path)
+/*
+ * 1: the directory is there, 0: it is not (ENOENT, ENOTDIR), -errno: it could not be
+ * looked at, which is unknown and must not read as "not there".
+ */
+static int dir_probe(const struct hostfs *fs, const char *path)
 {
-	/* 0: empty directory, 1: stopped at the first entry, -errno: not there */
-	return hostfs_list(fs, path, first_entry, NULL) >= 0;
+	int r = hostfs_list(fs, path, first_entry, NULL);
+
+	if (r >= 0)
+		return 1;
+	return r == -ENOENT || r == -ENOTDIR ? 0 : r;
+}
+
+/* a directory signal that could not be looked at: listed as unreadable, never dropped */
+static void add_unreadable_dir(struct signal_list *l, const char *source, const char *path,
+			       int err)
+{
+	struct signal *s = signal_add(l, source, path, "", SIGNAL_UNREADABLE);
+
+	signal_mark(s, INDICATES_NOTHING, STRENGTH_WEAK, "", "cannot read: %s", strerror(-err));
 }
 
 static void fw_dmi(const struct hostfs *fs, struct signal_list *l, struct platform_facts *f)
@@ -121,12 +137,14 @@ static void fw_dmi(const struct hostfs *fs, struct signal_list *l, struct platfo
 		else
 			present++;
 	}
-	if (!present && !dir_exists(fs, DMI_DIR)) {
+	if (!present && !dir_probe(fs, DMI_DIR)) {
 		s = signal_add(l, "dmi", DMI_DIR, "", SIGNAL_ABSENT);
 		signal_mark(s, INDICATES_NOTHING, STRENGTH_WEAK, "",
 			    "no DMI at all (microVMs such as Firecracker, PV guests, non-x86)");
 		return;
 	}
+	/* Xen's HVM firmware names the guest: a domU, never dom0 (which sees real DMI) */
+	f->xen_role_known |= has_prefix(val[DMI_PRODUCT_NAME], "HVM domU");
 	/* EC2 bare-metal instances keep Amazon's strings on real hardware */
 	f->ec2_metal = has_prefix(val[DMI_SYS_VENDOR], "Amazon EC2") &&
 		       has_suffix(val[DMI_PRODUCT_NAME], ".metal");
@@ -228,13 +246,17 @@ static const struct {
 	{ "BHYVE", "bhyve" },  { "ACRN", "ACRN" },	{ "CLOUDH", "Cloud Hypervisor" },
 };
 
+/* distinct OEM id pairs listed one by one; real servers have 3-6, the rest is counted */
+#define ACPI_LISTED_MAX 8
+
 struct acpi_walk {
 	const struct hostfs *fs;
 	struct signal_list *l;
 	struct platform_facts *f;
 	int readable, unreadable, last_err;
-	char seen[8][16]; /* distinct "OEMID/TABLEID" already listed */
+	char seen[ACPI_LISTED_MAX][16]; /* distinct "OEMID/TABLEID" already listed */
 	int n_seen;
+	int unlisted; /* further distinct ids naming no VMM, past the cap */
 };
 
 static void trim_field(const unsigned char *src, size_t n, char *out)
@@ -282,9 +304,15 @@ static int acpi_table(const char *name, void *ctx)
 	for (k = 0; k < w->n_seen; k++)
 		if (!strcmp(w->seen[k], val))
 			return 0; /* one item per distinct OEM id pair */
-	if (w->n_seen >= 8)
-		return 0;
-	copy_str(w->seen[w->n_seen++], sizeof(w->seen[0]), val);
+	if (w->n_seen >= ACPI_LISTED_MAX) {
+		/* a VMM's id is always listed; plain vendor ids past the cap are counted */
+		if (!names) {
+			w->unlisted++;
+			return 0;
+		}
+	} else {
+		copy_str(w->seen[w->n_seen++], sizeof(w->seen[0]), val);
+	}
 	snprintf(key, sizeof(key), "%.8s.oem", name);
 	s = signal_add(w->l, "acpi", key, val, SIGNAL_PRESENT);
 	if (names)
@@ -300,6 +328,15 @@ static void fw_acpi(const struct hostfs *fs, struct signal_list *l, struct platf
 	struct acpi_walk w = { .fs = fs, .l = l, .f = f };
 	struct signal *s;
 	int r = hostfs_list(fs, ACPI_DIR, acpi_table, &w);
+
+	if (w.unlisted) {
+		char n[16];
+
+		snprintf(n, sizeof(n), "%d", w.unlisted);
+		s = signal_add(l, "acpi", "tables.unlisted", n, SIGNAL_PRESENT);
+		signal_mark(s, INDICATES_NOTHING, STRENGTH_WEAK, "",
+			    "more distinct OEM id pairs, none naming a VMM, not listed one by one");
+	}
 
 	if (r < 0 || (!w.readable && w.unreadable)) {
 		enum signal_state st = r < 0 ? state_of_errno(r) : SIGNAL_UNREADABLE;
@@ -317,8 +354,11 @@ static void fw_acpi(const struct hostfs *fs, struct signal_list *l, struct platf
 static void fw_cfg(const struct hostfs *fs, struct signal_list *l)
 {
 	struct signal *s;
+	int r = dir_probe(fs, "sys/firmware/qemu_fw_cfg");
 
-	if (!dir_exists(fs, "sys/firmware/qemu_fw_cfg"))
+	if (r < 0)
+		add_unreadable_dir(l, "fw_cfg", "sys/firmware/qemu_fw_cfg", r);
+	if (r <= 0)
 		return;
 	s = signal_add(l, "fw_cfg", "sys/firmware/qemu_fw_cfg", "present", SIGNAL_PRESENT);
 	signal_mark(s, INDICATES_GUEST, STRENGTH_MEDIUM, "QEMU",
@@ -334,13 +374,15 @@ static void fw_xen(const struct hostfs *fs, struct signal_list *l, struct platfo
 	n = hostfs_read_text(fs, "sys/hypervisor/type", buf, sizeof(buf));
 	if (n >= 0) {
 		s = signal_add(l, "hypervisor_fs", "sys/hypervisor/type", buf, SIGNAL_PRESENT);
+		/* dom0 registers it too: only /proc/xen or the DMI tell dom0 from a domU */
 		signal_mark(s, INDICATES_GUEST, STRENGTH_STRONG, !strcmp(buf, "xen") ? "Xen" : buf,
-			    "the kernel registered a hypervisor interface");
+			    "the kernel registered a hypervisor interface (a Xen dom0 does too)");
 		f->xen_present |= !strcmp(buf, "xen");
 	}
 	n = hostfs_read_text(fs, "proc/xen/capabilities", buf, sizeof(buf));
 	if (n >= 0) {
 		f->xen_present = true;
+		f->xen_role_known = true;
 		f->xen_dom0 = strstr(buf, "control_d") != NULL;
 		s = signal_add(l, "xen", "proc/xen/capabilities", buf, SIGNAL_PRESENT);
 		if (f->xen_dom0)
@@ -394,9 +436,13 @@ static void fw_confidential(const struct hostfs *fs, struct signal_list *l,
 	};
 	struct signal *s;
 	size_t i;
+	int r;
 
 	for (i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
-		if (!dir_exists(fs, devs[i].path))
+		r = dir_probe(fs, devs[i].path);
+		if (r < 0)
+			add_unreadable_dir(l, "coco", devs[i].path, r);
+		if (r <= 0)
 			continue;
 		s = signal_add(l, "coco", devs[i].path, "present", SIGNAL_PRESENT);
 		signal_mark(s, INDICATES_GUEST, STRENGTH_STRONG, devs[i].names,

@@ -113,6 +113,12 @@ static void guest_contradictions(const struct signal_list *l, const struct platf
 				  cc_kind_name(f->cc));
 }
 
+/* Xen's CPUID leaves and /sys/hypervisor show in dom0 as in every domU */
+static bool xen_role_unknown(const struct platform_facts *f)
+{
+	return (f->xen_present || !strcmp(f->cpuid_vendor, "Xen")) && !f->xen_role_known;
+}
+
 static void decide_q1(const struct signal_list *l, const struct platform_facts *f,
 		      const struct seed_verdict *seed, struct question_verdict *q)
 {
@@ -132,6 +138,14 @@ static void decide_q1(const struct signal_list *l, const struct platform_facts *
 			 "hypervisor runs beneath it",
 			 f->hyperv_root ? "Hyper-V CreatePartitions privilege" :
 					  "Xen control_d capability");
+		/* the guest evidence this overrides is still listed, item by item */
+		for (i = 0; i < l->n; i++) {
+			if (l->items[i].indicates != INDICATES_GUEST)
+				continue;
+			describe(&l->items[i], why, sizeof(why));
+			add_contradiction(q, "host partition, though %s: %.80s", why,
+					  l->items[i].note);
+		}
 		return;
 	}
 	if (strong || medium) {
@@ -143,6 +157,11 @@ static void decide_q1(const struct signal_list *l, const struct platform_facts *
 		snprintf(q->reason, sizeof(q->reason), "%s evidence: %s (%.60s)",
 			 strength_name(d->strength), why, d->note);
 		guest_contradictions(l, f, seed, d, q);
+		if (q->verdict == VERDICT_DEFINITELY_GUEST && xen_role_unknown(f)) {
+			q->verdict = VERDICT_PROBABLY_GUEST;
+			add_contradiction(q, "Xen seen, but dom0 (a host) and a domU look alike "
+					     "without /proc/xen (mount xenfs to tell them apart)");
+		}
 		return;
 	}
 	if (f->cpuid_leaf1_known && !f->cpuid_vendor[0] && f->dmi_readable) {
@@ -187,6 +206,14 @@ static void decide_q2(const struct platform_facts *f, const struct question_verd
 			 "the hypervisor beneath this %s owns the IOMMU and interrupt remapping; "
 			 "%s",
 			 f->hyperv_root ? "root partition" : "dom0", ir);
+		return;
+	}
+	if (xen_role_unknown(f)) {
+		q->verdict = VERDICT_DEFINITELY_GUEST;
+		snprintf(q->reason, sizeof(q->reason),
+			 "Xen owns the IOMMU and interrupt remapping in dom0 and in a domU alike; "
+			 "%s",
+			 ir);
 		return;
 	}
 	if (verdict_is_guest(q1->verdict)) {

@@ -251,34 +251,68 @@ static int read_as_current_user(const char *root, const char *rel)
 	return n == -EACCES ? 0 : 1;
 }
 
+/* Run FN(root, rel) as nobody (root bypasses permissions): its result, or CHILD_SKIP. */
+static int as_nobody(int (*fn)(const char *, const char *), const char *root, const char *rel)
+{
+	int status;
+	pid_t pid;
+
+	if (geteuid() != 0)
+		return fn(root, rel);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (setgroups(0, NULL) || setgid(65534) || setuid(65534) || geteuid() == 0)
+			_exit(CHILD_SKIP);
+		_exit(fn(root, rel));
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
 static void test_hostfs_unreadable_eacces(void **state)
 {
 	struct tmptree t;
 	char path[PATH_MAX];
-	int status, rc;
-	pid_t pid;
+	int rc;
 
 	(void)state;
 	tmptree_init(&t);
 	tmptree_put(&t, "secret", "x\n");
 	pathf(path, sizeof(path), "%s/secret", t.root);
 	assert_int_equal(chmod(path, 0), 0);
+	rc = as_nobody(read_as_current_user, t.root, "secret");
+	tmptree_free(&t);
+	if (rc == CHILD_SKIP)
+		skip();
+	assert_int_equal(rc, 0);
+}
 
-	if (geteuid() != 0) {
-		assert_int_equal(read_as_current_user(t.root, "secret"), 0);
-		tmptree_free(&t);
-		return;
-	}
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		if (setgroups(0, NULL) || setgid(65534) || setuid(65534) || geteuid() == 0)
-			_exit(CHILD_SKIP);
-		_exit(read_as_current_user(t.root, "secret"));
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	rc = WEXITSTATUS(status);
+static int open_root_as_current_user(const char *root, const char *rel)
+{
+	struct hostfs fs;
+	int r;
+
+	(void)rel;
+	r = hostfs_open(&fs, root);
+	if (!r)
+		hostfs_close(&fs);
+	return r == -EACCES ? 0 : 1;
+}
+
+/* A sysroot that cannot be listed is refused at once, not read as "every signal unknown". */
+static void test_hostfs_unreadable_root(void **state)
+{
+	struct tmptree t;
+	int rc;
+
+	(void)state;
+	tmptree_init(&t);
+	tmptree_put(&t, "sys/class/dmi/id/sys_vendor", "QEMU\n");
+	assert_int_equal(chmod(t.root, 0), 0);
+	rc = as_nobody(open_root_as_current_user, t.root, NULL);
+	assert_int_equal(chmod(t.root, 0755), 0);
 	tmptree_free(&t);
 	if (rc == CHILD_SKIP)
 		skip();
@@ -1016,6 +1050,71 @@ static void test_engine_hyperv_root_partition(void **state)
 	assert_int_equal(p->q1.verdict, VERDICT_PROBABLY_HOST);
 	assert_string_equal(p->q1.hypervisor, "Microsoft Hyper-V (root partition)");
 	assert_int_equal(p->q2.verdict, VERDICT_DEFINITELY_GUEST);
+	/* the guest evidence the root partition overrides is listed, not hidden */
+	assert_true(has_contradiction(&p->q1, "host partition, though cpuid"));
+	free(p);
+	tmptree_free(&t);
+}
+
+/* Xen's leaves on real-hardware DMI and no /proc/xen: dom0 or a domU, not "definitely". */
+static void test_engine_xen_role_unknown(void **state)
+{
+	static const char xen_leaves[] =
+		LEAF1_HV_SET "0x40000000 0x0 0x40000005 0x566e6558 0x65584d4d 0x4d4d566e\n";
+	struct tmptree t;
+	struct platform *p;
+
+	(void)state;
+	tmptree_init(&t);
+	tmptree_put(&t, "sys/class/dmi/id/sys_vendor", "Dell Inc.\n");
+	tmptree_put(&t, "sys/hypervisor/type", "xen\n");
+	p = assess(&t, xen_leaves, NULL);
+	assert_string_equal(p->facts.cpuid_vendor, "Xen");
+	assert_int_equal(p->q1.verdict, VERDICT_PROBABLY_GUEST);
+	assert_true(has_contradiction(&p->q1, "dom0 (a host) and a domU look alike"));
+	/* either way Xen owns interrupt remapping */
+	assert_int_equal(p->q2.verdict, VERDICT_DEFINITELY_GUEST);
+	free(p);
+
+	/* Xen's HVM firmware says domU: settled */
+	tmptree_put(&t, "sys/class/dmi/id/product_name", "HVM domU\n");
+	p = assess(&t, xen_leaves, NULL);
+	assert_int_equal(p->q1.verdict, VERDICT_DEFINITELY_GUEST);
+	free(p);
+	tmptree_free(&t);
+}
+
+/* Past the listing cap, plain OEM ids are counted and a VMM's id is still listed. */
+static void test_engine_acpi_cap_keeps_vmm_ids(void **state)
+{
+	unsigned char hdr[36] = "SSDT\x24\0\0\0\x01\0DELL  TABLE00 ";
+	char path[PATH_MAX], name[16];
+	const struct signal *s;
+	struct tmptree t;
+	struct platform *p;
+	int i;
+
+	(void)state;
+	tmptree_init(&t);
+	tmptree_put(&t, "sys/class/dmi/id/sys_vendor", "Dell Inc.\n");
+	mkdir_p(t.root, "sys/firmware/acpi/tables");
+	for (i = 0; i < 12; i++) { /* SSDT1..SSDT12, each its own table id */
+		hdr[16 + 6] = (unsigned char)('A' + i);
+		snprintf(name, sizeof(name), "SSDT%d", i + 1);
+		pathf(path, sizeof(path), "%s/sys/firmware/acpi/tables/%s", t.root, name);
+		write_file(path, hdr, sizeof(hdr));
+	}
+	memcpy(hdr + 10, "BOCHS ", 6); /* "ZZZZ" sorts after every SSDT */
+	pathf(path, sizeof(path), "%s/sys/firmware/acpi/tables/ZZZZ", t.root);
+	write_file(path, hdr, sizeof(hdr));
+	p = assess(&t, LEAF1_HV_CLEAR, NULL);
+	s = find_signal(p, "acpi", "tables.unlisted");
+	assert_non_null(s);
+	assert_string_equal(s->value, "4");
+	s = find_signal(p, "acpi", "ZZZZ.oem");
+	assert_non_null(s);
+	assert_int_equal(s->indicates, INDICATES_GUEST);
+	assert_int_equal(p->q1.verdict, VERDICT_PROBABLY_GUEST);
 	free(p);
 	tmptree_free(&t);
 }
@@ -1094,6 +1193,7 @@ int main(void)
 		cmocka_unit_test(test_hostfs_absent),
 		cmocka_unit_test(test_hostfs_unreadable_isdir),
 		cmocka_unit_test(test_hostfs_unreadable_eacces),
+		cmocka_unit_test(test_hostfs_unreadable_root),
 		cmocka_unit_test(test_hostfs_symlinks_stay_inside),
 		cmocka_unit_test(test_hostfs_list),
 		cmocka_unit_test(test_cpuid_good_file),
@@ -1124,6 +1224,8 @@ int main(void)
 		cmocka_unit_test(test_engine_tdx_marks_firmware_untrusted),
 		cmocka_unit_test(test_engine_hostile_signature_is_escaped),
 		cmocka_unit_test(test_engine_ec2_metal_is_not_a_vm),
+		cmocka_unit_test(test_engine_xen_role_unknown),
+		cmocka_unit_test(test_engine_acpi_cap_keeps_vmm_ids),
 	};
 
 	return cmocka_run_group_tests_name("platform", tests, NULL, NULL);
