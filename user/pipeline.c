@@ -48,6 +48,7 @@ int pipeline_record(void *ctx, const void *data, size_t size)
 		enrich_vector(p->live, e.irq, &en);
 		enp = &en;
 	}
+	timebase_refresh(&p->tb, (int64_t)e.ts_ns);
 	policy_judge(&e, p->platform, &f);
 	p->events_by_kind[e.kind]++;
 	if (finding_is_alert(&f))

@@ -24,7 +24,16 @@ int64_t now_real_ns(void)
 
 void timebase_init(struct timebase *tb)
 {
-	tb->mono_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+	int64_t mono = clock_ns(CLOCK_MONOTONIC);
+
+	tb->mono_to_real_ns = clock_ns(CLOCK_REALTIME) - mono;
+	tb->taken_mono_ns = mono;
+}
+
+void timebase_refresh(struct timebase *tb, int64_t mono_ns)
+{
+	if (mono_ns - tb->taken_mono_ns >= 1000000000)
+		timebase_init(tb);
 }
 
 static size_t utf8_seq_len(const unsigned char *s)

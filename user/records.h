@@ -19,12 +19,19 @@
 #define IMSWATCH_VERSION "0.1.0"
 #define IMSWATCH_FORMAT_VERSION 1 /* of the output records; bump on incompatible change */
 
-/* Converts the BPF side's CLOCK_MONOTONIC stamps to wall-clock time. */
+/*
+ * Converts the BPF side's CLOCK_MONOTONIC stamps to wall-clock time. The offset moves when
+ * the clock is stepped (NTP, an operator's date, resume from suspend): it is taken again
+ * at most once a second of event time, so a long audit does not drift.
+ */
 struct timebase {
 	int64_t mono_to_real_ns;
+	int64_t taken_mono_ns; /* when the offset was taken */
 };
 
 void timebase_init(struct timebase *tb);
+/* Take the offset again when MONO_NS is a second or more past the last time. */
+void timebase_refresh(struct timebase *tb, int64_t mono_ns);
 int64_t now_real_ns(void);
 
 struct status_info {

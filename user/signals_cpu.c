@@ -259,11 +259,18 @@ static void kmsg_line(struct kmsg_scan *k, const char *line)
 	unsigned long long seq;
 	unsigned int pri;
 	const char *hit;
+	bool record = sscanf(line, "%u,%llu,", &pri, &seq) == 2;
 
-	if (!k->first_seen && sscanf(line, "%u,%llu,", &pri, &seq) == 2) {
+	if (record && !k->first_seen) {
 		k->first_seen = true;
 		k->wrapped = seq != 0; /* the boot messages have been overwritten */
 	}
+	/*
+	 * Only the kernel's own records (facility 0: pri < 8) count: anyone with /dev/kmsg
+	 * open for writing can log a "Hypervisor detected:" line under facility user.
+	 */
+	if (record && pri >= 8)
+		return;
 	hit = strstr(line, KMSG_NEEDLE);
 	if (hit && !k->found) {
 		k->found = true;

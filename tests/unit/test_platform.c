@@ -985,7 +985,9 @@ static void test_engine_kernel_log(void **state)
 
 	tmptree_init(&t);
 	tmptree_put(&t, "sys/class/dmi/id/sys_vendor", "Dell Inc.\n");
-	tmptree_put(&t, "dev/kmsg", "5,0,0,-;Linux version 6.12.95\n");
+	/* a user-facility record (pri 14 = user.info) spelling the kernel's line is ignored */
+	tmptree_put(&t, "dev/kmsg", "5,0,0,-;Linux version 6.12.95\n"
+				    "14,812,9,-;Hypervisor detected: KVM\n");
 	p = assess(&t, LEAF1_HV_CLEAR, NULL);
 	s = find_signal(p, "kernel_log", "hypervisor_detected");
 	assert_int_equal(s->state, SIGNAL_ABSENT);
