@@ -383,7 +383,7 @@ void record_event_into(json_object *o, const struct imsw_event *e, const struct 
 		set_int(v, "requested_min", e->req_min);
 		set_int(v, "requested_max", e->req_max);
 		set_int(v, "granted", e->ret > 0 ? e->ret : 0);
-		set_int(o, "flags", e->flags);
+		set_int(v, "flags", e->flags);
 	}
 	v = child(o, "domain", e->kind == IMSW_KIND_MSI_DOMAIN || e->kind == IMSW_KIND_IMS_DOMAIN);
 	if (v) {
