@@ -27,17 +27,25 @@ else
 	echo "startup: skipped (needs root)"
 fi
 
-time_cmd() { # median wall ms of 20 runs of "$@"
+# median wall ms of 20 runs of "$@". A run that fails is no timing (it would flatter the
+# figure): the bench stops. systemd-detect-virt exits 1 on bare metal ("none"), a result.
+time_cmd() {
+	local rc
 	for _ in $(seq 20); do
-		t0=$(ms_now); "$@" >/dev/null 2>&1 || true; t1=$(ms_now)
+		t0=$(ms_now); "$@" >/dev/null 2>&1; rc=$?; t1=$(ms_now)
+		if [ "$rc" -ne 0 ] && ! { [ "$1" = systemd-detect-virt ] && [ "$rc" -eq 1 ]; }; then
+			echo "bench: '$*' failed (exit $rc): no timing" >&2
+			return 1
+		fi
 		echo $(((t1 - t0) / 1000)) | awk '{ print $1 / 1000 }'
 	done | median
+	[ "${PIPESTATUS[0]}" -eq 0 ]
 }
 echo "== platform verdict, median of 20 runs each, same run"
-a=$(time_cmd ./imswatch platform --format json)
+a=$(time_cmd ./imswatch platform --format json) || exit 2
 echo "imswatch_platform_median_ms=$a"
 if command -v systemd-detect-virt >/dev/null; then
-	b=$(time_cmd systemd-detect-virt)
+	b=$(time_cmd systemd-detect-virt) || exit 2
 	echo "systemd_detect_virt_median_ms=$b"
 	awk -v a="$a" -v b="$b" 'BEGIN { printf "ratio imswatch/systemd-detect-virt = %.2f\n", a / b }'
 fi

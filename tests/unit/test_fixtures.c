@@ -7,7 +7,12 @@
  *   {"seed": {"probably_on_bare_metal": bool},
  *    "q1": {"verdict": "...", "hypervisor_contains": "KVM"},   ("" = none named)
  *    "q2": {"verdict": "...", "interrupt_remapping": "on|off|unknown", "ims_gate": "open|closed|unknown"},
- *    "contradictions_contain": ["CPUID hypervisor bit clear", ...]}
+ *    "contradictions_contain": ["CPUID hypervisor bit clear", ...],          (Q1)
+ *    "q2_contradictions_contain": ["nested virtualization", ...],
+ *    "description": "..."}
+ *
+ * A key not in this list (a typo such as "interupt_remapping") fails the fixture rather than
+ * being ignored, and so does a fixture directory without expected.json.
  *
  * Fixtures come from $IMSWATCH_FIXTURES (default "tests/fixtures", run from the repo root).
  */
@@ -61,6 +66,61 @@ static const char *get_str(const char *fixture, json_object *o, const char *a, c
 	return json_object_get_string(v);
 }
 
+/* Every key expected.json may hold, per level: anything else is a mistake in the fixture. */
+static void check_keys(const char *fixture, json_object *o, const char *where,
+		       const char *const *allowed)
+{
+	size_t i;
+
+	if (!json_object_is_type(o, json_type_object))
+		fail_msg("%s/expected.json: %s is not an object", fixture, where);
+	json_object_object_foreach(o, key, val) {
+		(void)val;
+		for (i = 0; allowed[i] && strcmp(allowed[i], key); i++)
+			;
+		if (!allowed[i])
+			fail_msg("%s/expected.json: unknown key '%s' in %s", fixture, key, where);
+	}
+}
+
+static void check_schema(const char *fixture, json_object *want)
+{
+	static const char *const top[] = { "description", "seed", "q1", "q2",
+					   "contradictions_contain",
+					   "q2_contradictions_contain", NULL };
+	static const char *const seed[] = { "probably_on_bare_metal", NULL };
+	static const char *const q1[] = { "verdict", "hypervisor_contains", NULL };
+	static const char *const q2[] = { "verdict", "interrupt_remapping", "ims_gate", NULL };
+	json_object *v;
+
+	check_keys(fixture, want, "the top level", top);
+	if (json_object_object_get_ex(want, "seed", &v))
+		check_keys(fixture, v, "seed", seed);
+	if (json_object_object_get_ex(want, "q1", &v))
+		check_keys(fixture, v, "q1", q1);
+	if (json_object_object_get_ex(want, "q2", &v))
+		check_keys(fixture, v, "q2", q2);
+}
+
+/* every needle in WANT[KEY] must be a substring of one of Q's contradictions */
+static void check_contradictions(const char *fixture, json_object *want, const char *key,
+				 const char *label, const struct question_verdict *q)
+{
+	json_object *v = get(want, key, NULL);
+	size_t i, k;
+
+	for (i = 0; v && i < json_object_array_length(v); i++) {
+		const char *needle = json_object_get_string(json_object_array_get_idx(v, i));
+		bool found = false;
+
+		for (k = 0; k < q->n_contradictions && !found; k++)
+			found = strstr(q->contradictions[k], needle) != NULL;
+		if (!found)
+			fail_msg("%s: no %s contradiction contains '%s' (%zu listed)", fixture, label,
+				 needle, q->n_contradictions);
+	}
+}
+
 static void check_fixture(void **state)
 {
 	const char *name = *state;
@@ -70,7 +130,7 @@ static void check_fixture(void **state)
 	struct hostfs fs;
 	json_object *want, *v;
 	const char *s;
-	size_t i, k;
+	size_t k;
 	int r;
 
 	assert_non_null(p);
@@ -81,6 +141,7 @@ static void check_fixture(void **state)
 	want = json_object_from_file(exp);
 	if (!want)
 		fail_msg("%s: cannot parse: %s", exp, json_util_get_last_err());
+	check_schema(name, want);
 	r = hostfs_open(&fs, root);
 	if (r)
 		fail_msg("%s: %s", root, strerror(-r));
@@ -117,17 +178,8 @@ static void check_fixture(void **state)
 	if (v && strcmp(json_object_get_string(v), ims_gate_name(p->ims_gate)))
 		fail_msg("%s: ims_gate %s, expected %s", name, ims_gate_name(p->ims_gate),
 			 json_object_get_string(v));
-	v = get(want, "contradictions_contain", NULL);
-	for (i = 0; v && i < json_object_array_length(v); i++) {
-		const char *needle = json_object_get_string(json_object_array_get_idx(v, i));
-		bool found = false;
-
-		for (k = 0; k < p->q1.n_contradictions && !found; k++)
-			found = strstr(p->q1.contradictions[k], needle) != NULL;
-		if (!found)
-			fail_msg("%s: no Q1 contradiction contains '%s' (%zu listed)", name, needle,
-				 p->q1.n_contradictions);
-	}
+	check_contradictions(name, want, "contradictions_contain", "Q1", &p->q1);
+	check_contradictions(name, want, "q2_contradictions_contain", "Q2", &p->q2);
 	/* a guest verdict over a clear CPUID bit must always say so */
 	if (verdict_is_guest(p->q1.verdict) && p->facts.cpuid_leaf1_known &&
 	    !p->facts.cpuid_hv_bit) {
@@ -165,10 +217,17 @@ int main(void)
 			fixtures_dir(), strerror(errno));
 		return 2;
 	}
-	while ((d = readdir(dir)) && n < MAX_FIXTURES) {
-		snprintf(path, sizeof(path), "%s/%s/expected.json", fixtures_dir(), d->d_name);
-		if (d->d_name[0] != '.' && !stat(path, &st))
-			snprintf(names[n++], sizeof(names[0]), "%s", d->d_name);
+	/* every directory is a fixture: one without expected.json fails, it is not skipped */
+	while ((d = readdir(dir))) {
+		snprintf(path, sizeof(path), "%s/%s", fixtures_dir(), d->d_name);
+		if (d->d_name[0] == '.' || stat(path, &st) || !S_ISDIR(st.st_mode))
+			continue;
+		if (n == MAX_FIXTURES) {
+			fprintf(stderr, "more than %d fixtures: raise MAX_FIXTURES\n", MAX_FIXTURES);
+			closedir(dir);
+			return 2;
+		}
+		snprintf(names[n++], sizeof(names[0]), "%s", d->d_name);
 	}
 	closedir(dir);
 	qsort(names, n, sizeof(names[0]), by_name);

@@ -55,17 +55,12 @@ imsw_end "matrix-$IMSW_CELL"
 rmmod edu_ims
 rmmod ims_standin
 
-# the engine's Q1 checks skip with an imswatch that has no evidence engine (an older build)
-Q1_SEEN=$(jval '[.[] | select(.type == "status") | .platform.q1.verdict] | first // empty')
-q1check() {
-	if have_imswatch && [ -z "$Q1_SEEN" ]; then tap_skip "$1" "engine has no q1 yet"; else jcheck "$@"; fi
-}
 jcheck "imswatch status: seed probably_on_bare_metal = $WANT_PBM" \
 	'exists(.[] | select(.type == "status") | select(.platform.seed.probably_on_bare_metal == ($w == "true")))' \
 	--arg w "$WANT_PBM"
-q1check "imswatch status: Q1 is not probably-host (the engine is not fooled)" \
+jcheck "imswatch status: Q1 is not probably-host (the engine is not fooled)" \
 	'exists(.[] | select(.type == "status") | select(.platform.q1.verdict != "probably-host" and .platform.q1.verdict != null))'
-q1check "imswatch status: Q1 definitely-guest, QEMU TCG named (leaf 0x40000000)" \
+jcheck "imswatch status: Q1 definitely-guest, QEMU TCG named (leaf 0x40000000)" \
 	'exists(.[] | select(.type == "status") | select(.platform.q1.verdict == "definitely-guest" and (.platform.q1.hypervisor | test("QEMU TCG"))))'
 if [ "$HV" = on ]; then WANT_KCAP=1; else WANT_KCAP=0; fi
 jcheck "imswatch status: the kernel's own view read through BPF (boot CPU hypervisor capability $WANT_KCAP, x86_hyper_type known)" \
@@ -74,7 +69,7 @@ jcheck "imswatch status: the kernel's own view read through BPF (boot CPU hyperv
 	   and ($k | map(select(.key == "x86_hyper_type" and .state == "present" and (.value | startswith("X86_HYPER_")))) | length == 1)' \
 	--arg c "$WANT_KCAP"
 if [ "$WANT_SEED" = bare-metal ]; then
-	q1check "imswatch status: the seed's verdict is listed as a contradiction" \
+	jcheck "imswatch status: the seed's verdict is listed as a contradiction" \
 		'exists(.[] | select(.type == "status") | .platform.q1.contradictions[] | select(startswith("seed heuristic says probably bare metal")))'
 fi
 jcheck "imswatch: IMS attempt by edu_ims on $EDU is a $WANT_SEV $WANT_RULE alert" \
