@@ -408,6 +408,18 @@ static void test_pipeline_counts_and_rejects(void **state)
 		assert_false(json_object_object_get_ex(d, "bdf", NULL));
 		assert_false(json_object_object_get_ex(d, "vendor", NULL));
 	}
+	/* MSI enablement: flags inside vectors, as README documents, never at the top level */
+	e = make_event(IMSW_KIND_IRQ_VECTORS);
+	e.flags = 4; /* PCI_IRQ_MSIX */
+	assert_int_equal(pipeline_record(&pipe, &e, sizeof(e)), 0);
+	{
+		json_object *t = pipe.templates[IMSW_KIND_IRQ_VECTORS], *v;
+
+		assert_non_null(t);
+		assert_false(json_object_object_get_ex(t, "flags", NULL));
+		assert_true(json_object_object_get_ex(t, "vectors", &v));
+		assert_int_equal(json_object_get_int(json_object_object_get(v, "flags")), 4);
+	}
 	pipeline_fini(&pipe);
 	assert_int_equal(sink_close(s), 0);
 }
