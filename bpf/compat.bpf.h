@@ -21,8 +21,11 @@ enum irq_domain_bus_token___imsw {
 /*
  * struct drv_dev_and_id is private to drivers/pci/pci-driver.c: local_pci_probe() gets it
  * as void *. Declared here rather than trusting vmlinux.h, because kernels after 6.18 change
- * local_pci_probe()'s argument; CO-RE fails the relocation (and the loader falls back to
- * pci_device_probe) instead of reading garbage.
+ * local_pci_probe()'s argument; CO-RE then fails the relocation instead of reading garbage:
+ * libbpf poisons the instruction, the verifier rejects local_pci_probe's programs, and the
+ * loader (isolate_failures() in user/loader.c) loads the other hooks without them and takes
+ * pci_device_probe out of standby. The live VM scenario checks that path with an injected
+ * verifier failure (IMSWATCH_TEST_FAIL_HOOKS=local_pci_probe).
  */
 struct drv_dev_and_id___imsw {
 	struct pci_driver *drv;

@@ -5,8 +5,9 @@
  *
  * Every kernel function is hooked twice, as fentry/fexit and as kprobe/kretprobe; the loader
  * probes the running kernel and switches off the variant that cannot work (autoload), so a
- * missing symbol or a kernel that refuses tracing programs only loses that hook. The
- * tracepoints are the layer that loads where neither works.
+ * missing symbol or a kernel that refuses tracing programs only loses that hook; a program
+ * that fails to load (CO-RE relocation, verifier) costs only its own hook too (the loader
+ * finds it and loads the rest). The tracepoints are the layer that loads where neither works.
  *
  * No policy here: the kernel side records, userspace judges.
  */
@@ -33,12 +34,26 @@ struct {
 	__type(value, u64);
 } counters SEC(".maps");
 
-/* Arguments saved by a kprobe for its kretprobe, per thread and hook (hooks nest: probe ->
- * pci_alloc_irq_vectors -> msi_create_device_irq_domain run in one thread). */
-struct entry_key {
+/*
+ * Arguments saved by a kprobe for its kretprobe, per thread, hook and nesting depth. Hooks
+ * nest across functions (probe -> pci_alloc_irq_vectors -> msi_create_device_irq_domain run
+ * in one thread) and within one: an SR-IOV PF driver enabling its VFs probes them inside
+ * its own probe, on the same thread, so local_pci_probe is entered again before it returns.
+ * Each (thread, hook) keeps a small stack: the kprobe pushes at depth[thread, hook], the
+ * kretprobe pops the top. LRU maps, so entries left behind by returns the kernel never
+ * reported (kretprobe maxactive exhausted, a thread that died) age out instead of filling
+ * the map; an evicted entry shows up as no_entry at its return.
+ */
+struct depth_key {
 	u64 pid_tgid;
 	u32 hook;
 	u32 pad;
+};
+
+struct entry_key {
+	u64 pid_tgid;
+	u32 hook;
+	u32 depth;
 };
 
 struct entry_args {
@@ -46,19 +61,56 @@ struct entry_args {
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 1024);
+	__type(key, struct depth_key);
+	__type(value, u32);
+} depths SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
 	__type(key, struct entry_key);
 	__type(value, struct entry_args);
 } entries SEC(".maps");
+
+/*
+ * pci_create_ims_domain() in progress on this thread, for this device. The 6.2-6.9 function
+ * creates the domain with msi_create_device_irq_domain(dev, MSI_SECONDARY_DOMAIN, ...), so
+ * one IMS attempt also fires the MSI domain hook; the marker lets the second event say it is
+ * part of the first (within_ims_api) instead of counting as a second attempt. Keyed by
+ * thread, valued by the struct device, so a marker left behind by a missed return cannot
+ * mark another device's domain.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 256);
+	__type(key, u64);
+	__type(value, u64);
+} ims_api SEC(".maps");
+
+/*
+ * Fault injection for the loader's per-hook fallback (tests only; the loader sets it from
+ * IMSWATCH_TEST_FAIL_HOOKS): a hook whose bit is set carries an instruction the verifier
+ * rejects, as a failed CO-RE relocation would. .rodata is frozen, so with the bit clear the
+ * verifier sees the branch as dead and never checks it.
+ */
+const volatile __u32 imsw_fail_mask = 0;
+
+#define FAIL_IF_ASKED(hook)                                                                 \
+	do {                                                                                \
+		if (imsw_fail_mask & (1u << (hook)))                                        \
+			asm volatile("r0 = *(u64 *)(r10 + 8)" ::: "r0");                    \
+	} while (0)
 
 static __always_inline void count(u32 hook, u32 counter)
 {
 	u32 key = hook * IMSW_CNT_COUNT + counter;
 	u64 *val = bpf_map_lookup_elem(&counters, &key);
 
+	/* per-CPU, but a kprobe can interrupt a tracepoint on the same CPU: add atomically */
 	if (val)
-		*val += 1;
+		__sync_fetch_and_add(val, 1);
 }
 
 static __always_inline struct imsw_event *event_new(u32 hook, u32 kind, u8 mode)
@@ -118,15 +170,22 @@ static __always_inline void fill_driver(struct imsw_event *e, const struct devic
 	}
 }
 
-/* struct device -> struct pci_dev, only when the device sits on the "pci" bus. */
+/*
+ * struct device -> struct pci_dev, only when the device sits on the "pci" bus: exactly that
+ * name, so "pci_express" (PCIe port services) or "pci-epf" (endpoint functions), whose
+ * devices are not struct pci_dev, never match. The buffer is larger than any of these names,
+ * so a longer one cannot be cut down to "pci".
+ */
 static __always_inline struct pci_dev *to_pci_dev(struct device *dev)
 {
-	char bus[4] = {};
+	char bus[16] = {};
+	long n;
 
 	if (!dev)
 		return NULL;
-	bpf_probe_read_kernel_str(bus, sizeof(bus), BPF_CORE_READ(dev, bus, name));
-	if (bus[0] != 'p' || bus[1] != 'c' || bus[2] != 'i' || bus[3] != 0)
+	n = bpf_probe_read_kernel_str(bus, sizeof(bus), BPF_CORE_READ(dev, bus, name));
+	/* n counts the NUL: exactly "pci" */
+	if (n != 4 || bus[0] != 'p' || bus[1] != 'c' || bus[2] != 'i' || bus[3] != 0)
 		return NULL;
 	return (struct pci_dev *)((void *)dev - bpf_core_field_offset(struct pci_dev, dev));
 }
@@ -163,27 +222,80 @@ static __always_inline u8 domain_kind(u32 token)
 	return IMSW_DOMAIN_UNKNOWN;
 }
 
+/* push the arguments on this thread's stack for HOOK */
 static __always_inline void stash(u32 hook, u64 a0, u64 a1, u64 a2, u64 a3)
 {
-	struct entry_key key = { .pid_tgid = bpf_get_current_pid_tgid(), .hook = hook };
+	u64 id = bpf_get_current_pid_tgid();
+	struct depth_key dk = { .pid_tgid = id, .hook = hook };
 	struct entry_args args = { .arg = { a0, a1, a2, a3 } };
+	struct entry_key key = { .pid_tgid = id, .hook = hook };
+	u32 *dp = bpf_map_lookup_elem(&depths, &dk), depth = dp ? *dp : 0;
 
-	bpf_map_update_elem(&entries, &key, &args, BPF_ANY);
+	if (depth >= IMSW_STASH_DEPTH) {
+		/* its return will find the level below: counted there as well */
+		count(hook, IMSW_CNT_STASH_DROPPED);
+		return;
+	}
+	key.depth = depth;
+	if (bpf_map_update_elem(&entries, &key, &args, BPF_ANY)) {
+		count(hook, IMSW_CNT_STASH_DROPPED);
+		return;
+	}
+	depth++;
+	bpf_map_update_elem(&depths, &dk, &depth, BPF_ANY);
 }
 
+/* pop the arguments of the innermost open call of HOOK on this thread */
 static __always_inline int unstash(u32 hook, struct entry_args *out)
 {
-	struct entry_key key = { .pid_tgid = bpf_get_current_pid_tgid(), .hook = hook };
-	struct entry_args *args = bpf_map_lookup_elem(&entries, &key);
+	u64 id = bpf_get_current_pid_tgid();
+	struct depth_key dk = { .pid_tgid = id, .hook = hook };
+	struct entry_key key = { .pid_tgid = id, .hook = hook };
+	u32 *dp = bpf_map_lookup_elem(&depths, &dk), depth = dp ? *dp : 0;
+	struct entry_args *args;
 
+	if (!depth) {
+		/* the kprobe fired before we attached, or its depth was evicted: say so */
+		count(hook, IMSW_CNT_NO_ENTRY);
+		return -1;
+	}
+	depth--;
+	if (depth)
+		bpf_map_update_elem(&depths, &dk, &depth, BPF_ANY);
+	else
+		bpf_map_delete_elem(&depths, &dk);
+	key.depth = depth;
+	args = bpf_map_lookup_elem(&entries, &key);
 	if (!args) {
-		/* the kprobe fired before we attached, or the stash was full: say so */
+		/* evicted from the LRU stash, or never stored */
 		count(hook, IMSW_CNT_NO_ENTRY);
 		return -1;
 	}
 	*out = *args;
 	bpf_map_delete_elem(&entries, &key);
 	return 0;
+}
+
+static __always_inline void ims_api_enter(struct pci_dev *pdev)
+{
+	u64 id = bpf_get_current_pid_tgid(), dev = pdev ? (u64)&pdev->dev : 0;
+
+	bpf_map_update_elem(&ims_api, &id, &dev, BPF_ANY);
+}
+
+static __always_inline void ims_api_exit(void)
+{
+	u64 id = bpf_get_current_pid_tgid();
+
+	bpf_map_delete_elem(&ims_api, &id);
+}
+
+static __always_inline u8 within_ims_api(struct device *dev)
+{
+	u64 id = bpf_get_current_pid_tgid();
+	u64 *marker = bpf_map_lookup_elem(&ims_api, &id);
+
+	return marker && dev && *marker == (u64)dev;
 }
 
 /* ---- emitters shared by the fentry and kprobe variants ---------------------------- */
@@ -258,6 +370,7 @@ static __always_inline void emit_msi_domain(u8 mode, struct device *dev, u32 dom
 	if (tmpl)
 		e->bus_token = BPF_CORE_READ(tmpl, info.bus_token);
 	e->domain_kind = domain_kind(e->bus_token);
+	e->within_ims_api = within_ims_api(dev);
 	e->ret = ret;
 	bpf_ringbuf_submit(e, 0);
 }
@@ -307,6 +420,7 @@ static __always_inline void emit_ims_map(u32 hook, u32 kind, u8 mode, struct pci
 SEC("fexit/local_pci_probe")
 int BPF_PROG(fexit_local_pci_probe, void *ddi, long ret)
 {
+	FAIL_IF_ASKED(IMSW_HOOK_LOCAL_PCI_PROBE);
 	emit_local_pci_probe(IMSW_MODE_FENTRY, ddi, ret);
 	return 0;
 }
@@ -314,6 +428,7 @@ int BPF_PROG(fexit_local_pci_probe, void *ddi, long ret)
 SEC("kprobe/local_pci_probe")
 int BPF_KPROBE(kprobe_local_pci_probe, void *ddi)
 {
+	FAIL_IF_ASKED(IMSW_HOOK_LOCAL_PCI_PROBE);
 	stash(IMSW_HOOK_LOCAL_PCI_PROBE, (u64)ddi, 0, 0, 0);
 	return 0;
 }
@@ -323,6 +438,7 @@ int BPF_KRETPROBE(kretprobe_local_pci_probe, long ret)
 {
 	struct entry_args a;
 
+	FAIL_IF_ASKED(IMSW_HOOK_LOCAL_PCI_PROBE);
 	if (!unstash(IMSW_HOOK_LOCAL_PCI_PROBE, &a))
 		emit_local_pci_probe(IMSW_MODE_KPROBE, (void *)a.arg[0], (int)ret);
 	return 0;
@@ -331,6 +447,7 @@ int BPF_KRETPROBE(kretprobe_local_pci_probe, long ret)
 SEC("fexit/pci_device_probe")
 int BPF_PROG(fexit_pci_device_probe, struct device *dev, int ret)
 {
+	FAIL_IF_ASKED(IMSW_HOOK_PCI_DEVICE_PROBE);
 	emit_pci_device_probe(IMSW_MODE_FENTRY, dev, ret);
 	return 0;
 }
@@ -338,6 +455,7 @@ int BPF_PROG(fexit_pci_device_probe, struct device *dev, int ret)
 SEC("kprobe/pci_device_probe")
 int BPF_KPROBE(kprobe_pci_device_probe, struct device *dev)
 {
+	FAIL_IF_ASKED(IMSW_HOOK_PCI_DEVICE_PROBE);
 	stash(IMSW_HOOK_PCI_DEVICE_PROBE, (u64)dev, 0, 0, 0);
 	return 0;
 }
@@ -347,6 +465,7 @@ int BPF_KRETPROBE(kretprobe_pci_device_probe, long ret)
 {
 	struct entry_args a;
 
+	FAIL_IF_ASKED(IMSW_HOOK_PCI_DEVICE_PROBE);
 	if (!unstash(IMSW_HOOK_PCI_DEVICE_PROBE, &a))
 		emit_pci_device_probe(IMSW_MODE_KPROBE, (struct device *)a.arg[0], (int)ret);
 	return 0;
@@ -358,6 +477,7 @@ SEC("fexit/pci_alloc_irq_vectors_affinity")
 int BPF_PROG(fexit_pci_alloc_irq_vectors, struct pci_dev *dev, unsigned int min_vecs,
 	     unsigned int max_vecs, unsigned int flags, struct irq_affinity *affd, int ret)
 {
+	FAIL_IF_ASKED(IMSW_HOOK_PCI_ALLOC_IRQ_VECTORS);
 	emit_irq_vectors(IMSW_MODE_FENTRY, dev, min_vecs, max_vecs, flags, ret);
 	return 0;
 }
@@ -366,6 +486,7 @@ SEC("kprobe/pci_alloc_irq_vectors_affinity")
 int BPF_KPROBE(kprobe_pci_alloc_irq_vectors, struct pci_dev *dev, unsigned int min_vecs,
 	       unsigned int max_vecs, unsigned int flags)
 {
+	FAIL_IF_ASKED(IMSW_HOOK_PCI_ALLOC_IRQ_VECTORS);
 	stash(IMSW_HOOK_PCI_ALLOC_IRQ_VECTORS, (u64)dev, min_vecs, max_vecs, flags);
 	return 0;
 }
@@ -375,6 +496,7 @@ int BPF_KRETPROBE(kretprobe_pci_alloc_irq_vectors, long ret)
 {
 	struct entry_args a;
 
+	FAIL_IF_ASKED(IMSW_HOOK_PCI_ALLOC_IRQ_VECTORS);
 	if (!unstash(IMSW_HOOK_PCI_ALLOC_IRQ_VECTORS, &a))
 		emit_irq_vectors(IMSW_MODE_KPROBE, (struct pci_dev *)a.arg[0], a.arg[1], a.arg[2],
 				 a.arg[3], (int)ret);
@@ -383,12 +505,18 @@ int BPF_KRETPROBE(kretprobe_pci_alloc_irq_vectors, long ret)
 
 /* ---- per-device MSI domains (6.2+) ------------------------------------------------ */
 
+/*
+ * The domain functions return bool: only AL is defined, the rest of RAX is whatever the
+ * callee left there. So the result is taken as a full register and cut to its low byte, in
+ * the fexit programs as in the kretprobes.
+ */
 SEC("fexit/msi_create_device_irq_domain")
 int BPF_PROG(fexit_msi_create_device_domain, struct device *dev, unsigned int domid,
 	     const struct msi_domain_template *template, unsigned int hwsize, void *domain_data,
-	     void *chip_data, bool ret)
+	     void *chip_data, u64 ret)
 {
-	emit_msi_domain(IMSW_MODE_FENTRY, dev, domid, template, hwsize, ret);
+	FAIL_IF_ASKED(IMSW_HOOK_MSI_CREATE_DEVICE_DOMAIN);
+	emit_msi_domain(IMSW_MODE_FENTRY, dev, domid, template, hwsize, (u8)ret);
 	return 0;
 }
 
@@ -396,6 +524,7 @@ SEC("kprobe/msi_create_device_irq_domain")
 int BPF_KPROBE(kprobe_msi_create_device_domain, struct device *dev, unsigned int domid,
 	       const struct msi_domain_template *template, unsigned int hwsize)
 {
+	FAIL_IF_ASKED(IMSW_HOOK_MSI_CREATE_DEVICE_DOMAIN);
 	stash(IMSW_HOOK_MSI_CREATE_DEVICE_DOMAIN, (u64)dev, domid, (u64)template, hwsize);
 	return 0;
 }
@@ -405,7 +534,7 @@ int BPF_KRETPROBE(kretprobe_msi_create_device_domain, long ret)
 {
 	struct entry_args a;
 
-	/* bool result: only the low byte of RAX is defined */
+	FAIL_IF_ASKED(IMSW_HOOK_MSI_CREATE_DEVICE_DOMAIN);
 	if (!unstash(IMSW_HOOK_MSI_CREATE_DEVICE_DOMAIN, &a))
 		emit_msi_domain(IMSW_MODE_KPROBE, (struct device *)a.arg[0], a.arg[1],
 				(const struct msi_domain_template *)a.arg[2], a.arg[3],
@@ -415,11 +544,22 @@ int BPF_KRETPROBE(kretprobe_msi_create_device_domain, long ret)
 
 /* ---- the IMS API (6.2-6.9, or a module providing these symbols) ------------------- */
 
+/* the fentry only marks the thread (see ims_api); the fexit reports */
+SEC("fentry/pci_create_ims_domain")
+int BPF_PROG(fentry_pci_create_ims_domain, struct pci_dev *pdev)
+{
+	FAIL_IF_ASKED(IMSW_HOOK_PCI_CREATE_IMS_DOMAIN);
+	ims_api_enter(pdev);
+	return 0;
+}
+
 SEC("fexit/pci_create_ims_domain")
 int BPF_PROG(fexit_pci_create_ims_domain, struct pci_dev *pdev,
-	     const struct msi_domain_template *template, unsigned int hwsize, void *data, bool ret)
+	     const struct msi_domain_template *template, unsigned int hwsize, void *data, u64 ret)
 {
-	emit_ims_domain(IMSW_MODE_FENTRY, pdev, template, hwsize, ret);
+	FAIL_IF_ASKED(IMSW_HOOK_PCI_CREATE_IMS_DOMAIN);
+	ims_api_exit();
+	emit_ims_domain(IMSW_MODE_FENTRY, pdev, template, hwsize, (u8)ret);
 	return 0;
 }
 
@@ -427,6 +567,8 @@ SEC("kprobe/pci_create_ims_domain")
 int BPF_KPROBE(kprobe_pci_create_ims_domain, struct pci_dev *pdev,
 	       const struct msi_domain_template *template, unsigned int hwsize)
 {
+	FAIL_IF_ASKED(IMSW_HOOK_PCI_CREATE_IMS_DOMAIN);
+	ims_api_enter(pdev);
 	stash(IMSW_HOOK_PCI_CREATE_IMS_DOMAIN, (u64)pdev, (u64)template, hwsize, 0);
 	return 0;
 }
@@ -436,6 +578,8 @@ int BPF_KRETPROBE(kretprobe_pci_create_ims_domain, long ret)
 {
 	struct entry_args a;
 
+	FAIL_IF_ASKED(IMSW_HOOK_PCI_CREATE_IMS_DOMAIN);
+	ims_api_exit();
 	if (!unstash(IMSW_HOOK_PCI_CREATE_IMS_DOMAIN, &a))
 		emit_ims_domain(IMSW_MODE_KPROBE, (struct pci_dev *)a.arg[0],
 				(const struct msi_domain_template *)a.arg[1], a.arg[2], (u8)ret);
@@ -450,6 +594,7 @@ int BPF_KRETPROBE(kretprobe_pci_create_ims_domain, long ret)
 SEC("kprobe/pci_ims_alloc_irq")
 int BPF_KPROBE(kprobe_pci_ims_alloc_irq, struct pci_dev *pdev)
 {
+	FAIL_IF_ASKED(IMSW_HOOK_PCI_IMS_ALLOC_IRQ);
 	stash(IMSW_HOOK_PCI_IMS_ALLOC_IRQ, (u64)pdev, 0, 0, 0);
 	return 0;
 }
@@ -459,6 +604,7 @@ int BPF_KRETPROBE(kretprobe_pci_ims_alloc_irq, u64 map)
 {
 	struct entry_args a;
 
+	FAIL_IF_ASKED(IMSW_HOOK_PCI_IMS_ALLOC_IRQ);
 	if (!unstash(IMSW_HOOK_PCI_IMS_ALLOC_IRQ, &a))
 		emit_ims_map(IMSW_HOOK_PCI_IMS_ALLOC_IRQ, IMSW_KIND_IMS_ALLOC, IMSW_MODE_KPROBE,
 			     (struct pci_dev *)a.arg[0], map);
@@ -469,6 +615,7 @@ int BPF_KRETPROBE(kretprobe_pci_ims_alloc_irq, u64 map)
 SEC("kprobe/pci_ims_free_irq")
 int BPF_KPROBE(kprobe_pci_ims_free_irq, struct pci_dev *pdev, u64 map)
 {
+	FAIL_IF_ASKED(IMSW_HOOK_PCI_IMS_FREE_IRQ);
 	emit_ims_map(IMSW_HOOK_PCI_IMS_FREE_IRQ, IMSW_KIND_IMS_FREE, IMSW_MODE_KPROBE, pdev, map);
 	return 0;
 }
@@ -495,6 +642,7 @@ static __always_inline void emit_vector(u32 hook, u8 op, u32 irq, u32 vector, lo
 SEC("raw_tp/vector_alloc")
 int BPF_PROG(tp_vector_alloc, unsigned int irq, unsigned int vector, bool reserved, int ret)
 {
+	FAIL_IF_ASKED(IMSW_HOOK_VECTOR_ALLOC);
 	emit_vector(IMSW_HOOK_VECTOR_ALLOC, IMSW_VEC_ALLOC, irq, vector, ret);
 	return 0;
 }
@@ -502,6 +650,7 @@ int BPF_PROG(tp_vector_alloc, unsigned int irq, unsigned int vector, bool reserv
 SEC("raw_tp/vector_activate")
 int BPF_PROG(tp_vector_activate, unsigned int irq)
 {
+	FAIL_IF_ASKED(IMSW_HOOK_VECTOR_ACTIVATE);
 	emit_vector(IMSW_HOOK_VECTOR_ACTIVATE, IMSW_VEC_ACTIVATE, irq, 0, 0);
 	return 0;
 }
@@ -509,6 +658,7 @@ int BPF_PROG(tp_vector_activate, unsigned int irq)
 SEC("raw_tp/vector_deactivate")
 int BPF_PROG(tp_vector_deactivate, unsigned int irq)
 {
+	FAIL_IF_ASKED(IMSW_HOOK_VECTOR_DEACTIVATE);
 	emit_vector(IMSW_HOOK_VECTOR_DEACTIVATE, IMSW_VEC_DEACTIVATE, irq, 0, 0);
 	return 0;
 }
@@ -516,6 +666,7 @@ int BPF_PROG(tp_vector_deactivate, unsigned int irq)
 SEC("raw_tp/vector_teardown")
 int BPF_PROG(tp_vector_teardown, unsigned int irq)
 {
+	FAIL_IF_ASKED(IMSW_HOOK_VECTOR_TEARDOWN);
 	emit_vector(IMSW_HOOK_VECTOR_TEARDOWN, IMSW_VEC_TEARDOWN, irq, 0, 0);
 	return 0;
 }

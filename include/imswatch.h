@@ -16,7 +16,7 @@
 #include <linux/types.h>
 #endif
 
-#define IMSW_ABI_VERSION 1
+#define IMSW_ABI_VERSION 2
 
 #define IMSW_COMM_LEN 16
 #define IMSW_BDF_LEN 16	    /* "0000:00:03.0" + NUL, padded */
@@ -54,11 +54,18 @@ enum imsw_hook {
 	IMSW_HOOK_COUNT,
 };
 
+/* Same-thread nesting depth the kprobe variant can pair (SR-IOV: a VF probe runs inside
+ * the PF probe). */
+#define IMSW_STASH_DEPTH 8
+
 /* Per-hook counters kept in BPF (a per-CPU array of IMSW_HOOK_COUNT * IMSW_CNT_COUNT). */
 enum imsw_counter {
 	IMSW_CNT_HITS,	      /* the hook ran */
 	IMSW_CNT_LOST,	      /* ring buffer full: record dropped (reported, never silent) */
-	IMSW_CNT_NO_ENTRY,    /* kretprobe without its kprobe's saved arguments */
+	IMSW_CNT_NO_ENTRY,    /* kretprobe without its kprobe's saved arguments (never saved,
+			       * evicted from the LRU stash, or dropped: see STASH_DROPPED) */
+	IMSW_CNT_STASH_DROPPED, /* kprobe could not save its arguments (nesting deeper than
+				 * IMSW_STASH_DEPTH, or the map update failed) */
 	IMSW_CNT_COUNT,
 };
 
@@ -124,7 +131,9 @@ struct imsw_event {
 	__u8 domain_kind; /* enum imsw_domain_kind */
 	__u8 vec_op;   /* enum imsw_vector_op */
 	__u8 builtin;  /* driver has no owning module (built into the kernel) */
-	__u8 pad[3];
+	__u8 within_ims_api; /* MSI_DOMAIN: created inside pci_create_ims_domain() on this
+			      * thread for this device (the IMS event reports the attempt) */
+	__u8 pad[2];
 	char comm[IMSW_COMM_LEN];
 	struct imsw_pci pci;
 	char driver[IMSW_DRIVER_LEN];

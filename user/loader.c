@@ -24,8 +24,10 @@ struct loader {
 	void *ctx;
 };
 
-/* The programs behind each hook: an fexit, or a kprobe/kretprobe pair, or a raw tracepoint. */
+/* The programs behind each hook: an fexit (with an fentry where the hook needs one), or a
+ * kprobe/kretprobe pair, or a raw tracepoint. */
 struct hook_progs {
+	struct bpf_program *fentry; /* NULL unless the hook marks its entry too */
 	struct bpf_program *fexit;
 	struct bpf_program *kprobe;
 	struct bpf_program *kretprobe; /* NULL: the kprobe alone is the hook */
@@ -54,6 +56,7 @@ static void hook_progs(struct imswatch_bpf *skel, struct hook_progs p[IMSW_HOOK_
 	p[IMSW_HOOK_PCI_CREATE_IMS_DOMAIN] = FUNC_PROGS(g->fexit_pci_create_ims_domain,
 							g->kprobe_pci_create_ims_domain,
 							g->kretprobe_pci_create_ims_domain);
+	p[IMSW_HOOK_PCI_CREATE_IMS_DOMAIN].fentry = g->fentry_pci_create_ims_domain;
 	/* struct msi_map by value: no fexit variant (see imswatch.bpf.c) */
 	p[IMSW_HOOK_PCI_IMS_ALLOC_IRQ] = FUNC_PROGS(NULL, g->kprobe_pci_ims_alloc_irq,
 						    g->kretprobe_pci_ims_alloc_irq);
@@ -64,8 +67,70 @@ static void hook_progs(struct imswatch_bpf *skel, struct hook_progs p[IMSW_HOOK_
 	p[IMSW_HOOK_VECTOR_TEARDOWN].raw_tp = g->tp_vector_teardown;
 }
 
+/*
+ * While the loader isolates a failing hook, libbpf's first complaint about a program (and
+ * the verifier's last word on it) becomes that hook's reason.
+ */
+static struct {
+	bool on;
+	char prog[256];	    /* "prog 'x': BPF program load failed: ..." */
+	char verifier[160]; /* the verifier's error line */
+} capture;
+
+static void chomp_copy(char *dst, size_t len, const char *src, size_t n)
+{
+	if (n >= len)
+		n = len - 1;
+	memcpy(dst, src, n);
+	dst[n] = 0;
+	while (n && (dst[n - 1] == '\n' || dst[n - 1] == ' '))
+		dst[--n] = 0;
+}
+
+/* the verifier log's error: its last line that is not a statistic */
+static void capture_verifier(const char *log)
+{
+	const char *end = strstr(log, "-- END PROG LOAD LOG --"), *line, *eol, *best = NULL;
+	size_t best_len = 0;
+
+	if (!end)
+		end = log + strlen(log);
+	for (line = log; line < end; line = eol + 1) {
+		eol = memchr(line, '\n', end - line);
+		if (!eol)
+			eol = end;
+		if (eol > line && strncmp(line, "processed ", 10) && strncmp(line, "verification time", 17) &&
+		    strncmp(line, "stack depth", 11) && strncmp(line, "libbpf: ", 8) &&
+		    !strstr(line, "-- BEGIN PROG LOAD LOG --")) {
+			best = line;
+			best_len = eol - line;
+		}
+		if (eol == end)
+			break;
+	}
+	if (best && !capture.verifier[0])
+		chomp_copy(capture.verifier, sizeof(capture.verifier), best, best_len);
+}
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
+	if (capture.on && level == LIBBPF_WARN) {
+		char msg[4096];
+		const char *m;
+		va_list copy;
+		int n;
+
+		va_copy(copy, ap);
+		n = vsnprintf(msg, sizeof(msg), fmt, copy);
+		va_end(copy);
+		if (n > 0) {
+			m = strncmp(msg, "libbpf: ", 8) ? msg : msg + 8;
+			if (strstr(m, "BEGIN PROG LOAD LOG"))
+				capture_verifier(strstr(m, "BEGIN PROG LOAD LOG"));
+			else if (!capture.prog[0] && strstr(m, "prog '"))
+				chomp_copy(capture.prog, sizeof(capture.prog), m, strlen(m));
+		}
+	}
 	/* libbpf is chatty about every failed probe; its words matter only with -v/-vv */
 	if (level == LIBBPF_DEBUG ? log_verbosity < 2 : log_verbosity < 1)
 		return 0;
@@ -147,13 +212,13 @@ static int kallsyms_has(struct probe_env *env, const char *sym)
 }
 
 /* BTF id of function NAME in vmlinux or any loaded module; *OBJ_FD gets the module BTF fd
- * (caller closes) or 0 for vmlinux. Returns the id, or -ENOENT. */
+ * (caller closes) or -1 for vmlinux. Returns the id, or -ENOENT. */
 static int find_func_btf(struct probe_env *env, const char *name, int *obj_fd)
 {
 	__u32 id = 0;
 	int r;
 
-	*obj_fd = 0;
+	*obj_fd = -1;
 	r = btf__find_by_name_kind(env->vmlinux, name, BTF_KIND_FUNC);
 	if (r > 0)
 		return r;
@@ -196,13 +261,14 @@ static int probe_fexit(struct probe_env *env, const char *name, char *reason, si
 		snprintf(reason, len, "fentry: %s not in kernel or module BTF", name);
 		return -ENOENT;
 	}
+	/* in the kernel's attr, object fd 0 means vmlinux */
 	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FEXIT,
-		    .attach_btf_id = id, .attach_btf_obj_fd = obj_fd);
+		    .attach_btf_id = id, .attach_btf_obj_fd = obj_fd >= 0 ? obj_fd : 0);
 	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "imsw_probe", "GPL", insns, 2, &opts);
 	err = fd < 0 ? -errno : 0;
 	if (fd >= 0)
 		close(fd);
-	if (obj_fd > 0)
+	if (obj_fd >= 0)
 		close(obj_fd);
 	if (err)
 		snprintf(reason, len, "fentry: kernel refused a tracing program (%s)",
@@ -249,53 +315,84 @@ static void join_reason(char *dst, size_t len, const char *a, const char *b)
 		snprintf(dst, len, "%s", a[0] ? a : b);
 }
 
+/* Variants to load for one hook (bits), see want_of() */
+enum { V_FENTRY = 1, V_KPROBE = 2, V_TP = 4 };
+
+static unsigned int mode_bit(enum imsw_mode m)
+{
+	return m == IMSW_MODE_FENTRY ? V_FENTRY : m == IMSW_MODE_KPROBE ? V_KPROBE :
+	       m == IMSW_MODE_TRACEPOINT ? V_TP : 0;
+}
+
+/* Decide hook I's variant; returns whether it has one. *KPROBE_STANDBY: an fentry hook whose
+ * kprobe twin can work too, so it is loaded beside the fexit and attached if the fexit cannot
+ * be (a function without BTF trouble can still refuse ftrace at attach time). */
+static bool choose_one(struct probe_env *env, enum attach_pref pref, unsigned int i,
+		       struct hook_state *st, bool *kprobe_standby)
+{
+	const struct hook_info *h = &hook_table[i];
+	char why_f[160] = "", why_k[160] = "";
+	bool try_f = h->has_fentry && (pref != ATTACH_KPROBE || !h->has_kprobe);
+	bool try_k = h->has_kprobe && (pref != ATTACH_FENTRY || !h->has_fentry);
+
+	memset(st, 0, sizeof(*st));
+	*kprobe_standby = false;
+	if (h->is_tracepoint) {
+		st->mode = IMSW_MODE_TRACEPOINT;
+		st->selected = !probe_raw_tp(env, h->name, st->reason, sizeof(st->reason));
+		return st->selected;
+	}
+	/* reported when nothing works: the variant that would have been used */
+	st->mode = try_f ? IMSW_MODE_FENTRY : IMSW_MODE_KPROBE;
+	if (try_f && !probe_fexit(env, h->name, why_f, sizeof(why_f))) {
+		st->mode = IMSW_MODE_FENTRY;
+		st->selected = true;
+		*kprobe_standby = try_k && !probe_kprobe(env, h->name, why_k, sizeof(why_k));
+	} else if (try_k && !probe_kprobe(env, h->name, why_k, sizeof(why_k))) {
+		st->mode = IMSW_MODE_KPROBE;
+		st->selected = true;
+	}
+	if (!try_f && h->has_fentry)
+		snprintf(why_f, sizeof(why_f), "fentry: not tried (--attach kprobe)");
+	if (!try_k && h->has_kprobe)
+		snprintf(why_k, sizeof(why_k), "kprobe: not tried (--attach fentry)");
+	join_reason(st->reason, sizeof(st->reason), why_f, why_k);
+	return st->selected;
+}
+
 /* Decide each hook's variant; returns the number of hooks that have one. */
 static int choose_variants(struct probe_env *env, enum attach_pref pref,
-			   struct hook_state hooks[IMSW_HOOK_COUNT])
+			   struct hook_state hooks[IMSW_HOOK_COUNT],
+			   bool kprobe_standby[IMSW_HOOK_COUNT])
 {
 	int usable = 0;
 	unsigned int i;
 
 	for (i = 0; i < IMSW_HOOK_COUNT; i++) {
-		const struct hook_info *h = &hook_table[i];
 		struct hook_state *st = &hooks[i];
-		char why_f[160] = "", why_k[160] = "";
-		bool try_f = h->has_fentry && (pref != ATTACH_KPROBE || !h->has_kprobe);
-		bool try_k = h->has_kprobe && (pref != ATTACH_FENTRY || !h->has_fentry);
 
-		memset(st, 0, sizeof(*st));
-		if (h->is_tracepoint) {
-			st->mode = IMSW_MODE_TRACEPOINT;
-			st->selected = !probe_raw_tp(env, h->name, st->reason, sizeof(st->reason));
-			usable += st->selected;
-			continue;
-		}
-		/* reported when nothing works: the variant that would have been used */
-		st->mode = try_f ? IMSW_MODE_FENTRY : IMSW_MODE_KPROBE;
 		if (i == IMSW_HOOK_PCI_DEVICE_PROBE && hooks[IMSW_HOOK_LOCAL_PCI_PROBE].selected) {
+			memset(st, 0, sizeof(*st));
+			kprobe_standby[i] = false;
+			st->mode = hooks[IMSW_HOOK_LOCAL_PCI_PROBE].mode;
 			snprintf(st->reason, sizeof(st->reason),
 				 "standby: local_pci_probe covers PCI driver probes");
 			continue;
 		}
-		if (try_f && !probe_fexit(env, h->name, why_f, sizeof(why_f))) {
-			st->mode = IMSW_MODE_FENTRY;
-			st->selected = true;
-		} else if (try_k && !probe_kprobe(env, h->name, why_k, sizeof(why_k))) {
-			st->mode = IMSW_MODE_KPROBE;
-			st->selected = true;
-		}
-		usable += st->selected;
-		if (!try_f && h->has_fentry)
-			snprintf(why_f, sizeof(why_f), "fentry: not tried (--attach kprobe)");
-		if (!try_k && h->has_kprobe)
-			snprintf(why_k, sizeof(why_k), "kprobe: not tried (--attach fentry)");
-		join_reason(st->reason, sizeof(st->reason), why_f, why_k);
+		usable += choose_one(env, pref, i, st, &kprobe_standby[i]);
 	}
 	return usable;
 }
 
-/* Autoload exactly the selected variant of each hook, nothing else. */
-static void set_autoload(struct imswatch_bpf *skel, struct hook_state hooks[IMSW_HOOK_COUNT])
+static unsigned int want_of(const struct hook_state *st, bool kprobe_standby)
+{
+	if (!st->selected)
+		return 0;
+	return mode_bit(st->mode) | (kprobe_standby ? V_KPROBE : 0);
+}
+
+/* Autoload exactly the wanted variants of each hook, nothing else. */
+static void set_autoload(struct imswatch_bpf *skel, const unsigned int want[IMSW_HOOK_COUNT])
 {
 	struct hook_progs p[IMSW_HOOK_COUNT];
 	struct bpf_program *prog;
@@ -306,20 +403,47 @@ static void set_autoload(struct imswatch_bpf *skel, struct hook_state hooks[IMSW
 		bpf_program__set_autoload(prog, false);
 	hook_progs(skel, p);
 	for (i = 0; i < IMSW_HOOK_COUNT; i++) {
-		enum imsw_mode m = hooks[i].selected ? hooks[i].mode : 0;
-
+		if (p[i].fentry)
+			bpf_program__set_autoload(p[i].fentry, want[i] & V_FENTRY);
 		if (p[i].fexit)
-			bpf_program__set_autoload(p[i].fexit, m == IMSW_MODE_FENTRY);
+			bpf_program__set_autoload(p[i].fexit, want[i] & V_FENTRY);
 		if (p[i].kprobe)
-			bpf_program__set_autoload(p[i].kprobe, m == IMSW_MODE_KPROBE);
+			bpf_program__set_autoload(p[i].kprobe, want[i] & V_KPROBE);
 		if (p[i].kretprobe)
-			bpf_program__set_autoload(p[i].kretprobe, m == IMSW_MODE_KPROBE);
+			bpf_program__set_autoload(p[i].kretprobe, want[i] & V_KPROBE);
 		if (p[i].raw_tp)
-			bpf_program__set_autoload(p[i].raw_tp, m == IMSW_MODE_TRACEPOINT);
+			bpf_program__set_autoload(p[i].raw_tp, want[i] & V_TP);
 	}
 }
 
-static struct imswatch_bpf *open_and_load(struct hook_state hooks[IMSW_HOOK_COUNT],
+/* IMSWATCH_TEST_FAIL_HOOKS=name[,name]: make those hooks' programs fail the verifier (tests
+ * of the per-hook fallback; see imsw_fail_mask in imswatch.bpf.c). */
+static uint32_t test_fail_mask(void)
+{
+	const char *env = getenv("IMSWATCH_TEST_FAIL_HOOKS");
+	uint32_t mask = 0;
+	unsigned int i;
+
+	if (!env || !*env)
+		return 0;
+	for (i = 0; i < IMSW_HOOK_COUNT; i++) {
+		const char *name = hook_table[i].name, *p = env;
+		size_t len = strlen(name);
+
+		while ((p = strstr(p, name))) {
+			if ((p == env || p[-1] == ',') && (p[len] == ',' || !p[len]))
+				mask |= 1u << i;
+			p += len;
+		}
+	}
+	if (mask)
+		log_warn("IMSWATCH_TEST_FAIL_HOOKS: hooks 0x%x will fail to load (test only)", mask);
+	return mask;
+}
+
+static uint32_t fail_mask;
+
+static struct imswatch_bpf *open_and_load(const unsigned int want[IMSW_HOOK_COUNT],
 					  unsigned int ringbuf_kb, int *err)
 {
 	struct imswatch_bpf *skel = imswatch_bpf__open();
@@ -329,7 +453,8 @@ static struct imswatch_bpf *open_and_load(struct hook_state hooks[IMSW_HOOK_COUN
 		return NULL;
 	}
 	bpf_map__set_max_entries(skel->maps.events, ringbuf_kb * 1024);
-	set_autoload(skel, hooks);
+	skel->rodata->imsw_fail_mask = fail_mask;
+	set_autoload(skel, want);
 	*err = imswatch_bpf__load(skel);
 	if (*err) {
 		imswatch_bpf__destroy(skel);
@@ -338,14 +463,125 @@ static struct imswatch_bpf *open_and_load(struct hook_state hooks[IMSW_HOOK_COUN
 	return skel;
 }
 
+/* Load only VARIANTS of hook I. 0 if it loads; else -errno and WHY (libbpf's and the
+ * verifier's words). */
+static int trial_load(unsigned int i, unsigned int variants, char *why, size_t len)
+{
+	unsigned int want[IMSW_HOOK_COUNT] = { 0 };
+	struct imswatch_bpf *skel;
+	int err;
+
+	want[i] = variants;
+	memset(&capture, 0, sizeof(capture));
+	capture.on = true;
+	skel = open_and_load(want, 4, &err);
+	capture.on = false;
+	if (skel) {
+		imswatch_bpf__destroy(skel);
+		return 0;
+	}
+	if (capture.prog[0] && capture.verifier[0])
+		snprintf(why, len, "%s (verifier: %s)", capture.prog, capture.verifier);
+	else if (capture.prog[0])
+		snprintf(why, len, "%s", capture.prog);
+	else
+		snprintf(why, len, "%s", strerror(-err));
+	return err;
+}
+
+static void prepend_reason(struct hook_state *st, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void prepend_reason(struct hook_state *st, const char *fmt, ...)
+{
+	char prior[sizeof(st->reason)], head[sizeof(st->reason)];
+	va_list ap;
+
+	snprintf(prior, sizeof(prior), "%s", st->reason);
+	va_start(ap, fmt);
+	vsnprintf(head, sizeof(head), fmt, ap);
+	va_end(ap);
+	snprintf(st->reason, sizeof(st->reason), "%s%s%s", head, prior[0] ? "; " : "", prior);
+}
+
+/*
+ * The whole set failed to load: find the hooks that cannot load (one CO-RE relocation or
+ * verifier rejection anywhere fails the object), keep the others. A hook whose fexit fails
+ * falls back to its kprobe twin when that one loads; when local_pci_probe is lost,
+ * pci_device_probe leaves standby.
+ */
+static void isolate_failures(struct probe_env *env, enum attach_pref pref,
+			     struct hook_state hooks[IMSW_HOOK_COUNT],
+			     bool kprobe_standby[IMSW_HOOK_COUNT])
+{
+	char why[512], why2[512];
+	unsigned int i, want;
+
+	for (i = 0; i < IMSW_HOOK_COUNT; i++) {
+		struct hook_state *st = &hooks[i];
+
+		want = want_of(st, kprobe_standby[i]);
+		if (!want || !trial_load(i, want, why, sizeof(why)))
+			continue;
+		if (want == (V_FENTRY | V_KPROBE)) {
+			if (!trial_load(i, V_FENTRY, why2, sizeof(why2))) {
+				kprobe_standby[i] = false;
+				prepend_reason(st, "kprobe twin: load failed (%s)", why);
+				continue;
+			}
+			if (!trial_load(i, V_KPROBE, why2, sizeof(why2))) {
+				kprobe_standby[i] = false;
+				st->mode = IMSW_MODE_KPROBE;
+				prepend_reason(st, "fentry: load failed (%s); kprobe twin used", why);
+				continue;
+			}
+		}
+		st->selected = false;
+		kprobe_standby[i] = false;
+		prepend_reason(st, "%s: load failed (%s)", mode_name(st->mode), why);
+		log_warn("hook %s: %s", hook_table[i].name, st->reason);
+	}
+
+	if (!hooks[IMSW_HOOK_LOCAL_PCI_PROBE].selected &&
+	    !hooks[IMSW_HOOK_PCI_DEVICE_PROBE].selected) {
+		struct hook_state *st = &hooks[IMSW_HOOK_PCI_DEVICE_PROBE];
+
+		if (!choose_one(env, pref, IMSW_HOOK_PCI_DEVICE_PROBE, st,
+				&kprobe_standby[IMSW_HOOK_PCI_DEVICE_PROBE]))
+			return;
+		want = want_of(st, kprobe_standby[IMSW_HOOK_PCI_DEVICE_PROBE]);
+		if (trial_load(IMSW_HOOK_PCI_DEVICE_PROBE, want, why, sizeof(why))) {
+			st->selected = false;
+			kprobe_standby[IMSW_HOOK_PCI_DEVICE_PROBE] = false;
+			prepend_reason(st, "%s: load failed (%s)", mode_name(st->mode), why);
+			return;
+		}
+		prepend_reason(st, "standby activated: local_pci_probe failed to load");
+		log_warn("hook pci_device_probe: %s", st->reason);
+	}
+}
+
 static int attach_one(struct bpf_program *prog, struct bpf_link **link)
 {
 	*link = bpf_program__attach(prog);
 	return *link ? 0 : -errno;
 }
 
+static int attach_kprobe_pair(struct hook_progs *p, struct bpf_link **l1, struct bpf_link **l2)
+{
+	int err = 0;
+
+	/* kretprobe first: a kprobe without its twin would only fill the stash map */
+	if (p->kretprobe)
+		err = attach_one(p->kretprobe, l2);
+	if (!err)
+		err = attach_one(p->kprobe, l1);
+	return err;
+}
+
 /* Attach each loaded program on its own; a failure costs only its hook. */
-static int attach_all(struct loader *l, struct hook_state hooks[IMSW_HOOK_COUNT])
+static int attach_all(struct loader *l, struct hook_state hooks[IMSW_HOOK_COUNT],
+		      const bool kprobe_standby[IMSW_HOOK_COUNT])
 {
 	struct imswatch_bpf *skel = l->skel;
 	struct hook_progs p[IMSW_HOOK_COUNT];
@@ -357,21 +593,40 @@ static int attach_all(struct loader *l, struct hook_state hooks[IMSW_HOOK_COUNT]
 		struct hook_state *st = &hooks[i];
 		struct bpf_link *l1 = NULL, *l2 = NULL;
 		char prior[sizeof(st->reason)];
-		int err = 0;
+		int err = 0, ferr;
 
 		if (!st->selected)
 			continue;
+		snprintf(prior, sizeof(prior), "%s", st->reason);
 		switch (st->mode) {
 		case IMSW_MODE_FENTRY:
-			err = attach_one(p[i].fexit, &l1);
+			/* the fentry (where there is one) marks, the fexit reports */
+			if (p[i].fentry)
+				err = attach_one(p[i].fentry, &l2);
+			if (!err)
+				err = attach_one(p[i].fexit, &l1);
+			if (err && kprobe_standby[i]) {
+				ferr = err;
+				bpf_link__destroy(l1);
+				bpf_link__destroy(l2);
+				l1 = l2 = NULL;
+				err = attach_kprobe_pair(&p[i], &l1, &l2);
+				if (!err) {
+					st->mode = IMSW_MODE_KPROBE;
+					snprintf(prior, sizeof(prior),
+						 "fentry: attach failed (%s), kprobe twin used%s%s",
+						 strerror(-ferr), st->reason[0] ? "; " : "",
+						 st->reason);
+				} else {
+					snprintf(prior, sizeof(prior),
+						 "fentry: attach failed (%s)%s%s", strerror(-ferr),
+						 st->reason[0] ? "; " : "", st->reason);
+					st->mode = IMSW_MODE_KPROBE;
+				}
+			}
 			break;
 		case IMSW_MODE_KPROBE:
-			/* kretprobe first: a kprobe without its twin would only fill the
-			 * stash map */
-			if (p[i].kretprobe)
-				err = attach_one(p[i].kretprobe, &l2);
-			if (!err)
-				err = attach_one(p[i].kprobe, &l1);
+			err = attach_kprobe_pair(&p[i], &l1, &l2);
 			break;
 		case IMSW_MODE_TRACEPOINT:
 			err = attach_one(p[i].raw_tp, &l1);
@@ -379,8 +634,8 @@ static int attach_all(struct loader *l, struct hook_state hooks[IMSW_HOOK_COUNT]
 		default:
 			continue;
 		}
-		snprintf(prior, sizeof(prior), "%s", st->reason);
 		if (err) {
+			bpf_link__destroy(l1);
 			bpf_link__destroy(l2);
 			snprintf(st->reason, sizeof(st->reason), "%s: attach failed (%s)%s%s",
 				 mode_name(st->mode), strerror(-err), prior[0] ? "; " : "", prior);
@@ -433,6 +688,8 @@ static void mark_all(struct hook_state hooks[IMSW_HOOK_COUNT], const char *why)
 int loader_start(struct loader **out, const struct loader_opts *opts,
 		 struct hook_state hooks[IMSW_HOOK_COUNT], char *problem, size_t problem_len)
 {
+	bool kprobe_standby[IMSW_HOOK_COUNT] = { false };
+	unsigned int want[IMSW_HOOK_COUNT];
 	struct probe_env env = { 0 };
 	struct loader *l;
 	int err, usable;
@@ -442,6 +699,7 @@ int loader_start(struct loader **out, const struct loader_opts *opts,
 	problem[0] = 0;
 	memset(hooks, 0, sizeof(*hooks) * IMSW_HOOK_COUNT);
 	libbpf_set_print(libbpf_print);
+	fail_mask = test_fail_mask();
 
 	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
 		snprintf(problem, problem_len,
@@ -459,45 +717,60 @@ int loader_start(struct loader **out, const struct loader_opts *opts,
 		return err;
 	}
 	env.kprobes_supported = kprobes_supported();
-	usable = choose_variants(&env, opts->attach, hooks);
-	btf__free(env.vmlinux);
-	free(env.kallsyms);
+	usable = choose_variants(&env, opts->attach, hooks, kprobe_standby);
 	if (!usable) {
+		btf__free(env.vmlinux);
+		free(env.kallsyms);
 		snprintf(problem, problem_len, "no hook can attach on this kernel");
 		return -ENOENT;
 	}
 
 	l = calloc(1, sizeof(*l));
-	if (!l)
+	if (!l) {
+		btf__free(env.vmlinux);
+		free(env.kallsyms);
 		return -ENOMEM;
+	}
 	l->on_record = opts->on_record;
 	l->ctx = opts->ctx;
 
-	l->skel = open_and_load(hooks, opts->ringbuf_kb, &err);
+	for (i = 0; i < IMSW_HOOK_COUNT; i++)
+		want[i] = want_of(&hooks[i], kprobe_standby[i]);
+	l->skel = open_and_load(want, opts->ringbuf_kb, &err);
 	if (!l->skel) {
-		/* one bad function hook must not cost the tracepoint layer: retry without */
-		log_warn("loading all hooks failed (%s); retrying with the tracepoints only",
-			 strerror(-err));
+		/* one program that fails (CO-RE, verifier) fails the object: find it, keep
+		 * the rest */
+		log_warn("loading all hooks failed (%s); loading hook by hook to find the "
+			 "failing ones", strerror(-err));
+		isolate_failures(&env, opts->attach, hooks, kprobe_standby);
+		for (i = 0; i < IMSW_HOOK_COUNT; i++)
+			want[i] = want_of(&hooks[i], kprobe_standby[i]);
+		l->skel = open_and_load(want, opts->ringbuf_kb, &err);
+	}
+	if (!l->skel) {
+		/* each loads alone but not together: keep the tracepoint layer */
+		log_warn("loading the remaining hooks failed (%s); retrying with the tracepoints "
+			 "only", strerror(-err));
 		for (i = 0; i < IMSW_HOOK_COUNT; i++) {
+			kprobe_standby[i] = false;
 			if (hooks[i].selected && hooks[i].mode != IMSW_MODE_TRACEPOINT) {
 				hooks[i].selected = false;
-				char prior[sizeof(hooks[i].reason)];
-
-				snprintf(prior, sizeof(prior), "%s", hooks[i].reason);
-				snprintf(hooks[i].reason, sizeof(hooks[i].reason),
-					 "%s: load failed (%s)%s%s", mode_name(hooks[i].mode),
-					 strerror(-err), prior[0] ? "; " : "", prior);
+				prepend_reason(&hooks[i], "%s: load failed (%s)",
+					       mode_name(hooks[i].mode), strerror(-err));
 			}
+			want[i] = want_of(&hooks[i], false);
 		}
-		l->skel = open_and_load(hooks, opts->ringbuf_kb, &err);
+		l->skel = open_and_load(want, opts->ringbuf_kb, &err);
 	}
+	btf__free(env.vmlinux);
+	free(env.kallsyms);
 	if (!l->skel) {
 		describe_failure(err, problem, problem_len);
 		mark_all(hooks, "not loaded");
 		free(l);
 		return err;
 	}
-	if (!attach_all(l, hooks)) {
+	if (!attach_all(l, hooks, kprobe_standby)) {
 		snprintf(problem, problem_len, "no hook attached (see hooks[].reason)");
 		loader_stop(l);
 		return -ENOENT;
@@ -518,8 +791,30 @@ int loader_poll(struct loader *l, int timeout_ms)
 	return ring_buffer__poll(l->rb, timeout_ms);
 }
 
+int loader_epoll_fd(struct loader *l)
+{
+	return ring_buffer__epoll_fd(l->rb);
+}
+
+int loader_drain(struct loader *l)
+{
+	return ring_buffer__consume(l->rb);
+}
+
+void loader_detach(struct loader *l)
+{
+	unsigned int i;
+
+	for (i = 0; i < IMSW_HOOK_COUNT; i++) {
+		bpf_link__destroy(l->links[i][0]);
+		bpf_link__destroy(l->links[i][1]);
+		l->links[i][0] = l->links[i][1] = NULL;
+	}
+}
+
 int loader_counters(struct loader *l, uint64_t hits[IMSW_HOOK_COUNT],
-		    uint64_t lost[IMSW_HOOK_COUNT], uint64_t no_entry[IMSW_HOOK_COUNT])
+		    uint64_t lost[IMSW_HOOK_COUNT], uint64_t no_entry[IMSW_HOOK_COUNT],
+		    uint64_t stash_dropped[IMSW_HOOK_COUNT])
 {
 	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(l->skel->maps.counters);
 	uint64_t *vals;
@@ -552,6 +847,9 @@ int loader_counters(struct loader *l, uint64_t hits[IMSW_HOOK_COUNT],
 		case IMSW_CNT_NO_ENTRY:
 			no_entry[key / IMSW_CNT_COUNT] = sum;
 			break;
+		case IMSW_CNT_STASH_DROPPED:
+			stash_dropped[key / IMSW_CNT_COUNT] = sum;
+			break;
 		}
 	}
 	free(vals);
@@ -560,15 +858,10 @@ int loader_counters(struct loader *l, uint64_t hits[IMSW_HOOK_COUNT],
 
 void loader_stop(struct loader *l)
 {
-	unsigned int i;
-
 	if (!l)
 		return;
 	ring_buffer__free(l->rb);
-	for (i = 0; i < IMSW_HOOK_COUNT; i++) {
-		bpf_link__destroy(l->links[i][0]);
-		bpf_link__destroy(l->links[i][1]);
-	}
+	loader_detach(l);
 	imswatch_bpf__destroy(l->skel);
 	free(l);
 }

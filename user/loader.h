@@ -34,9 +34,20 @@ int loader_start(struct loader **out, const struct loader_opts *opts,
  * (-EINTR when a signal arrived; the callback's negative return stops the drain). */
 int loader_poll(struct loader *l, int timeout_ms);
 
+/* A file descriptor that polls readable when records wait (for poll(2) beside others). */
+int loader_epoll_fd(struct loader *l);
+
+/* Deliver what the ring buffer holds now, without waiting. Returns records or -errno. */
+int loader_drain(struct loader *l);
+
+/* Detach every hook (maps, ring buffer and counters stay readable): after this nothing
+ * new arrives, so a final drain and the counters agree. */
+void loader_detach(struct loader *l);
+
 /* Sum the per-CPU counters kept in BPF. Returns 0 or -errno. */
 int loader_counters(struct loader *l, uint64_t hits[IMSW_HOOK_COUNT],
-		    uint64_t lost[IMSW_HOOK_COUNT], uint64_t no_entry[IMSW_HOOK_COUNT]);
+		    uint64_t lost[IMSW_HOOK_COUNT], uint64_t no_entry[IMSW_HOOK_COUNT],
+		    uint64_t stash_dropped[IMSW_HOOK_COUNT]);
 
 void loader_stop(struct loader *l);
 

@@ -172,6 +172,11 @@ int sink_flush(struct sink *s)
 	return s->error;
 }
 
+int sink_fd(const struct sink *s)
+{
+	return fileno(s->fp);
+}
+
 int sink_close(struct sink *s)
 {
 	int r;

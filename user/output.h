@@ -26,6 +26,9 @@ int sink_emit(struct sink *s, json_object *rec);
 /* Push buffered records out (after each batch, so a reader sees whole lines promptly). */
 int sink_flush(struct sink *s);
 
+/* The file descriptor records go to (for noticing a reader that went away). */
+int sink_fd(const struct sink *s);
+
 /* Flush and close; returns the first write error seen, or 0. */
 int sink_close(struct sink *s);
 

@@ -17,6 +17,11 @@ const char *severity_name(enum severity s)
  * An IMS attempt is any call into the IMS API, and any per-device MSI domain that is IMS by
  * its bus token or by its domain id: IMS always used MSI_SECONDARY_DOMAIN (1), which also
  * catches an IMS domain on a kernel whose BTF no longer names DOMAIN_BUS_PCI_DEVICE_IMS.
+ *
+ * Except a domain created inside pci_create_ims_domain() for the same device on the same
+ * thread (within_ims_api): 6.2-6.9 implement that function with
+ * msi_create_device_irq_domain(dev, MSI_SECONDARY_DOMAIN, ...), so both hooks fire for one
+ * attempt. The ims-domain event is the attempt; the inner one stays an info event.
  */
 static bool is_ims_attempt(const struct imsw_event *e)
 {
@@ -25,6 +30,8 @@ static bool is_ims_attempt(const struct imsw_event *e)
 	case IMSW_KIND_IMS_ALLOC:
 		return true;
 	case IMSW_KIND_MSI_DOMAIN:
+		if (e->within_ims_api)
+			return false;
 		return e->domain_kind == IMSW_DOMAIN_IMS || e->domid == 1;
 	default:
 		return false;
@@ -82,7 +89,10 @@ void policy_judge(const struct imsw_event *e, const struct platform *p, struct f
 		break;
 	case IMSW_KIND_MSI_DOMAIN:
 		f->rule = "IMSW-MSI-DOMAIN";
-		f->summary = "per-device MSI/MSI-X domain";
+		f->summary = e->within_ims_api ? "per-device IMS domain created by "
+						 "pci_create_ims_domain (the attempt is its "
+						 "ims-domain record)"
+					       : "per-device MSI/MSI-X domain";
 		break;
 	case IMSW_KIND_IMS_FREE:
 		f->rule = "IMSW-IMS-FREE";

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -55,6 +57,23 @@ static int exit_for_write(int err)
 	return 2;
 }
 
+/* Every write's result counts: the first error ends the run (EPIPE: the reader left). */
+static void note_write(struct pipeline *pipe, int r)
+{
+	if (r && !pipe->write_error)
+		pipe->write_error = r;
+}
+
+/*
+ * Has the reader of OUT gone away? A pipe's write end polls POLLERR once no reader is left
+ * (a socket POLLHUP), so this is seen at once even when no record is being written. Files
+ * and terminals never report either.
+ */
+static bool reader_gone(short revents)
+{
+	return revents & (POLLERR | POLLHUP);
+}
+
 int watch_run(const struct config *cfg, struct sink *sink, const struct platform *platform)
 {
 	struct hook_state hooks[IMSW_HOOK_COUNT];
@@ -91,10 +110,9 @@ int watch_run(const struct config *cfg, struct sink *sink, const struct platform
 		.ringbuf_kb = cfg->ringbuf_kb,
 		.attach_pref = attach_pref_name(cfg->attach),
 	};
-	sink_write(sink, record_status(&st, now_real_ns()));
-	err = err ? err : sink_flush(sink);
+	note_write(&pipe, sink_write(sink, record_status(&st, now_real_ns())));
+	note_write(&pipe, sink_flush(sink));
 	if (!loader) {
-		sink_flush(sink);
 		log_error("%s; nothing can be watched (the platform verdict in the status "
 			  "record still holds)", problem);
 		if (live.root_fd >= 0)
@@ -102,35 +120,57 @@ int watch_run(const struct config *cfg, struct sink *sink, const struct platform
 		return 2;
 	}
 
+	struct pollfd pfd[2] = {
+		{ .fd = loader_epoll_fd(loader), .events = POLLIN },
+		{ .fd = sink_fd(sink), .events = 0 }, /* errors and hang-ups only */
+	};
+
 	start = last_check = mono_s();
 	while (!stop_requested && !pipe.write_error) {
 		double now;
 
-		n = loader_poll(loader, 100);
-		if (n < 0 && n != -EINTR) {
-			log_error("ring buffer poll failed: %s", strerror(-n));
+		n = poll(pfd, 2, 100);
+		if (n < 0 && errno != EINTR) {
+			log_error("poll failed: %s", strerror(errno));
 			break;
 		}
-		sink_flush(sink);
+		if (n > 0 && reader_gone(pfd[1].revents)) {
+			note_write(&pipe, -EPIPE);
+			break;
+		}
+		if (n > 0 && (pfd[0].revents & POLLIN)) {
+			n = loader_drain(loader);
+			/* a write error stops the drain: noted by the pipeline, ends the loop */
+			if (n < 0 && !pipe.write_error) {
+				log_error("ring buffer read failed: %s", strerror(-n));
+				break;
+			}
+		}
+		note_write(&pipe, sink_flush(sink));
 		now = mono_s();
 		if (cfg->duration > 0 && now - start >= cfg->duration)
 			break;
 		/* report losses while they happen, not only at exit */
-		if (now - last_check >= 1.0) {
+		if (now - last_check >= 1.0 && !pipe.write_error) {
 			last_check = now;
 			if (!loader_counters(loader, sum_info.hits, sum_info.lost,
-					     sum_info.no_entry) &&
+					     sum_info.no_entry, sum_info.stash_dropped) &&
 			    sum(sum_info.lost) > reported_lost) {
 				reported_lost = sum(sum_info.lost);
-				sink_write(sink, record_lost(sum_info.lost, reported_lost,
-							     now_real_ns()));
+				note_write(&pipe, sink_write(sink, record_lost(sum_info.lost,
+									       reported_lost,
+									       now_real_ns())));
 			}
 		}
 	}
+	/* Detach first, so nothing arrives after the last drain; then drain, then count: the
+	 * counters then cover exactly what was delivered or lost. */
+	loader_detach(loader);
 	if (!pipe.write_error)
-		loader_poll(loader, 0); /* what arrived before we stopped */
+		loader_drain(loader);
 
-	if (loader_counters(loader, sum_info.hits, sum_info.lost, sum_info.no_entry))
+	if (loader_counters(loader, sum_info.hits, sum_info.lost, sum_info.no_entry,
+			    sum_info.stash_dropped))
 		log_warn("cannot read the BPF counters: losses may be under-reported");
 	sum_info.duration_s = mono_s() - start;
 	memcpy(sum_info.events_by_kind, pipe.events_by_kind, sizeof(pipe.events_by_kind));
@@ -141,8 +181,10 @@ int watch_run(const struct config *cfg, struct sink *sink, const struct platform
 	loader_stop(loader);
 	pipeline_fini(&pipe);
 	if (!pipe.write_error)
-		sink_write(sink, record_summary(&sum_info, now_real_ns()));
+		note_write(&pipe, sink_write(sink, record_summary(&sum_info, now_real_ns())));
 	if (live.root_fd >= 0)
 		hostfs_close(&live);
-	return exit_for_write(pipe.write_error ? pipe.write_error : sink_flush(sink));
+	if (!pipe.write_error)
+		note_write(&pipe, sink_flush(sink));
+	return exit_for_write(pipe.write_error);
 }

@@ -33,6 +33,16 @@
  * device. Not checked: template->info.bus_token (DOMAIN_BUS_PCI_DEVICE_IMS does not exist
  * on 6.1 or 6.12).
  *
+ * One difference the stand-in cannot remove: the real 6.2-6.9 pci_create_ims_domain()
+ * (drivers/pci/msi/irqdomain.c) creates its domain with
+ * msi_create_device_irq_domain(&pdev->dev, MSI_SECONDARY_DOMAIN, template, hwsize, data,
+ * NULL), so imswatch's msi_create_device_irq_domain hook fires inside it too (imswatch marks
+ * that inner event within_ims_api and counts one attempt). This module cannot make that
+ * call: msi_create_device_irq_domain is not exported (6.12's Module.symvers does not list
+ * it; 6.1 does not have it at all), and since 6.10 there is no MSI_SECONDARY_DOMAIN
+ * (MSI_MAX_DEVICE_IRQDOMAINS is 1), so the kernel would refuse domain id 1 anyway. The
+ * nested event and its within_ims_api mark are therefore exercised by the unit tests only.
+ *
  * No interrupt is ever wired: pci_ims_alloc_irq() hands out a free index below hwsize and
  * a freshly allocated, chip-less Linux irq descriptor (a real virq number), like the real
  * one returns {index, virq}, or {-errno, 0} on refusal (-ENODEV without a domain, as

@@ -258,6 +258,50 @@ static void test_policy_secondary_domain_counts_as_ims(void **state)
 	assert_int_equal(f.severity, SEV_CRITICAL);
 }
 
+/* 6.2-6.9: pci_create_ims_domain() creates its domain through msi_create_device_irq_domain(
+ * dev, MSI_SECONDARY_DOMAIN): one attempt, two events, one alert */
+static void test_policy_domain_inside_ims_api_is_not_a_second_attempt(void **state)
+{
+	struct platform p = platform_with(false);
+	struct imsw_event outer = make_event(IMSW_KIND_IMS_DOMAIN);
+	struct imsw_event inner = make_event(IMSW_KIND_MSI_DOMAIN);
+	struct pipeline pipe;
+	struct finding f;
+	char err[256];
+	struct sink *s = sink_open(FORMAT_JSON, "/dev/null", err, sizeof(err));
+	json_object *t, *v;
+
+	(void)state;
+	inner.domid = 1;
+	inner.domain_kind = IMSW_DOMAIN_IMS;
+	inner.within_ims_api = 1;
+	policy_judge(&inner, &p, &f);
+	assert_false(f.ims_attempt);
+	assert_int_equal(f.severity, SEV_INFO);
+	assert_string_equal(f.rule, "IMSW-MSI-DOMAIN");
+	/* the same domain outside the API (a driver calling the domain function itself) is
+	 * still an attempt */
+	inner.within_ims_api = 0;
+	policy_judge(&inner, &p, &f);
+	assert_true(f.ims_attempt);
+	assert_int_equal(f.severity, SEV_CRITICAL);
+
+	assert_non_null(s);
+	pipeline_init(&pipe, s, &p, NULL);
+	inner.within_ims_api = 1;
+	assert_int_equal(pipeline_record(&pipe, &inner, sizeof(inner)), 0);
+	assert_int_equal(pipeline_record(&pipe, &outer, sizeof(outer)), 0);
+	assert_int_equal(pipe.alerts_by_severity[SEV_CRITICAL], 1);
+	assert_int_equal(pipe.events_by_kind[IMSW_KIND_MSI_DOMAIN], 1);
+	t = pipe.templates[IMSW_KIND_MSI_DOMAIN];
+	assert_non_null(t);
+	assert_true(json_object_object_get_ex(t, "within_ims_api", &v));
+	assert_true(json_object_get_boolean(v));
+	assert_false(json_object_object_get_ex(t, "ims_attempt", NULL));
+	pipeline_fini(&pipe);
+	assert_int_equal(sink_close(s), 0);
+}
+
 static void test_policy_msi_is_info(void **state)
 {
 	struct platform p = platform_with(false);
@@ -432,11 +476,14 @@ static void test_summary_reports_losses(void **state)
 	(void)state;
 	s.lost[IMSW_HOOK_VECTOR_ALLOC] = 7;
 	s.no_entry[IMSW_HOOK_LOCAL_PCI_PROBE] = 2;
+	s.stash_dropped[IMSW_HOOK_LOCAL_PCI_PROBE] = 1;
 	s.events_by_kind[IMSW_KIND_VECTOR] = 3;
 	o = record_summary(&s, 0);
 	assert_int_equal(json_object_get_int64(json_object_object_get(o, "records_lost")), 7);
 	assert_int_equal(json_object_get_int64(json_object_object_get(o, "kretprobe_no_entry")),
 			 2);
+	assert_int_equal(json_object_get_int64(json_object_object_get(o, "kprobe_stash_dropped")),
+			 1);
 	json_object_put(o);
 }
 
@@ -472,6 +519,7 @@ int main(void)
 		cmocka_unit_test(test_policy_ims_on_probable_bare_metal_is_a_guess),
 		cmocka_unit_test(test_policy_ims_cloaked_guest_is_critical),
 		cmocka_unit_test(test_policy_secondary_domain_counts_as_ims),
+		cmocka_unit_test(test_policy_domain_inside_ims_api_is_not_a_second_attempt),
 		cmocka_unit_test(test_policy_msi_is_info),
 		cmocka_unit_test(test_alert_record_json),
 		cmocka_unit_test(test_hostile_strings_escaped),

@@ -206,7 +206,18 @@ run_boot() {
 for tool in qemu-system-x86_64 busybox cpio gzip apt-get apt-cache dpkg dpkg-deb make gcc pahole timeout tail; do
 	command -v "$tool" >/dev/null || die "missing tool: $tool (apt-get install qemu-system-x86 busybox-static cpio make gcc dwarves)"
 done
-command -v jq >/dev/null || log "warning: no jq on this machine: imswatch checks will be skipped (apt-get install jq)"
+# Under make test / make vmtest (IMSWATCH_VM_REQUIRE_IMSWATCH=1) a bench whose imswatch
+# checks would all be skipped is a failure, not a pass.
+require_imswatch() {
+	[[ -n ${IMSWATCH_VM_REQUIRE_IMSWATCH:-} ]] || return 0
+	CLEAN_EXIT=1
+	echo "Bail out! $1 (IMSWATCH_VM_REQUIRE_IMSWATCH is set: every imswatch check would be skipped)"
+	exit 2
+}
+if ! command -v jq >/dev/null; then
+	require_imswatch "no jq on this machine (apt-get install jq)"
+	log "warning: no jq on this machine: imswatch checks will be skipped (apt-get install jq)"
+fi
 
 IMSWATCH_BIN=
 if [[ -n $IMSWATCH_ARG && -x $IMSWATCH_ARG ]]; then
@@ -214,6 +225,7 @@ if [[ -n $IMSWATCH_ARG && -x $IMSWATCH_ARG ]]; then
 	file "$IMSWATCH_BIN" 2>/dev/null | grep -q 'statically linked' ||
 		log "warning: $IMSWATCH_BIN is not statically linked: copying its libraries too"
 else
+	require_imswatch "no imswatch binary at '$IMSWATCH_ARG' (make static)"
 	log "no imswatch binary at '$IMSWATCH_ARG' (make static): imswatch checks will be skipped"
 fi
 

@@ -45,6 +45,15 @@ jcheck "alerts: every IMS attempt is an alert with a rule and a severity" \
 	'[ev | select(.ims_attempt == true)] as $a
 	 | ($a | length) >= 4 and ($a | all(.type == "alert" and (.rule | length > 0)
 	                                   and (.severity == "critical" or .severity == "warning")))'
+# one attempt, one domain alert: on 6.2-6.9 pci_create_ims_domain() creates its domain with
+# msi_create_device_irq_domain(dev, MSI_SECONDARY_DOMAIN), which imswatch also hooks; that
+# inner event must stay an info event (within_ims_api). The stand-in cannot make that inner
+# call (not exported on 6.12, no MSI_SECONDARY_DOMAIN since 6.10; see ims_standin.c), so
+# here this checks the count only.
+jcheck "alerts: exactly one IMS-domain alert per pci_create_ims_domain call (2 calls)" \
+	'[ev | select(.type == "alert" and (.kind | test("domain$")))] as $a
+	 | ($a | length) == 2 and ($a | all(.hook == "pci_create_ims_domain"))
+	   and ([ev | select(.within_ims_api == true and .type == "alert")] | length) == 0'
 jcheck "alerts: critical here (hypervisor bit set, QEMU DMI: the seed sees the VM)" \
 	'[ev | select(.ims_attempt == true) | .severity] | length > 0 and all(. == "critical")'
 true

@@ -85,10 +85,18 @@ jcheck "msix: nvme on $NVME got >= 1 vector within its request" "$msix_f" --arg 
 jcheck "msix: nvme on hot-plugged $HPNVME got >= 1 vector within its request" "$msix_f" --arg b "$HPNVME"
 
 if [ -n "$DOMAINS" ]; then
-	dom_f='exists(ev | select((.kind | test("^msix?-domain$")) and bdf_is($b)))'
-	jcheck "msi-domain: per-device MSI domain for edu $EDU" "$dom_f" --arg b "$EDU"
-	jcheck "msi-domain: per-device MSI-X domain for nvme $NVME" "$dom_f" --arg b "$NVME"
-	jcheck "msi-domain: per-device domain for hot-plugged edu $HPEDU" "$dom_f" --arg b "$HPEDU"
+	# the kind comes from the bus token through CO-RE enum relocation: a failed relocation
+	# gives "unknown", so ask for the exact kind, and MSI_DEFAULT_DOMAIN (0)
+	dom_f='exists(ev | select(.kind == ($k + "-domain") and bdf_is($b) and .domain.kind == $k
+		and .domain.id == 0 and .within_ims_api == false and .ret == 1))'
+	jcheck "msi-domain: per-device MSI domain (kind msi, id 0) for edu $EDU" "$dom_f" \
+		--arg b "$EDU" --arg k msi
+	jcheck "msix-domain: per-device MSI-X domain (kind msix, id 0) for nvme $NVME" "$dom_f" \
+		--arg b "$NVME" --arg k msix
+	jcheck "msi-domain: per-device MSI domain (kind msi, id 0) for hot-plugged edu $HPEDU" \
+		"$dom_f" --arg b "$HPEDU" --arg k msi
+	jcheck "msix-domain: per-device MSI-X domain (kind msix, id 0) for hot-plugged nvme $HPNVME" \
+		"$dom_f" --arg b "$HPNVME" --arg k msix
 else
 	diag "$(uname -r) predates per-device MSI domains (6.2): no msi-domain checks"
 fi
@@ -104,5 +112,34 @@ if [ "$ATTACH" != auto ]; then
 		 and exists(ev | select((.kind == "msi" or .kind == "msix") and .mode == $a))' --arg a "$ATTACH"
 fi
 jcheck "summary: no records lost" '[.[] | select(.type == "summary") | .records_lost] | (length > 0 and all(. == 0))'
+jcheck "summary: every kretprobe found its saved arguments, none dropped" \
+	'[.[] | select(.type == "summary")] | first | .kretprobe_no_entry == 0 and .kprobe_stash_dropped == 0'
+
+# --- one hook that fails to load costs only itself -----------------------------------------
+# local_pci_probe's programs are made to fail the verifier (IMSWATCH_TEST_FAIL_HOOKS, as a
+# failed CO-RE relocation would): the other function hooks must still load and attach, the
+# status must say why local_pci_probe is missing, and pci_device_probe must take over.
+export IMSWATCH_TEST_FAIL_HOOKS=local_pci_probe
+imsw_begin "$@"
+unset IMSWATCH_TEST_FAIL_HOOKS
+echo "$NVME" >/sys/bus/pci/drivers/nvme/unbind
+wait_for 10 pci_unbound "$NVME"
+echo "$NVME" >/sys/bus/pci/drivers/nvme/bind
+check "nvme $NVME bound again (fallback run)" wait_for 20 sh -c "[ -e /sys/bus/pci/devices/$NVME/driver ]"
+sleep 1
+imsw_end "live-$ATTACH-fallback"
+hook_f='[.[] | select(.type == "status") | .hooks[] | select(.name == $n)] | first'
+jcheck "fallback: local_pci_probe not attached, reason names the load failure and the verifier" \
+	"$hook_f | .attached == false and (.reason | test(\"load failed\") and test(\"verifier\"))" \
+	--arg n local_pci_probe
+jcheck "fallback: pci_device_probe left standby and is attached" \
+	"$hook_f | .attached == true and (.reason | test(\"standby activated\"))" --arg n pci_device_probe
+jcheck "fallback: the other function hooks and the tracepoints still attached" \
+	'[.[] | select(.type == "status") | .hooks[] | select(.attached) | .name] as $h
+	 | ($h | index("pci_alloc_irq_vectors_affinity")) != null
+	   and ([$h[] | select(startswith("irq_vectors:"))] | length) == 4'
+jcheck "fallback: the nvme rebind is seen through pci_device_probe ($NVME, nvme)" \
+	'exists(ev | select(.kind == "probe" and .hook == "pci_device_probe" and dev_is($b; "1b36"; "0010")
+		and .driver == "nvme"))' --arg b "$NVME"
 rmmod edu_msi 2>/dev/null
 true
