@@ -786,11 +786,6 @@ int loader_start(struct loader **out, const struct loader_opts *opts,
 	return 0;
 }
 
-int loader_poll(struct loader *l, int timeout_ms)
-{
-	return ring_buffer__poll(l->rb, timeout_ms);
-}
-
 int loader_epoll_fd(struct loader *l)
 {
 	return ring_buffer__epoll_fd(l->rb);

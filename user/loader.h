@@ -30,10 +30,6 @@ struct loader_opts {
 int loader_start(struct loader **out, const struct loader_opts *opts,
 		 struct hook_state hooks[IMSW_HOOK_COUNT], char *problem, size_t problem_len);
 
-/* Wait up to TIMEOUT_MS and deliver records. Returns records delivered or -errno
- * (-EINTR when a signal arrived; the callback's negative return stops the drain). */
-int loader_poll(struct loader *l, int timeout_ms);
-
 /* A file descriptor that polls readable when records wait (for poll(2) beside others). */
 int loader_epoll_fd(struct loader *l);
 
