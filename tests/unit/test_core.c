@@ -339,6 +339,56 @@ static char *render(enum output_format fmt, json_object *rec)
 	return buf;
 }
 
+/* imswatch writes JSON itself (output.c): byte for byte what json-c would write */
+static void check_same_as_json_c(json_object *rec)
+{
+	char *want, *got;
+
+	want = strdup(json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN |
+							      JSON_C_TO_STRING_NOSLASHESCAPE));
+	assert_non_null(want);
+	got = render(FORMAT_JSON, json_object_get(rec));
+	assert_int_equal(got[strlen(got) - 1], '\n');
+	got[strlen(got) - 1] = 0;
+	assert_string_equal(got, want);
+	free(got);
+	free(want);
+	json_object_put(rec);
+}
+
+static void test_json_writer_matches_json_c(void **state)
+{
+	struct platform p = platform_with(true);
+	struct imsw_event e = make_event(IMSW_KIND_IMS_DOMAIN);
+	struct summary_info sum = { .duration_s = 2.5 };
+	struct timebase tb = { 0 };
+	struct finding f;
+	json_object *o, *a;
+
+	(void)state;
+	policy_judge(&e, &p, &f);
+	check_same_as_json_c(record_event(&e, NULL, &f, &p, &tb));
+	check_same_as_json_c(record_platform(&p, 1764000000123456789LL));
+	check_same_as_json_c(record_summary(&sum, 0));
+
+	o = json_object_new_object();
+	json_object_object_add(o, "ctl", json_object_new_string("a\"b\\c/d\b\f\n\r\t\x01\x1f\x7f"));
+	json_object_object_add(o, "utf8", json_object_new_string("Gr\xc3\xbc\xc3\x9f" "e"));
+	json_object_object_add(o, "min", json_object_new_int64(INT64_MIN));
+	json_object_object_add(o, "max", json_object_new_int64(INT64_MAX));
+	json_object_object_add(o, "zero", json_object_new_int64(0));
+	json_object_object_add(o, "null", NULL);
+	json_object_object_add(o, "f", json_object_new_boolean(0));
+	json_object_object_add(o, "empty_obj", json_object_new_object());
+	a = json_object_new_array();
+	json_object_array_add(a, json_object_new_array());
+	json_object_array_add(a, json_object_new_double(-0.125));
+	json_object_array_add(a, json_object_new_string(""));
+	json_object_object_add(o, "arr", a);
+	json_object_object_add(o, "key\twith\"quote", json_object_new_boolean(1));
+	check_same_as_json_c(o);
+}
+
 static void test_alert_record_json(void **state)
 {
 	struct platform p = platform_with(false);
@@ -522,6 +572,7 @@ int main(void)
 		cmocka_unit_test(test_policy_domain_inside_ims_api_is_not_a_second_attempt),
 		cmocka_unit_test(test_policy_msi_is_info),
 		cmocka_unit_test(test_alert_record_json),
+		cmocka_unit_test(test_json_writer_matches_json_c),
 		cmocka_unit_test(test_hostile_strings_escaped),
 		cmocka_unit_test(test_text_escape_bounds),
 		cmocka_unit_test(test_pipeline_counts_and_rejects),
