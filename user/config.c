@@ -12,7 +12,7 @@
 static const char usage[] =
 	"Usage: imswatch [watch] [OPTIONS]\n"
 	"       imswatch platform [OPTIONS]\n"
-	"       imswatch cpuid [--cpuid-file FILE] [--output FILE]\n"
+	"       imswatch cpuid [--cpuid-file FILE] [--output FILE] [-v]\n"
 	"\n"
 	"Watch which drivers enable IMS, MSI and MSI-X, and judge each attempt against the\n"
 	"platform (is this a guest?). 'watch' needs root; 'platform' does not. 'cpuid' prints\n"
@@ -33,6 +33,11 @@ static const char usage[] =
 	"  -v, --verbose            more diagnostics on stderr (twice: libbpf debug)\n"
 	"  -h, --help               this text\n"
 	"  -V, --version            version\n"
+	"\n"
+	"'platform' takes --format, --output, -v and the platform options (--sysroot,\n"
+	"--cpuid-file, --kernel-view, --timing-probe); 'cpuid' takes --cpuid-file, --output\n"
+	"and -v. Any other option is refused. --kernel-view describes the running kernel, so\n"
+	"it cannot be combined with --sysroot or --cpuid-file.\n"
 	"\n"
 	"Exit status: 0 ok, 2 usage or runtime error.\n";
 
