@@ -40,10 +40,19 @@ struct {
  * in one thread) and within one: an SR-IOV PF driver enabling its VFs probes them inside
  * its own probe, on the same thread, so local_pci_probe is entered again before it returns.
  * Each (thread, hook) keeps a small stack: the kprobe pushes at depth[thread, hook], the
- * kretprobe pops the top. LRU maps, so entries left behind by returns the kernel never
- * reported (kretprobe maxactive exhausted, a thread that died) age out instead of filling
- * the map; an evicted entry shows up as no_entry at its return.
+ * kretprobe pops.
+ *
+ * A depth counter alone pairs a return with the wrong call once one return goes unreported
+ * (kretprobe maxactive exhausted) or one push could not be stored. So every saved level
+ * also keeps the stack pointer at entry, and a return takes the level whose entry was at
+ * most STASH_SP_SLACK bytes below its own stack pointer: the return pops the return address
+ * (and the trampoline's frame, 8 or 16 bytes), while a nested call of the same function
+ * sits many frames (hundreds of bytes) deeper. Levels deeper than the return are calls
+ * whose return never came: discarded and counted as missed returns. A return above every
+ * saved level (a call that could not be saved) takes nothing: no_entry.
  */
+#define STASH_SP_SLACK 64
+
 struct depth_key {
 	u64 pid_tgid;
 	u32 hook;
@@ -58,6 +67,7 @@ struct entry_key {
 
 struct entry_args {
 	u64 arg[4];
+	u64 sp; /* stack pointer at entry: which return is this call's */
 };
 
 struct {
@@ -83,8 +93,9 @@ struct {
  * mark another device's domain.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 256);
+	/* a plain hash: an LRU could evict a live marker; each is deleted at its return */
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
 	__type(key, u64);
 	__type(value, u64);
 } ims_api SEC(".maps");
@@ -223,16 +234,17 @@ static __always_inline u8 domain_kind(u32 token)
 }
 
 /* push the arguments on this thread's stack for HOOK */
-static __always_inline void stash(u32 hook, u64 a0, u64 a1, u64 a2, u64 a3)
+static __always_inline void stash(struct pt_regs *ctx, u32 hook, u64 a0, u64 a1, u64 a2,
+				  u64 a3)
 {
 	u64 id = bpf_get_current_pid_tgid();
 	struct depth_key dk = { .pid_tgid = id, .hook = hook };
-	struct entry_args args = { .arg = { a0, a1, a2, a3 } };
+	struct entry_args args = { .arg = { a0, a1, a2, a3 }, .sp = PT_REGS_SP(ctx) };
 	struct entry_key key = { .pid_tgid = id, .hook = hook };
 	u32 *dp = bpf_map_lookup_elem(&depths, &dk), depth = dp ? *dp : 0;
 
+	/* not saved: its return finds no level at or above it (no_entry), others still pair */
 	if (depth >= IMSW_STASH_DEPTH) {
-		/* its return will find the level below: counted there as well */
 		count(hook, IMSW_CNT_STASH_DROPPED);
 		return;
 	}
@@ -242,38 +254,47 @@ static __always_inline void stash(u32 hook, u64 a0, u64 a1, u64 a2, u64 a3)
 		return;
 	}
 	depth++;
-	bpf_map_update_elem(&depths, &dk, &depth, BPF_ANY);
+	if (bpf_map_update_elem(&depths, &dk, &depth, BPF_ANY)) {
+		bpf_map_delete_elem(&entries, &key);
+		count(hook, IMSW_CNT_STASH_DROPPED);
+	}
 }
 
-/* pop the arguments of the innermost open call of HOOK on this thread */
-static __always_inline int unstash(u32 hook, struct entry_args *out)
+/* pop the arguments of the call of HOOK this return belongs to (see STASH_SP_SLACK) */
+static __always_inline int unstash(struct pt_regs *ctx, u32 hook, struct entry_args *out)
 {
-	u64 id = bpf_get_current_pid_tgid();
+	u64 id = bpf_get_current_pid_tgid(), sp = PT_REGS_SP(ctx);
 	struct depth_key dk = { .pid_tgid = id, .hook = hook };
 	struct entry_key key = { .pid_tgid = id, .hook = hook };
 	u32 *dp = bpf_map_lookup_elem(&depths, &dk), depth = dp ? *dp : 0;
 	struct entry_args *args;
+	int found = -1, i;
 
-	if (!depth) {
-		/* the kprobe fired before we attached, or its depth was evicted: say so */
-		count(hook, IMSW_CNT_NO_ENTRY);
-		return -1;
+	for (i = 0; i < IMSW_STASH_DEPTH && depth; i++) {
+		key.depth = depth - 1;
+		args = bpf_map_lookup_elem(&entries, &key);
+		if (args && args->sp > sp)
+			break; /* an outer call's level: this return's call was never saved */
+		depth--;
+		if (!args) /* evicted from the LRU stash: this return's, or a stale one */
+			continue;
+		if (sp - args->sp <= STASH_SP_SLACK) {
+			*out = *args;
+			found = 0;
+		} else {
+			count(hook, IMSW_CNT_RET_MISSED); /* a deeper call never returned */
+		}
+		bpf_map_delete_elem(&entries, &key);
+		if (!found)
+			break;
 	}
-	depth--;
 	if (depth)
 		bpf_map_update_elem(&depths, &dk, &depth, BPF_ANY);
 	else
 		bpf_map_delete_elem(&depths, &dk);
-	key.depth = depth;
-	args = bpf_map_lookup_elem(&entries, &key);
-	if (!args) {
-		/* evicted from the LRU stash, or never stored */
+	if (found)
 		count(hook, IMSW_CNT_NO_ENTRY);
-		return -1;
-	}
-	*out = *args;
-	bpf_map_delete_elem(&entries, &key);
-	return 0;
+	return found;
 }
 
 static __always_inline void ims_api_enter(struct pci_dev *pdev)
@@ -290,12 +311,16 @@ static __always_inline void ims_api_exit(void)
 	bpf_map_delete_elem(&ims_api, &id);
 }
 
-static __always_inline u8 within_ims_api(struct device *dev)
+/* MSI_SECONDARY_DOMAIN (1) is the IMS domain pci_create_ims_domain() creates */
+static __always_inline u8 within_ims_api(struct device *dev, u32 domid)
 {
 	u64 id = bpf_get_current_pid_tgid();
-	u64 *marker = bpf_map_lookup_elem(&ims_api, &id);
+	u64 *marker;
 
-	return marker && dev && *marker == (u64)dev;
+	if (domid != 1 || !dev)
+		return 0;
+	marker = bpf_map_lookup_elem(&ims_api, &id);
+	return marker && *marker == (u64)dev;
 }
 
 /* ---- emitters shared by the fentry and kprobe variants ---------------------------- */
@@ -370,7 +395,7 @@ static __always_inline void emit_msi_domain(u8 mode, struct device *dev, u32 dom
 	if (tmpl)
 		e->bus_token = BPF_CORE_READ(tmpl, info.bus_token);
 	e->domain_kind = domain_kind(e->bus_token);
-	e->within_ims_api = within_ims_api(dev);
+	e->within_ims_api = within_ims_api(dev, domid);
 	e->ret = ret;
 	bpf_ringbuf_submit(e, 0);
 }
@@ -429,7 +454,7 @@ SEC("kprobe/local_pci_probe")
 int BPF_KPROBE(kprobe_local_pci_probe, void *ddi)
 {
 	FAIL_IF_ASKED(IMSW_HOOK_LOCAL_PCI_PROBE);
-	stash(IMSW_HOOK_LOCAL_PCI_PROBE, (u64)ddi, 0, 0, 0);
+	stash(ctx, IMSW_HOOK_LOCAL_PCI_PROBE, (u64)ddi, 0, 0, 0);
 	return 0;
 }
 
@@ -439,7 +464,7 @@ int BPF_KRETPROBE(kretprobe_local_pci_probe, long ret)
 	struct entry_args a;
 
 	FAIL_IF_ASKED(IMSW_HOOK_LOCAL_PCI_PROBE);
-	if (!unstash(IMSW_HOOK_LOCAL_PCI_PROBE, &a))
+	if (!unstash(ctx, IMSW_HOOK_LOCAL_PCI_PROBE, &a))
 		emit_local_pci_probe(IMSW_MODE_KPROBE, (void *)a.arg[0], (int)ret);
 	return 0;
 }
@@ -456,7 +481,7 @@ SEC("kprobe/pci_device_probe")
 int BPF_KPROBE(kprobe_pci_device_probe, struct device *dev)
 {
 	FAIL_IF_ASKED(IMSW_HOOK_PCI_DEVICE_PROBE);
-	stash(IMSW_HOOK_PCI_DEVICE_PROBE, (u64)dev, 0, 0, 0);
+	stash(ctx, IMSW_HOOK_PCI_DEVICE_PROBE, (u64)dev, 0, 0, 0);
 	return 0;
 }
 
@@ -466,7 +491,7 @@ int BPF_KRETPROBE(kretprobe_pci_device_probe, long ret)
 	struct entry_args a;
 
 	FAIL_IF_ASKED(IMSW_HOOK_PCI_DEVICE_PROBE);
-	if (!unstash(IMSW_HOOK_PCI_DEVICE_PROBE, &a))
+	if (!unstash(ctx, IMSW_HOOK_PCI_DEVICE_PROBE, &a))
 		emit_pci_device_probe(IMSW_MODE_KPROBE, (struct device *)a.arg[0], (int)ret);
 	return 0;
 }
@@ -487,7 +512,7 @@ int BPF_KPROBE(kprobe_pci_alloc_irq_vectors, struct pci_dev *dev, unsigned int m
 	       unsigned int max_vecs, unsigned int flags)
 {
 	FAIL_IF_ASKED(IMSW_HOOK_PCI_ALLOC_IRQ_VECTORS);
-	stash(IMSW_HOOK_PCI_ALLOC_IRQ_VECTORS, (u64)dev, min_vecs, max_vecs, flags);
+	stash(ctx, IMSW_HOOK_PCI_ALLOC_IRQ_VECTORS, (u64)dev, min_vecs, max_vecs, flags);
 	return 0;
 }
 
@@ -497,7 +522,7 @@ int BPF_KRETPROBE(kretprobe_pci_alloc_irq_vectors, long ret)
 	struct entry_args a;
 
 	FAIL_IF_ASKED(IMSW_HOOK_PCI_ALLOC_IRQ_VECTORS);
-	if (!unstash(IMSW_HOOK_PCI_ALLOC_IRQ_VECTORS, &a))
+	if (!unstash(ctx, IMSW_HOOK_PCI_ALLOC_IRQ_VECTORS, &a))
 		emit_irq_vectors(IMSW_MODE_KPROBE, (struct pci_dev *)a.arg[0], a.arg[1], a.arg[2],
 				 a.arg[3], (int)ret);
 	return 0;
@@ -525,7 +550,7 @@ int BPF_KPROBE(kprobe_msi_create_device_domain, struct device *dev, unsigned int
 	       const struct msi_domain_template *template, unsigned int hwsize)
 {
 	FAIL_IF_ASKED(IMSW_HOOK_MSI_CREATE_DEVICE_DOMAIN);
-	stash(IMSW_HOOK_MSI_CREATE_DEVICE_DOMAIN, (u64)dev, domid, (u64)template, hwsize);
+	stash(ctx, IMSW_HOOK_MSI_CREATE_DEVICE_DOMAIN, (u64)dev, domid, (u64)template, hwsize);
 	return 0;
 }
 
@@ -535,7 +560,7 @@ int BPF_KRETPROBE(kretprobe_msi_create_device_domain, long ret)
 	struct entry_args a;
 
 	FAIL_IF_ASKED(IMSW_HOOK_MSI_CREATE_DEVICE_DOMAIN);
-	if (!unstash(IMSW_HOOK_MSI_CREATE_DEVICE_DOMAIN, &a))
+	if (!unstash(ctx, IMSW_HOOK_MSI_CREATE_DEVICE_DOMAIN, &a))
 		emit_msi_domain(IMSW_MODE_KPROBE, (struct device *)a.arg[0], a.arg[1],
 				(const struct msi_domain_template *)a.arg[2], a.arg[3],
 				(u8)ret);
@@ -569,7 +594,7 @@ int BPF_KPROBE(kprobe_pci_create_ims_domain, struct pci_dev *pdev,
 {
 	FAIL_IF_ASKED(IMSW_HOOK_PCI_CREATE_IMS_DOMAIN);
 	ims_api_enter(pdev);
-	stash(IMSW_HOOK_PCI_CREATE_IMS_DOMAIN, (u64)pdev, (u64)template, hwsize, 0);
+	stash(ctx, IMSW_HOOK_PCI_CREATE_IMS_DOMAIN, (u64)pdev, (u64)template, hwsize, 0);
 	return 0;
 }
 
@@ -580,7 +605,7 @@ int BPF_KRETPROBE(kretprobe_pci_create_ims_domain, long ret)
 
 	FAIL_IF_ASKED(IMSW_HOOK_PCI_CREATE_IMS_DOMAIN);
 	ims_api_exit();
-	if (!unstash(IMSW_HOOK_PCI_CREATE_IMS_DOMAIN, &a))
+	if (!unstash(ctx, IMSW_HOOK_PCI_CREATE_IMS_DOMAIN, &a))
 		emit_ims_domain(IMSW_MODE_KPROBE, (struct pci_dev *)a.arg[0],
 				(const struct msi_domain_template *)a.arg[1], a.arg[2], (u8)ret);
 	return 0;
@@ -595,7 +620,7 @@ SEC("kprobe/pci_ims_alloc_irq")
 int BPF_KPROBE(kprobe_pci_ims_alloc_irq, struct pci_dev *pdev)
 {
 	FAIL_IF_ASKED(IMSW_HOOK_PCI_IMS_ALLOC_IRQ);
-	stash(IMSW_HOOK_PCI_IMS_ALLOC_IRQ, (u64)pdev, 0, 0, 0);
+	stash(ctx, IMSW_HOOK_PCI_IMS_ALLOC_IRQ, (u64)pdev, 0, 0, 0);
 	return 0;
 }
 
@@ -605,7 +630,7 @@ int BPF_KRETPROBE(kretprobe_pci_ims_alloc_irq, u64 map)
 	struct entry_args a;
 
 	FAIL_IF_ASKED(IMSW_HOOK_PCI_IMS_ALLOC_IRQ);
-	if (!unstash(IMSW_HOOK_PCI_IMS_ALLOC_IRQ, &a))
+	if (!unstash(ctx, IMSW_HOOK_PCI_IMS_ALLOC_IRQ, &a))
 		emit_ims_map(IMSW_HOOK_PCI_IMS_ALLOC_IRQ, IMSW_KIND_IMS_ALLOC, IMSW_MODE_KPROBE,
 			     (struct pci_dev *)a.arg[0], map);
 	return 0;

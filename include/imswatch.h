@@ -66,6 +66,8 @@ enum imsw_counter {
 			       * evicted from the LRU stash, or dropped: see STASH_DROPPED) */
 	IMSW_CNT_STASH_DROPPED, /* kprobe could not save its arguments (nesting deeper than
 				 * IMSW_STASH_DEPTH, or the map update failed) */
+	IMSW_CNT_RET_MISSED,	/* a saved call whose return never came (kretprobe maxactive
+				 * exhausted), found stale by a later return on its thread */
 	IMSW_CNT_COUNT,
 };
 

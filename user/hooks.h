@@ -24,7 +24,8 @@ struct hook_state {
 	enum imsw_mode mode; /* variant used, or the preferred one when none can be */
 	bool selected;	     /* the loader loads and attaches this hook */
 	bool attached;
-	char reason[192];    /* why not attached, or why this variant was chosen */
+	char reason[512];    /* why not attached, or why this variant was chosen (with the
+			      * verifier's words when a program failed to load) */
 };
 
 extern const struct hook_info hook_table[IMSW_HOOK_COUNT];

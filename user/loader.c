@@ -19,7 +19,7 @@
 struct loader {
 	struct imswatch_bpf *skel;
 	struct ring_buffer *rb;
-	struct bpf_link *links[IMSW_HOOK_COUNT][2];
+	struct bpf_link *links[IMSW_HOOK_COUNT][2]; /* [0] entry side, [1] return side */
 	int (*on_record)(void *ctx, const void *data, size_t size);
 	void *ctx;
 };
@@ -443,6 +443,22 @@ static uint32_t test_fail_mask(void)
 
 static uint32_t fail_mask;
 
+/*
+ * The kprobe stash maps are LRU hashes, whose shared free list hands each CPU up to 128
+ * nodes at a time: with too few entries per CPU the kernel evicts live ones long before the
+ * map is full. Scale them with the CPU count (floors: the BPF object's sizes).
+ */
+static void size_stash_maps(struct imswatch_bpf *skel)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint32_t per_cpu = ncpu > 0 ? (uint32_t)ncpu * 256 : 0;
+
+	if (per_cpu > bpf_map__max_entries(skel->maps.depths))
+		bpf_map__set_max_entries(skel->maps.depths, per_cpu);
+	if (per_cpu * 2 > bpf_map__max_entries(skel->maps.entries))
+		bpf_map__set_max_entries(skel->maps.entries, per_cpu * 2);
+}
+
 static struct imswatch_bpf *open_and_load(const unsigned int want[IMSW_HOOK_COUNT],
 					  unsigned int ringbuf_kb, int *err)
 {
@@ -453,6 +469,7 @@ static struct imswatch_bpf *open_and_load(const unsigned int want[IMSW_HOOK_COUN
 		return NULL;
 	}
 	bpf_map__set_max_entries(skel->maps.events, ringbuf_kb * 1024);
+	size_stash_maps(skel);
 	skel->rodata->imsw_fail_mask = fail_mask;
 	set_autoload(skel, want);
 	*err = imswatch_bpf__load(skel);
@@ -600,11 +617,14 @@ static int attach_all(struct loader *l, struct hook_state hooks[IMSW_HOOK_COUNT]
 		snprintf(prior, sizeof(prior), "%s", st->reason);
 		switch (st->mode) {
 		case IMSW_MODE_FENTRY:
-			/* the fentry (where there is one) marks, the fexit reports */
-			if (p[i].fentry)
-				err = attach_one(p[i].fentry, &l2);
-			if (!err)
-				err = attach_one(p[i].fexit, &l1);
+			/*
+			 * The fexit reports, the fentry (where there is one) marks the thread.
+			 * Like a kprobe pair: the return side attaches first and, in [1],
+			 * detaches last, so no call is marked without its exit to clear it.
+			 */
+			err = attach_one(p[i].fexit, &l2);
+			if (!err && p[i].fentry)
+				err = attach_one(p[i].fentry, &l1);
 			if (err && kprobe_standby[i]) {
 				ferr = err;
 				bpf_link__destroy(l1);
@@ -737,7 +757,11 @@ int loader_start(struct loader **out, const struct loader_opts *opts,
 	for (i = 0; i < IMSW_HOOK_COUNT; i++)
 		want[i] = want_of(&hooks[i], kprobe_standby[i]);
 	l->skel = open_and_load(want, opts->ringbuf_kb, &err);
-	if (!l->skel) {
+	/*
+	 * EPERM is the process (no CAP_BPF/CAP_PERFMON, lockdown), not one program: loading
+	 * hook by hook would only repeat it some twenty times.
+	 */
+	if (!l->skel && err != -EPERM) {
 		/* one program that fails (CO-RE, verifier) fails the object: find it, keep
 		 * the rest */
 		log_warn("loading all hooks failed (%s); loading hook by hook to find the "
@@ -775,6 +799,16 @@ int loader_start(struct loader **out, const struct loader_opts *opts,
 		loader_stop(l);
 		return -ENOENT;
 	}
+	/*
+	 * The standby covers a load failure only (it is not loaded otherwise): if
+	 * local_pci_probe loaded but could not attach, probes are unseen, and the standby's
+	 * reason must not claim they are covered.
+	 */
+	if (!hooks[IMSW_HOOK_LOCAL_PCI_PROBE].attached && !hooks[IMSW_HOOK_PCI_DEVICE_PROBE].selected)
+		snprintf(hooks[IMSW_HOOK_PCI_DEVICE_PROBE].reason,
+			 sizeof(hooks[IMSW_HOOK_PCI_DEVICE_PROBE].reason),
+			 "standby, not loaded: local_pci_probe loaded but did not attach, so PCI "
+			 "driver probes are not seen");
 	l->rb = ring_buffer__new(bpf_map__fd(l->skel->maps.events), on_ringbuf, l, NULL);
 	if (!l->rb) {
 		err = -errno;
@@ -809,7 +843,7 @@ void loader_detach(struct loader *l)
 
 int loader_counters(struct loader *l, uint64_t hits[IMSW_HOOK_COUNT],
 		    uint64_t lost[IMSW_HOOK_COUNT], uint64_t no_entry[IMSW_HOOK_COUNT],
-		    uint64_t stash_dropped[IMSW_HOOK_COUNT])
+		    uint64_t stash_dropped[IMSW_HOOK_COUNT], uint64_t ret_missed[IMSW_HOOK_COUNT])
 {
 	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(l->skel->maps.counters);
 	uint64_t *vals;
@@ -844,6 +878,9 @@ int loader_counters(struct loader *l, uint64_t hits[IMSW_HOOK_COUNT],
 			break;
 		case IMSW_CNT_STASH_DROPPED:
 			stash_dropped[key / IMSW_CNT_COUNT] = sum;
+			break;
+		case IMSW_CNT_RET_MISSED:
+			ret_missed[key / IMSW_CNT_COUNT] = sum;
 			break;
 		}
 	}

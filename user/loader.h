@@ -43,7 +43,7 @@ void loader_detach(struct loader *l);
 /* Sum the per-CPU counters kept in BPF. Returns 0 or -errno. */
 int loader_counters(struct loader *l, uint64_t hits[IMSW_HOOK_COUNT],
 		    uint64_t lost[IMSW_HOOK_COUNT], uint64_t no_entry[IMSW_HOOK_COUNT],
-		    uint64_t stash_dropped[IMSW_HOOK_COUNT]);
+		    uint64_t stash_dropped[IMSW_HOOK_COUNT], uint64_t ret_missed[IMSW_HOOK_COUNT]);
 
 void loader_stop(struct loader *l);
 

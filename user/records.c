@@ -292,13 +292,15 @@ static json_object *json_blind(const struct hook_state *hooks)
 		if (!hooks[i].attached)
 			json_object_array_add(arr, json_object_new_string(hook_table[i].reveals));
 	/* the kernel counts kretprobe instances it could not take (maxactive), but libbpf 1.1
-	 * attaches through the kprobe PMU and gives no way to read that count */
+	 * attaches through the kprobe PMU and gives no way to read that count; the BPF side
+	 * sees a miss only when a later return on the same thread finds the stale level */
 	for (i = 0; i < IMSW_HOOK_COUNT; i++)
 		if (hooks[i].attached && hooks[i].mode == IMSW_MODE_KPROBE &&
 		    i != IMSW_HOOK_PCI_IMS_FREE_IRQ) {
 			json_object_array_add(arr, json_object_new_string(
 				"kretprobe returns the kernel dropped (maxactive exhausted): "
-				"not counted, those calls are missing without trace"));
+				"those calls are not reported; kretprobe_missed counts one only "
+				"when a later call of the same hook on its thread returns"));
 			break;
 		}
 	return arr;
@@ -465,7 +467,7 @@ json_object *record_summary(const struct summary_info *s, int64_t ts_real_ns)
 	json_object *o = new_record("summary", ts_real_ns);
 	json_object *ev = json_object_new_object(), *al = json_object_new_object();
 	json_object *hooks = json_object_new_array();
-	uint64_t lost = 0, no_entry = 0, dropped = 0;
+	uint64_t lost = 0, no_entry = 0, dropped = 0, missed = 0;
 	unsigned int i;
 
 	ADD(o, "duration_s", json_object_new_double(s->duration_s));
@@ -481,17 +483,20 @@ json_object *record_summary(const struct summary_info *s, int64_t ts_real_ns)
 		lost += s->lost[i];
 		no_entry += s->no_entry[i];
 		dropped += s->stash_dropped[i];
+		missed += s->ret_missed[i];
 		ADD(h, "name", json_object_new_string(hook_table[i].name));
 		ADD(h, "attached", json_object_new_boolean(s->hooks && s->hooks[i].attached));
 		ADD(h, "hits", json_object_new_int64((int64_t)s->hits[i]));
 		ADD(h, "lost", json_object_new_int64((int64_t)s->lost[i]));
 		ADD(h, "no_entry", json_object_new_int64((int64_t)s->no_entry[i]));
 		ADD(h, "stash_dropped", json_object_new_int64((int64_t)s->stash_dropped[i]));
+		ADD(h, "ret_missed", json_object_new_int64((int64_t)s->ret_missed[i]));
 		json_object_array_add(hooks, h);
 	}
 	ADD(o, "records_lost", json_object_new_int64((int64_t)lost));
 	ADD(o, "kretprobe_no_entry", json_object_new_int64((int64_t)no_entry));
 	ADD(o, "kprobe_stash_dropped", json_object_new_int64((int64_t)dropped));
+	ADD(o, "kretprobe_missed", json_object_new_int64((int64_t)missed));
 	ADD(o, "decode_errors", json_object_new_int64((int64_t)s->decode_errors));
 	ADD(o, "hooks", hooks);
 	return o;

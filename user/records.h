@@ -51,6 +51,7 @@ struct summary_info {
 	uint64_t lost[IMSW_HOOK_COUNT];	    /* ring buffer full, counted in BPF */
 	uint64_t no_entry[IMSW_HOOK_COUNT]; /* kretprobe without saved arguments */
 	uint64_t stash_dropped[IMSW_HOOK_COUNT]; /* kprobe could not save its arguments */
+	uint64_t ret_missed[IMSW_HOOK_COUNT]; /* kretprobe never reported a saved call's return */
 	uint64_t decode_errors;		    /* records userspace rejected */
 	const struct hook_state *hooks;
 };

@@ -14,15 +14,28 @@
 
 static volatile sig_atomic_t stop_requested;
 
+/*
+ * The first SIGINT/SIGTERM asks for a clean stop (drain, summary). A second one, as when a
+ * stalled reader keeps the final write blocked, is obeyed at once.
+ */
 static void on_signal(int sig)
 {
-	(void)sig;
+	if (stop_requested) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
 	stop_requested = 1;
 }
 
 static void install_signals(void)
 {
-	struct sigaction sa = { .sa_handler = on_signal }; /* no SA_RESTART: wake the poll */
+	/*
+	 * SA_RESTART: a signal during a blocked write must not fail the write (EINTR would end
+	 * the run as a write error, without the summary). poll(2) is never restarted, so the
+	 * main loop still wakes at once.
+	 */
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -154,7 +167,8 @@ int watch_run(const struct config *cfg, struct sink *sink, const struct platform
 		if (now - last_check >= 1.0 && !pipe.write_error) {
 			last_check = now;
 			if (!loader_counters(loader, sum_info.hits, sum_info.lost,
-					     sum_info.no_entry, sum_info.stash_dropped) &&
+					     sum_info.no_entry, sum_info.stash_dropped,
+					     sum_info.ret_missed) &&
 			    sum(sum_info.lost) > reported_lost) {
 				reported_lost = sum(sum_info.lost);
 				note_write(&pipe, sink_write(sink, record_lost(sum_info.lost,
@@ -163,14 +177,19 @@ int watch_run(const struct config *cfg, struct sink *sink, const struct platform
 			}
 		}
 	}
-	/* Detach first, so nothing arrives after the last drain; then drain, then count: the
-	 * counters then cover exactly what was delivered or lost. */
+	/*
+	 * Detach first, so nothing new starts; give programs already running on other CPUs a
+	 * moment to commit (destroying a link does not wait for them); then drain, then count.
+	 * The counters then cover what was delivered or lost, up to a program that outlived
+	 * the grace (README, Known limits).
+	 */
 	loader_detach(loader);
+	nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
 	if (!pipe.write_error)
 		loader_drain(loader);
 
 	if (loader_counters(loader, sum_info.hits, sum_info.lost, sum_info.no_entry,
-			    sum_info.stash_dropped))
+			    sum_info.stash_dropped, sum_info.ret_missed))
 		log_warn("cannot read the BPF counters: losses may be under-reported");
 	sum_info.duration_s = mono_s() - start;
 	memcpy(sum_info.events_by_kind, pipe.events_by_kind, sizeof(pipe.events_by_kind));
