@@ -112,8 +112,8 @@ if [ "$ATTACH" != auto ]; then
 		 and exists(ev | select((.kind == "msi" or .kind == "msix") and .mode == $a))' --arg a "$ATTACH"
 fi
 jcheck "summary: no records lost" '[.[] | select(.type == "summary") | .records_lost] | (length > 0 and all(. == 0))'
-jcheck "summary: every kretprobe found its saved arguments, none dropped" \
-	'[.[] | select(.type == "summary")] | first | .kretprobe_no_entry == 0 and .kprobe_stash_dropped == 0'
+jcheck "summary: every kretprobe found its saved arguments (paired by stack pointer), none dropped or stale" \
+	'[.[] | select(.type == "summary")] | first | .kretprobe_no_entry == 0 and .kprobe_stash_dropped == 0 and .kretprobe_missed == 0'
 
 # --- one hook that fails to load costs only itself -----------------------------------------
 # local_pci_probe's programs are made to fail the verifier (IMSWATCH_TEST_FAIL_HOOKS, as a
