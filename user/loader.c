@@ -841,9 +841,7 @@ void loader_detach(struct loader *l)
 	}
 }
 
-int loader_counters(struct loader *l, uint64_t hits[IMSW_HOOK_COUNT],
-		    uint64_t lost[IMSW_HOOK_COUNT], uint64_t no_entry[IMSW_HOOK_COUNT],
-		    uint64_t stash_dropped[IMSW_HOOK_COUNT], uint64_t ret_missed[IMSW_HOOK_COUNT])
+int loader_counters(struct loader *l, uint64_t out[IMSW_CNT_COUNT][IMSW_HOOK_COUNT])
 {
 	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(l->skel->maps.counters);
 	uint64_t *vals;
@@ -866,23 +864,7 @@ int loader_counters(struct loader *l, uint64_t hits[IMSW_HOOK_COUNT],
 		}
 		for (cpu = 0; cpu < ncpu; cpu++)
 			sum += vals[cpu];
-		switch (key % IMSW_CNT_COUNT) {
-		case IMSW_CNT_HITS:
-			hits[key / IMSW_CNT_COUNT] = sum;
-			break;
-		case IMSW_CNT_LOST:
-			lost[key / IMSW_CNT_COUNT] = sum;
-			break;
-		case IMSW_CNT_NO_ENTRY:
-			no_entry[key / IMSW_CNT_COUNT] = sum;
-			break;
-		case IMSW_CNT_STASH_DROPPED:
-			stash_dropped[key / IMSW_CNT_COUNT] = sum;
-			break;
-		case IMSW_CNT_RET_MISSED:
-			ret_missed[key / IMSW_CNT_COUNT] = sum;
-			break;
-		}
+		out[key % IMSW_CNT_COUNT][key / IMSW_CNT_COUNT] = sum;
 	}
 	free(vals);
 	return 0;

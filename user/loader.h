@@ -40,10 +40,8 @@ int loader_drain(struct loader *l);
  * new arrives, so a final drain and the counters agree. */
 void loader_detach(struct loader *l);
 
-/* Sum the per-CPU counters kept in BPF. Returns 0 or -errno. */
-int loader_counters(struct loader *l, uint64_t hits[IMSW_HOOK_COUNT],
-		    uint64_t lost[IMSW_HOOK_COUNT], uint64_t no_entry[IMSW_HOOK_COUNT],
-		    uint64_t stash_dropped[IMSW_HOOK_COUNT], uint64_t ret_missed[IMSW_HOOK_COUNT]);
+/* Sum the per-CPU counters kept in BPF into OUT[counter][hook]. Returns 0 or -errno. */
+int loader_counters(struct loader *l, uint64_t out[IMSW_CNT_COUNT][IMSW_HOOK_COUNT]);
 
 void loader_stop(struct loader *l);
 

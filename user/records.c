@@ -467,8 +467,18 @@ json_object *record_summary(const struct summary_info *s, int64_t ts_real_ns)
 	json_object *o = new_record("summary", ts_real_ns);
 	json_object *ev = json_object_new_object(), *al = json_object_new_object();
 	json_object *hooks = json_object_new_array();
-	uint64_t lost = 0, no_entry = 0, dropped = 0, missed = 0;
-	unsigned int i;
+	/* per-hook key and summary total of each BPF counter, in enum imsw_counter order */
+	static const struct {
+		const char *per_hook, *total;
+	} counters[IMSW_CNT_COUNT] = {
+		[IMSW_CNT_HITS] = { "hits", NULL },
+		[IMSW_CNT_LOST] = { "lost", "records_lost" },
+		[IMSW_CNT_NO_ENTRY] = { "no_entry", "kretprobe_no_entry" },
+		[IMSW_CNT_STASH_DROPPED] = { "stash_dropped", "kprobe_stash_dropped" },
+		[IMSW_CNT_RET_MISSED] = { "ret_missed", "kretprobe_missed" },
+	};
+	uint64_t total[IMSW_CNT_COUNT] = { 0 };
+	unsigned int i, c;
 
 	ADD(o, "duration_s", json_object_new_double(s->duration_s));
 	for (i = IMSW_KIND_PROBE; i <= IMSW_KIND_VECTOR; i++)
@@ -480,23 +490,17 @@ json_object *record_summary(const struct summary_info *s, int64_t ts_real_ns)
 	for (i = 0; i < IMSW_HOOK_COUNT; i++) {
 		json_object *h = json_object_new_object();
 
-		lost += s->lost[i];
-		no_entry += s->no_entry[i];
-		dropped += s->stash_dropped[i];
-		missed += s->ret_missed[i];
 		ADD(h, "name", json_object_new_string(hook_table[i].name));
 		ADD(h, "attached", json_object_new_boolean(s->hooks && s->hooks[i].attached));
-		ADD(h, "hits", json_object_new_int64((int64_t)s->hits[i]));
-		ADD(h, "lost", json_object_new_int64((int64_t)s->lost[i]));
-		ADD(h, "no_entry", json_object_new_int64((int64_t)s->no_entry[i]));
-		ADD(h, "stash_dropped", json_object_new_int64((int64_t)s->stash_dropped[i]));
-		ADD(h, "ret_missed", json_object_new_int64((int64_t)s->ret_missed[i]));
+		for (c = 0; c < IMSW_CNT_COUNT; c++) {
+			total[c] += s->counter[c][i];
+			ADD(h, counters[c].per_hook, json_object_new_int64((int64_t)s->counter[c][i]));
+		}
 		json_object_array_add(hooks, h);
 	}
-	ADD(o, "records_lost", json_object_new_int64((int64_t)lost));
-	ADD(o, "kretprobe_no_entry", json_object_new_int64((int64_t)no_entry));
-	ADD(o, "kprobe_stash_dropped", json_object_new_int64((int64_t)dropped));
-	ADD(o, "kretprobe_missed", json_object_new_int64((int64_t)missed));
+	for (c = 0; c < IMSW_CNT_COUNT; c++)
+		if (counters[c].total)
+			ADD(o, counters[c].total, json_object_new_int64((int64_t)total[c]));
 	ADD(o, "decode_errors", json_object_new_int64((int64_t)s->decode_errors));
 	ADD(o, "hooks", hooks);
 	return o;

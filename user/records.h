@@ -47,11 +47,8 @@ struct summary_info {
 	double duration_s;
 	uint64_t events_by_kind[IMSW_KIND_VECTOR + 1];
 	uint64_t alerts_by_severity[SEV_CRITICAL + 1];
-	uint64_t hits[IMSW_HOOK_COUNT];
-	uint64_t lost[IMSW_HOOK_COUNT];	    /* ring buffer full, counted in BPF */
-	uint64_t no_entry[IMSW_HOOK_COUNT]; /* kretprobe without saved arguments */
-	uint64_t stash_dropped[IMSW_HOOK_COUNT]; /* kprobe could not save its arguments */
-	uint64_t ret_missed[IMSW_HOOK_COUNT]; /* kretprobe never reported a saved call's return */
+	/* the BPF side's per-hook counters, by enum imsw_counter (include/imswatch.h) */
+	uint64_t counter[IMSW_CNT_COUNT][IMSW_HOOK_COUNT];
 	uint64_t decode_errors;		    /* records userspace rejected */
 	const struct hook_state *hooks;
 };

@@ -166,12 +166,10 @@ int watch_run(const struct config *cfg, struct sink *sink, const struct platform
 		/* report losses while they happen, not only at exit */
 		if (now - last_check >= 1.0 && !pipe.write_error) {
 			last_check = now;
-			if (!loader_counters(loader, sum_info.hits, sum_info.lost,
-					     sum_info.no_entry, sum_info.stash_dropped,
-					     sum_info.ret_missed) &&
-			    sum(sum_info.lost) > reported_lost) {
-				reported_lost = sum(sum_info.lost);
-				note_write(&pipe, sink_write(sink, record_lost(sum_info.lost,
+			if (!loader_counters(loader, sum_info.counter) &&
+			    sum(sum_info.counter[IMSW_CNT_LOST]) > reported_lost) {
+				reported_lost = sum(sum_info.counter[IMSW_CNT_LOST]);
+				note_write(&pipe, sink_write(sink, record_lost(sum_info.counter[IMSW_CNT_LOST],
 									       reported_lost,
 									       now_real_ns())));
 			}
@@ -181,15 +179,14 @@ int watch_run(const struct config *cfg, struct sink *sink, const struct platform
 	 * Detach first, so nothing new starts; give programs already running on other CPUs a
 	 * moment to commit (destroying a link does not wait for them); then drain, then count.
 	 * The counters then cover what was delivered or lost, up to a program that outlived
-	 * the grace (README, Known limits).
+	 * the grace (README, the summary record).
 	 */
 	loader_detach(loader);
 	nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
 	if (!pipe.write_error)
 		loader_drain(loader);
 
-	if (loader_counters(loader, sum_info.hits, sum_info.lost, sum_info.no_entry,
-			    sum_info.stash_dropped, sum_info.ret_missed))
+	if (loader_counters(loader, sum_info.counter))
 		log_warn("cannot read the BPF counters: losses may be under-reported");
 	sum_info.duration_s = mono_s() - start;
 	memcpy(sum_info.events_by_kind, pipe.events_by_kind, sizeof(pipe.events_by_kind));

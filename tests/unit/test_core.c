@@ -524,9 +524,10 @@ static void test_summary_reports_losses(void **state)
 	json_object *o;
 
 	(void)state;
-	s.lost[IMSW_HOOK_VECTOR_ALLOC] = 7;
-	s.no_entry[IMSW_HOOK_LOCAL_PCI_PROBE] = 2;
-	s.stash_dropped[IMSW_HOOK_LOCAL_PCI_PROBE] = 1;
+	s.counter[IMSW_CNT_LOST][IMSW_HOOK_VECTOR_ALLOC] = 7;
+	s.counter[IMSW_CNT_NO_ENTRY][IMSW_HOOK_LOCAL_PCI_PROBE] = 2;
+	s.counter[IMSW_CNT_STASH_DROPPED][IMSW_HOOK_LOCAL_PCI_PROBE] = 1;
+	s.counter[IMSW_CNT_RET_MISSED][IMSW_HOOK_PCI_ALLOC_IRQ_VECTORS] = 3;
 	s.events_by_kind[IMSW_KIND_VECTOR] = 3;
 	o = record_summary(&s, 0);
 	assert_int_equal(json_object_get_int64(json_object_object_get(o, "records_lost")), 7);
@@ -534,6 +535,7 @@ static void test_summary_reports_losses(void **state)
 			 2);
 	assert_int_equal(json_object_get_int64(json_object_object_get(o, "kprobe_stash_dropped")),
 			 1);
+	assert_int_equal(json_object_get_int64(json_object_object_get(o, "kretprobe_missed")), 3);
 	json_object_put(o);
 }
 
