@@ -15,7 +15,7 @@ SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer
 # Debian packages the build, the tests and the VM bench need (bookworm names).
 BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libjson-c-dev pkg-config make gcc
 TEST_PKGS := libcmocka-dev jq qemu-system-x86 busybox-static cpio pahole kmod systemd virt-what \
-	dmidecode xz-utils
+	dmidecode xz-utils flex bison bc patch perl libssl-dev binutils
 BENCH_PKGS := time
 
 USER_SRCS := $(wildcard user/*.c)

@@ -31,6 +31,18 @@ debian_mirror() {
 	echo "${m:-http://deb.debian.org/debian}" | sed 's:/*$::'
 }
 
+# The security archive (linux-source-6.12 for bookworm is published there).
+debian_security_mirror() {
+	local m
+	if [[ -n ${IMSWATCH_VM_SECURITY_MIRROR:-} ]]; then
+		echo "${IMSWATCH_VM_SECURITY_MIRROR%/}"
+		return
+	fi
+	m=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null |
+		grep -oE '(https?|file)://[^ ]*/debian-security/?( |$)' | head -n1 | tr -d ' ')
+	echo "${m:-http://deb.debian.org/debian-security}" | sed 's:/*$::'
+}
+
 apt_opts() {
 	printf '%s\n' \
 		-o "Dir::Etc::SourceList=$APT_DIR/sources.list" \
@@ -67,6 +79,7 @@ apt_index() {
 	cat >"$APT_DIR/sources.list.new" <<-SRC
 		deb ${opt}$mirror bookworm main
 		deb ${opt}$mirror bookworm-backports main
+		deb ${opt}$(debian_security_mirror) bookworm-security main
 	SRC
 	if ! cmp -s "$APT_DIR/sources.list.new" "$APT_DIR/sources.list"; then
 		mv "$APT_DIR/sources.list.new" "$APT_DIR/sources.list"
@@ -78,7 +91,7 @@ apt_index() {
 	if [[ -z ${IMSWATCH_VM_REFRESH:-} && $(age_seconds "$APT_DIR/index.stamp") -lt $INDEX_MAX_AGE ]]; then
 		return 0
 	fi
-	log "updating the private package index from $mirror (bookworm, bookworm-backports)"
+	log "updating the private package index from $mirror (bookworm, bookworm-backports, bookworm-security)"
 	local t0
 	t0=$(now_ms)
 	if papt_get update >"$APT_DIR/update.log" 2>&1; then
