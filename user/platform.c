@@ -222,7 +222,8 @@ int platform_assess(const struct hostfs *fs, const struct cpuid_source *cpu,
 	}
 	signals_collect(fs, cpu, &o, &out->signals, &out->facts);
 	verdict_decide(&out->signals, &out->facts, &out->seed, &out->q1, &out->q2);
-	out->ims_gate = verdict_ims_gate(&out->facts);
+	out->ims_gate = verdict_ims_gate(&out->facts, out->ims_gate_reason,
+					  sizeof(out->ims_gate_reason));
 	return 0;
 }
 

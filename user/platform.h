@@ -70,12 +70,13 @@ struct question_verdict {
 
 /*
  * What a 6.2-6.9 kernel's own IMS gate would answer here: IMS needs an interrupt-remapping
- * parent that is not a virtual IOMMU (VT-d Caching Mode / AMD NpCache).
+ * parent whose ops offer it (not the vector domain, not VT-d's vIR- parent). See
+ * verdict_ims_gate() for the rule and why AMD's NpCache does not close it.
  */
 enum ims_gate {
 	IMS_GATE_UNKNOWN,
-	IMS_GATE_CLOSED, /* no remapping, or a virtual IOMMU: the kernel refused IMS */
-	IMS_GATE_OPEN,	 /* remapping on, no virtual-IOMMU mark: the kernel allowed IMS */
+	IMS_GATE_CLOSED, /* the kernel refuses pci_create_ims_domain() */
+	IMS_GATE_OPEN,	 /* the kernel accepts it */
 };
 
 struct platform {
@@ -86,6 +87,7 @@ struct platform {
 	struct question_verdict q1; /* is this OS a guest? */
 	struct question_verdict q2; /* does a hypervisor own interrupt remapping? */
 	enum ims_gate ims_gate;
+	char ims_gate_reason[128];
 };
 
 const char *ims_gate_name(enum ims_gate g);

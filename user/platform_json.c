@@ -103,6 +103,7 @@ json_object *platform_to_json(const struct platform *p, bool with_signals)
 	ADD(q2, "virtual_iommu", p->facts.viommu ? json_untrusted_string(p->facts.viommu_what)
 						  : NULL);
 	ADD(q2, "ims_gate", json_object_new_string(ims_gate_name(p->ims_gate)));
+	ADD(q2, "ims_gate_reason", json_object_new_string(p->ims_gate_reason));
 	ADD(o, "q2", q2);
 	ADD(o, "confidential_vm", json_object_new_string(cc_kind_name(p->facts.cc)));
 	ADD(o, "cpuid_source", json_object_new_string(cpuid_kind_name(p->cpuid_kind)));

@@ -46,6 +46,60 @@ static enum ims_outcome ims_outcome(const struct imsw_event *e)
 	return e->ret ? OUTCOME_ACCEPTED : OUTCOME_REFUSED;
 }
 
+/*
+ * The IMS rules: the rule says what the platform is, the severity what happened. The
+ * finding that matters is IMS the kernel *enabled* where a hypervisor owns interrupt
+ * remapping: the guest writes messages its VMM cannot see. An attempt the kernel refused
+ * enabled nothing (the gate held and the driver falls back to MSI-X), so it ranks one level
+ * lower; it still says a driver here would enable IMS on a kernel whose gate is open.
+ */
+enum ims_platform {
+	IMS_ON_SEED_VM,	  /* the seed heuristic sees a VM */
+	IMS_ON_CLOAKED,	  /* the seed says bare metal, the evidence says guest (Q2) */
+	IMS_ON_GUESS,	  /* neither sees a hypervisor */
+	IMS_ON_CONTRADICTED, /* neither sees one, but the evidence contradicts itself */
+};
+
+static const struct {
+	const char *rule;
+	enum severity accepted, refused;
+	const char *summary_accepted, *summary_refused;
+} ims_rules[] = {
+	/* the old-VMM/new-guest cell of the seed's matrix */
+	[IMS_ON_SEED_VM] = { "IMSW-IMS-VM", SEV_CRITICAL, SEV_WARNING,
+			     "IMS enabled on a platform the seed heuristic marks as a virtual "
+			     "machine",
+			     "IMS attempt on a platform the seed heuristic marks as a virtual "
+			     "machine; the kernel refused it (the gate held)" },
+	/* the seed is fooled, the evidence is not: never "bare metal" silently */
+	[IMS_ON_CLOAKED] = { "IMSW-IMS-CLOAKED", SEV_CRITICAL, SEV_WARNING,
+			     "IMS enabled where the seed heuristic says 'probably bare metal' but "
+			     "the evidence shows a hypervisor owning interrupt remapping "
+			     "(platform.q2)",
+			     "IMS attempt where the seed heuristic says 'probably bare metal' but "
+			     "the evidence shows a hypervisor owning interrupt remapping "
+			     "(platform.q2); the kernel refused it (the gate held)" },
+	[IMS_ON_GUESS] = { "IMSW-IMS-GUESS", SEV_WARNING, SEV_INFO,
+			   "IMS enabled on 'probably bare metal': that verdict is a guess (no "
+			   "CPUID hypervisor bit, no hypervisor DMI vendor)",
+			   "IMS attempt on 'probably bare metal', refused by the kernel" },
+	[IMS_ON_CONTRADICTED] = { "IMSW-IMS-GUESS", SEV_CRITICAL, SEV_INFO,
+				  "IMS enabled on 'probably bare metal' while the evidence "
+				  "contradicts itself (platform.q1/q2 contradictions)",
+				  "IMS attempt on 'probably bare metal', refused by the kernel" },
+};
+
+static enum ims_platform ims_platform(const struct platform *p)
+{
+	if (!p->seed.probably_on_bare_metal)
+		return IMS_ON_SEED_VM;
+	if (verdict_is_guest(p->q2.verdict))
+		return IMS_ON_CLOAKED;
+	if (p->q1.n_contradictions || p->q2.n_contradictions)
+		return IMS_ON_CONTRADICTED;
+	return IMS_ON_GUESS;
+}
+
 void policy_judge(const struct imsw_event *e, const struct platform *p, struct finding *f)
 {
 	f->ims_attempt = false;
@@ -53,28 +107,16 @@ void policy_judge(const struct imsw_event *e, const struct platform *p, struct f
 	f->severity = SEV_INFO;
 
 	if (is_ims_attempt(e)) {
+		enum ims_platform on = ims_platform(p);
+		bool accepted;
+
 		f->ims_attempt = true;
 		f->outcome = ims_outcome(e);
-		if (!p->seed.probably_on_bare_metal) {
-			/* the old-VMM/new-guest cell of the seed's matrix: the guest
-			 * enables IMS the hypervisor cannot remap */
-			f->severity = SEV_CRITICAL;
-			f->rule = "IMSW-IMS-VM";
-			f->summary = "IMS attempt on a platform the seed heuristic marks as a "
-				     "virtual machine";
-		} else if (verdict_is_guest(p->q2.verdict)) {
-			/* the seed is fooled, the evidence is not: never "bare metal" silently */
-			f->severity = SEV_CRITICAL;
-			f->rule = "IMSW-IMS-CLOAKED";
-			f->summary = "IMS attempt where the seed heuristic says 'probably bare "
-				     "metal' but the evidence shows a hypervisor owning interrupt "
-				     "remapping (platform.q2)";
-		} else {
-			f->severity = SEV_WARNING;
-			f->rule = "IMSW-IMS-GUESS";
-			f->summary = "IMS attempt on 'probably bare metal': that verdict is a "
-				     "guess (no CPUID hypervisor bit, no hypervisor DMI vendor)";
-		}
+		accepted = f->outcome == OUTCOME_ACCEPTED;
+		f->rule = ims_rules[on].rule;
+		f->severity = accepted ? ims_rules[on].accepted : ims_rules[on].refused;
+		f->summary = accepted ? ims_rules[on].summary_accepted
+				      : ims_rules[on].summary_refused;
 		return;
 	}
 

@@ -78,6 +78,10 @@ struct platform_facts {
 	char ir_chip[48];	  /* the chip name that showed remapping */
 	bool viommu;		  /* VT-d Caching Mode, AMD NpCache or virtio-iommu */
 	char viommu_what[64];
+	/* the marks the 6.2-6.9 IMS gate looked at (verdict_ims_gate) */
+	bool vtd_caching_mode;	  /* a VT-d unit's CAP bit 7 */
+	bool amd_npcache;	  /* an AMD IOMMU's capability header bit 26 */
+	bool vir_chip;		  /* the kernel named a remapping parent vIR- */
 };
 
 struct signal_list {

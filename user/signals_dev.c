@@ -158,10 +158,14 @@ static int iommu_unit(const char *name, void *ctx)
 				    iommu_types[i].what, i == 0 ? " (QEMU's default too)" : "");
 			return 0;
 		}
-		/* real hardware leaves these clear; the 6.2-6.9 kernel refused IMS on them */
-		signal_mark(s, INDICATES_GUEST, STRENGTH_MEDIUM, "",
-			    "%s set: an emulated IOMMU (the 6.2-6.9 kernel refused IMS here)",
+		/* real hardware leaves these clear */
+		signal_mark(s, INDICATES_GUEST, STRENGTH_MEDIUM, "", "%s set: an emulated IOMMU",
 			    iommu_types[i].what);
+		/* the IMS gate treats the two differently (verdict_ims_gate) */
+		if (iommu_types[i].virtual_bit == VTD_CAP_CACHING_MODE)
+			w->f->vtd_caching_mode = true;
+		else
+			w->f->amd_npcache = true;
 		w->f->viommu = true;
 		copy_str(w->f->viommu_what, sizeof(w->f->viommu_what), iommu_types[i].what);
 		return 0;
@@ -204,8 +208,11 @@ static int irq_chip(const char *irq, void *ctx)
 			continue;
 		w->f->ir = IR_ON;
 		copy_str(w->f->ir_chip, sizeof(w->f->ir_chip), name);
-		if (i == 1 && !w->f->viommu) {
+		if (i == 1) {
 			/* 6.2-6.9 name the parent vIR- when they judged the IOMMU virtual */
+			w->f->vir_chip = true;
+		}
+		if (i == 1 && !w->f->viommu) {
 			w->f->viommu = true;
 			copy_str(w->f->viommu_what, sizeof(w->f->viommu_what),
 				 "vIR- interrupt chip");

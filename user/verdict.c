@@ -246,11 +246,43 @@ void verdict_decide(const struct signal_list *l, const struct platform_facts *f,
 	decide_q2(f, q1, q2);
 }
 
-enum ims_gate verdict_ims_gate(const struct platform_facts *f)
+/*
+ * The 6.2-6.9 gate, as the kernel behaves (checked against a 6.12 kernel with the IMS code
+ * restored, tests/kernel/): pci_create_ims_domain() succeeds only when the device's MSI
+ * parent domain lists MSI_FLAG_PCI_IMS in its msi_parent_ops. The x86 vector domain (no
+ * remapping) does not. VT-d's dmar_msi_parent_ops ("IR-") does, its virt_ twin ("vIR-",
+ * chosen when CAP.CM is set) does not. AMD has the same pair keyed on NpCache, but
+ * amd_iommu_create_irq_domain() runs from init_iommu_one_late() during the IVRS parse,
+ * before iommu_init_pci() reads NpCache into amd_iommu_np_cache: the "IR-" parent is
+ * always chosen, so an emulated AMD IOMMU accepts IMS.
+ */
+enum ims_gate verdict_ims_gate(const struct platform_facts *f, char *why, size_t len)
 {
-	if (f->viommu || f->ir == IR_OFF)
+	/* closed whether remapping is on (vIR- parent) or off (vector domain) */
+	if (f->vir_chip) {
+		snprintf(why, len, "the kernel named its remapping parent vIR-: that parent does "
+				   "not offer IMS");
 		return IMS_GATE_CLOSED;
-	if (f->ir == IR_ON)
+	}
+	if (f->vtd_caching_mode) {
+		snprintf(why, len, "VT-d Caching Mode set: the kernel picks the vIR- parent, which "
+				   "does not offer IMS");
+		return IMS_GATE_CLOSED;
+	}
+	if (f->ir == IR_OFF) {
+		snprintf(why, len, "no interrupt remapping: the x86 vector domain does not offer "
+				   "IMS");
+		return IMS_GATE_CLOSED;
+	}
+	if (f->ir != IR_ON) {
+		snprintf(why, len, "interrupt remapping state unknown");
+		return IMS_GATE_UNKNOWN;
+	}
+	if (f->amd_npcache) {
+		snprintf(why, len, "AMD NpCache set, but the kernel picks the remapping parent "
+				   "before it reads NpCache: the IR- parent offers IMS");
 		return IMS_GATE_OPEN;
-	return IMS_GATE_UNKNOWN;
+	}
+	snprintf(why, len, "interrupt remapping on, no emulation mark: the IR- parent offers IMS");
+	return IMS_GATE_OPEN;
 }

@@ -15,6 +15,7 @@ void verdict_decide(const struct signal_list *l, const struct platform_facts *f,
 		    const struct seed_verdict *seed, struct question_verdict *q1,
 		    struct question_verdict *q2);
 
-enum ims_gate verdict_ims_gate(const struct platform_facts *f);
+/* What a 6.2-6.9 kernel's IMS gate does here, and why (one line into WHY). */
+enum ims_gate verdict_ims_gate(const struct platform_facts *f, char *why, size_t len);
 
 #endif

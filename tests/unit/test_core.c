@@ -194,10 +194,13 @@ static void test_policy_ims_on_vm_is_critical(void **state)
 	assert_string_equal(f.rule, "IMSW-IMS-VM");
 	assert_true(f.ims_attempt);
 	assert_int_equal(f.outcome, OUTCOME_ACCEPTED);
+	/* refused: nothing was enabled, the gate held */
 	e.ret = 0;
 	policy_judge(&e, &p, &f);
 	assert_int_equal(f.outcome, OUTCOME_REFUSED);
-	assert_int_equal(f.severity, SEV_CRITICAL);
+	assert_int_equal(f.severity, SEV_WARNING);
+	assert_string_equal(f.rule, "IMSW-IMS-VM");
+	assert_non_null(strstr(f.summary, "refused"));
 }
 
 static void test_policy_ims_on_probable_bare_metal_is_a_guess(void **state)
@@ -209,13 +212,23 @@ static void test_policy_ims_on_probable_bare_metal_is_a_guess(void **state)
 	(void)state;
 	e.index = -28; /* -ENOSPC */
 	policy_judge(&e, &p, &f);
-	assert_int_equal(f.severity, SEV_WARNING);
+	assert_int_equal(f.severity, SEV_INFO);
 	assert_string_equal(f.rule, "IMSW-IMS-GUESS");
-	assert_non_null(strstr(f.summary, "guess"));
+	assert_true(f.ims_attempt);
 	assert_int_equal(f.outcome, OUTCOME_REFUSED);
 	e.index = 0;
 	policy_judge(&e, &p, &f);
 	assert_int_equal(f.outcome, OUTCOME_ACCEPTED);
+	assert_int_equal(f.severity, SEV_WARNING);
+	assert_non_null(strstr(f.summary, "guess"));
+	/* enabled on a "host" whose own evidence disagrees with itself */
+	p.q1.n_contradictions = 1;
+	policy_judge(&e, &p, &f);
+	assert_int_equal(f.severity, SEV_CRITICAL);
+	assert_string_equal(f.rule, "IMSW-IMS-GUESS");
+	e.index = -19;
+	policy_judge(&e, &p, &f);
+	assert_int_equal(f.severity, SEV_INFO);
 }
 
 /* the seed is fooled (hidden bit, spoofed DMI) but the evidence engine is not */
@@ -230,6 +243,11 @@ static void test_policy_ims_cloaked_guest_is_critical(void **state)
 	policy_judge(&e, &p, &f);
 	assert_int_equal(f.severity, SEV_CRITICAL);
 	assert_string_equal(f.rule, "IMSW-IMS-CLOAKED");
+	e.index = -19; /* the seed's FAIL cell with the gate closed: refused */
+	policy_judge(&e, &p, &f);
+	assert_int_equal(f.severity, SEV_WARNING);
+	assert_string_equal(f.rule, "IMSW-IMS-CLOAKED");
+	e.index = 0;
 	p.q2.verdict = VERDICT_PROBABLY_GUEST;
 	policy_judge(&e, &p, &f);
 	assert_string_equal(f.rule, "IMSW-IMS-CLOAKED");
@@ -254,6 +272,7 @@ static void test_policy_secondary_domain_counts_as_ims(void **state)
 	/* no IMS enum in this kernel's BTF, but domain id 1 is MSI_SECONDARY_DOMAIN */
 	e.domid = 1;
 	e.domain_kind = IMSW_DOMAIN_UNKNOWN;
+	e.ret = 1;
 	policy_judge(&e, &p, &f);
 	assert_int_equal(f.severity, SEV_CRITICAL);
 }
@@ -275,6 +294,7 @@ static void test_policy_domain_inside_ims_api_is_not_a_second_attempt(void **sta
 	inner.domid = 1;
 	inner.domain_kind = IMSW_DOMAIN_IMS;
 	inner.within_ims_api = 1;
+	inner.ret = outer.ret = 1;
 	policy_judge(&inner, &p, &f);
 	assert_false(f.ims_attempt);
 	assert_int_equal(f.severity, SEV_INFO);
@@ -482,6 +502,7 @@ static void test_pipeline_counts_and_rejects(void **state)
 	(void)state;
 	assert_non_null(s);
 	pipeline_init(&pipe, s, &p, NULL);
+	e.ret = 1; /* accepted */
 	assert_int_equal(pipeline_record(&pipe, &e, sizeof(e)), 0);
 	assert_int_equal(pipeline_record(&pipe, &e, 3), 0);
 	assert_int_equal(pipe.events_by_kind[IMSW_KIND_IMS_DOMAIN], 1);

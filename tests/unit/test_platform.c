@@ -878,6 +878,51 @@ static void test_engine_clean_server_is_probably_host(void **state)
 	tmptree_free(&t);
 }
 
+/*
+ * QEMU's AMD IOMMU sets NpCache, and Q2 counts it as an emulated IOMMU; but the 6.2-6.9
+ * kernel chose the IR- parent before reading NpCache and accepted IMS there (seen on the
+ * restored test kernel). The gate follows the kernel, not the intent; VT-d Caching Mode
+ * still closes it.
+ */
+static void test_engine_amd_npcache_leaves_gate_open(void **state)
+{
+	struct tmptree t;
+	struct platform *p;
+
+	(void)state;
+	tmptree_init(&t);
+	tmptree_put(&t, "sys/class/dmi/id/sys_vendor", "Dell Inc.\n");
+	tmptree_put(&t, "sys/kernel/irq/24/chip_name", "IR-IO-APIC\n");
+	tmptree_put(&t, "sys/class/iommu/ivhd0/amd-iommu/cap", "1f03000f\n"); /* bit 26 */
+	p = assess(&t, LEAF1_HV_CLEAR, NULL);
+	assert_true(p->facts.viommu);
+	assert_true(p->facts.amd_npcache);
+	assert_int_equal(p->q2.verdict, VERDICT_PROBABLY_GUEST);
+	assert_int_equal(p->ims_gate, IMS_GATE_OPEN);
+	assert_non_null(strstr(p->ims_gate_reason, "before it reads NpCache"));
+	free(p);
+	tmptree_free(&t);
+
+	/* the same machine without remapping: the vector domain refuses */
+	tmptree_init(&t);
+	tmptree_put(&t, "sys/kernel/irq/24/chip_name", "IO-APIC\n");
+	tmptree_put(&t, "sys/class/iommu/ivhd0/amd-iommu/cap", "1f03000f\n");
+	p = assess(&t, LEAF1_HV_CLEAR, NULL);
+	assert_int_equal(p->ims_gate, IMS_GATE_CLOSED);
+	free(p);
+	tmptree_free(&t);
+
+	/* a VT-d unit with Caching Mode and remapping on: the vIR- parent refuses */
+	tmptree_init(&t);
+	tmptree_put(&t, "sys/kernel/irq/24/chip_name", "IR-IO-APIC\n");
+	tmptree_put(&t, "sys/class/iommu/dmar0/intel-iommu/cap", "d2008c222602c6\n");
+	p = assess(&t, LEAF1_HV_CLEAR, NULL);
+	assert_int_equal(p->ims_gate, IMS_GATE_CLOSED);
+	assert_non_null(strstr(p->ims_gate_reason, "Caching Mode"));
+	free(p);
+	tmptree_free(&t);
+}
+
 /* A vIOMMU on an otherwise clean machine: Q1 may be fooled, Q2 is not. */
 static void test_engine_caching_mode_makes_q2_guest(void **state)
 {
@@ -1217,6 +1262,7 @@ int main(void)
 		cmocka_unit_test(test_engine_nothing_readable_is_unknown),
 		cmocka_unit_test(test_engine_clean_server_is_probably_host),
 		cmocka_unit_test(test_engine_caching_mode_makes_q2_guest),
+		cmocka_unit_test(test_engine_amd_npcache_leaves_gate_open),
 		cmocka_unit_test(test_engine_acpi_oem_contradicts_clean_cpuid),
 		cmocka_unit_test(test_engine_kernel_view_disagrees),
 		cmocka_unit_test(test_engine_kernel_view_unavailable_is_unknown),
