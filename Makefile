@@ -26,7 +26,7 @@ BPF_OBJ := $(OUTPUT)/imswatch.bpf.o
 SKEL := $(OUTPUT)/imswatch.skel.h
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/test/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all deps build-deps test unittest hosttest vmtest bench run static vmlinux clean
+.PHONY: all deps build-deps test unittest hosttest vmtest vmtest-ims bench run static vmlinux clean
 
 all: imswatch
 
@@ -81,6 +81,10 @@ hosttest: imswatch
 # make's VM runs must exercise imswatch: run.sh bails out without jq or the static binary
 vmtest: static
 	IMSWATCH_VM_REQUIRE_IMSWATCH=1 tests/vm/run.sh
+
+# The IMS test kernel alone (tests/kernel/: built once, then cached) and its ims-real cells.
+vmtest-ims: deps static
+	IMSWATCH_VM_REQUIRE_IMSWATCH=1 tests/vm/run.sh --kernel ims --scenario ims-real
 
 test: deps
 	$(MAKE) imswatch static $(UNIT_TESTS)

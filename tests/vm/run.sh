@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Real-kernel test bench for imswatch: boots Debian's 6.1 (bookworm) and 6.12
-# (bookworm-backports) cloud kernels under QEMU (TCG) with a busybox initramfs holding
-# imswatch and the test modules of tests/kmod, runs scripted scenarios in the guest and
-# prints their results as one TAP stream on stdout (for prove). Diagnostics go to stderr.
+# (bookworm-backports) cloud kernels, and the IMS test kernel (tests/kernel/: Debian's 6.12
+# source with the 6.2-6.9 IMS API restored), under QEMU (TCG) with a busybox initramfs
+# holding imswatch and the test modules of tests/kmod, runs scripted scenarios in the guest
+# and prints their results as one TAP stream on stdout (for prove). Diagnostics go to stderr.
 #
-#   tests/vm/run.sh [--kernel 6.1|6.12|all] [--scenario NAME|all] [--imswatch PATH]
+#   tests/vm/run.sh [--kernel 6.1|6.12|ims|all] [--scenario NAME|all] [--imswatch PATH]
 #                   [--jobs N] [--list]
 #
-# Scenarios: smoke (the bench itself, no imswatch), live, modes, ims, lost, matrix, peers.
+# Scenarios: smoke (the bench itself, no imswatch), live, modes, ims, lost, matrix, peers
+# on 6.1 and 6.12; ims-real on the IMS test kernel.
 # Downloads are cached in ${IMSWATCH_VM_CACHE:-$HOME/.cache/imswatch-vm}; logs, guest
 # consoles and the JSON records of every run land in .output/vm/ (matrix.md too).
 # See tests/vm/README.md.
@@ -26,7 +28,9 @@ source "$VM_DIR/lib/initramfs.sh"
 # shellcheck source=lib/qemu.sh
 source "$VM_DIR/lib/qemu.sh"
 
-ALL_SCENARIOS="smoke live modes ims lost matrix peers"
+ALL_SCENARIOS="smoke live modes ims lost matrix peers ims-real"
+# scenarios that need the IMS test kernel; the others run on Debian's stock kernels
+IMS_KERNEL_SCENARIOS="ims-real"
 KERNELS=all
 SCENARIO=all
 IMSWATCH_ARG=$REPO_DIR/.output/imswatch.static
@@ -55,9 +59,9 @@ while [[ $# -gt 0 ]]; do
 done
 
 case $KERNELS in
-all) SERIES="6.1 6.12" ;;
-6.1 | 6.12) SERIES=$KERNELS ;;
-*) die "--kernel must be 6.1, 6.12 or all (not '$KERNELS')" ;;
+all) SERIES="6.1 6.12 ims" ;;
+6.1 | 6.12 | ims) SERIES=$KERNELS ;;
+*) die "--kernel must be 6.1, 6.12, ims or all (not '$KERNELS')" ;;
 esac
 if [[ $SCENARIO == all ]]; then
 	SCENARIOS=$ALL_SCENARIOS
@@ -69,12 +73,46 @@ else
 fi
 [[ $JOBS =~ ^[1-9][0-9]*$ ]] || die "--jobs must be a positive number"
 wants() { [[ " $SCENARIOS " == *" $1 "* ]]; }
-
+# for_kernel SERIES SCENARIO: whether SCENARIO runs on that kernel
+for_kernel() {
+	if [[ " $IMS_KERNEL_SCENARIOS " == *" $2 "* ]]; then [[ $1 == ims ]]; else [[ $1 != ims ]]; fi
+}
+# only the kernels some wanted scenario runs on are prepared
+s_keep=""
+for s in $SERIES; do
+	for sc in $SCENARIOS; do
+		if for_kernel "$s" "$sc"; then
+			s_keep+=" $s"
+			break
+		fi
+	done
+done
+SERIES=${s_keep# }
+[[ -n $SERIES ]] || die "no kernel in '--kernel $KERNELS' runs the scenarios '$SCENARIOS'"
 # --- the boots --------------------------------------------------------------------------
+# IMS test kernel cells: the IOMMU (none, VT-d Caching Mode off/on, VT-d without
+# remapping, AMD) crossed with the seed's inputs where they change the finding (hypervisor
+# bit and DMI honest; bit hidden; bit hidden and DMI spoofed: the seed's FAIL cell with
+# vtdcm0), each under both attach modes.
+IMS_IOMMUS="none vtdcm0 vtdcm1 vtdnoir amd"
+IMS_SEEDS="hv-on,dmi-qemu hv-off,dmi-qemu hv-off,dmi-dell"
+
 # One line per boot: ID|GUEST SCENARIOS|KERNEL ARGS|QEMU PROFILE|TIMEOUT. Matrix and peers
 # share their 8 cells (one boot per cell runs both).
 plan_boots() {
-	local hv dmi cm sc=""
+	local series=$1 hv dmi cm sc="" iommu seed attach
+	if [[ $series == ims ]]; then
+		wants ims-real || return 0
+		for iommu in $IMS_IOMMUS; do
+			for seed in $IMS_SEEDS; do
+				for attach in fentry kprobe; do
+					hv=${seed%%,*} dmi=${seed#*,}
+					echo "ims-$iommu-$hv-$dmi-$attach|ims-real|imsw.cell=iommu-$iommu,$seed imsw.attach=$attach|ims:$iommu:${hv#hv-}:${dmi#dmi-}|240"
+				done
+			done
+		done
+		return 0
+	fi
 	wants smoke && echo "smoke|smoke||plain|300"
 	wants live && echo "live|live|imsw.attach=auto|plain|300"
 	if wants modes; then
@@ -98,9 +136,32 @@ plan_boots() {
 
 # qemu_args PROFILE RUNDIR: the machine for a boot (printed one argument per line)
 qemu_args() {
-	local profile=$1 rd=$2 machine=q35 cpu=$VM_CPU hv dmi cm
+	local profile=$1 rd=$2 machine=q35 cpu=$VM_CPU hv dmi cm iommu
 	local -a a=()
 	case $profile in
+	ims:*)
+		IFS=: read -r _ iommu hv dmi <<<"$profile"
+		case $iommu in
+		none) ;;
+		vtdcm0 | vtdcm1)
+			machine+=",kernel-irqchip=split"
+			a+=(-device "intel-iommu,intremap=on,caching-mode=$([[ $iommu == vtdcm1 ]] && echo on || echo off)")
+			;;
+		vtdnoir) a+=(-device "intel-iommu,intremap=off") ;;
+		amd)
+			machine+=",kernel-irqchip=split"
+			a+=(-device "amd-iommu,intremap=on")
+			;;
+		esac
+		[[ $hv == off ]] && cpu+=",-hypervisor"
+		if [[ $dmi == dell ]]; then
+			machine+=",x-oem-id=DELL,x-oem-table-id=PE_SC3"
+			mapfile -t -O "${#a[@]}" a < <(dell_smbios_args "$rd")
+		fi
+		# only the IMS host device: this kernel has no NVMe driver
+		printf '%s\n' -machine "$machine" -cpu "$cpu" -vga none -nic none "${a[@]}" -device edu
+		return 0
+		;;
 	plain) ;;
 	iommu-cm-*)
 		machine+=",kernel-irqchip=split"
@@ -112,13 +173,8 @@ qemu_args() {
 		a+=(-device "intel-iommu,intremap=on,caching-mode=$cm")
 		[[ $hv == off ]] && cpu+=",-hypervisor"
 		if [[ $dmi == dell ]]; then
-			smbios_type0 "$rd/smbios-type0.bin"
 			machine+=",x-oem-id=DELL,x-oem-table-id=PE_SC3"
-			a+=(-smbios "file=$rd/smbios-type0.bin"
-				-smbios "type=1,manufacturer=Dell Inc.,product=PowerEdge R750,version=Not Specified,serial=4XK2Q93,sku=SKU=0B19;ModelName=PowerEdge R750,family=PowerEdge"
-				-smbios "type=2,manufacturer=Dell Inc.,product=0PJ3YV,version=A01,serial=.4XK2Q93.CNFCP0032A0123."
-				-smbios "type=3,manufacturer=Dell Inc.,version=Not Specified,serial=4XK2Q93,asset=Not Specified"
-				-smbios "type=4,manufacturer=Intel(R) Corporation,version=Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz")
+			mapfile -t -O "${#a[@]}" a < <(dell_smbios_args "$rd")
 		fi
 		;;
 	esac
@@ -258,14 +314,26 @@ emit() { # emit LINE: number TAP points as they are printed
 
 for s in $SERIES; do
 	t=$(now_ms)
-	if ! kernel_prepare "$s"; then
+	if [[ $s == ims ]]; then
+		if ! ims_kernel_prepare; then
+			emit "not ok - kernel ims: the IMS test kernel builds (tests/kernel/build.sh)"
+			CLEAN_EXIT=1
+			echo "Bail out! cannot build the IMS test kernel (see the messages above)"
+			exit 1
+		fi
+	elif ! kernel_prepare "$s"; then
 		emit "not ok - kernel $s: no Debian $s cloud kernel could be fetched or found in the cache ($CACHE_DIR)"
 		CLEAN_EXIT=1
 		echo "Bail out! cannot get a $s kernel (network? mirror $(debian_mirror)?)"
 		exit 1
 	fi
 	t_k=$(now_ms)
-	if ! kmod_build; then
+	if [[ $s == ims ]] && ! kmod_build_ims; then
+		emit "not ok - kernel ims: edu_ims_real builds against the IMS test kernel $KVER"
+		CLEAN_EXIT=1
+		echo "Bail out! test modules do not build for the IMS test kernel"
+		exit 1
+	elif [[ $s != ims ]] && ! kmod_build; then
 		emit "not ok - kernel $s: tests/kmod builds against $KVER (log: $KMOD_DIR/build.log)"
 		CLEAN_EXIT=1
 		echo "Bail out! test modules do not build for $KVER"
@@ -280,7 +348,7 @@ for s in $SERIES; do
 done
 
 if [[ -n $LIST ]]; then
-	for s in $SERIES; do plan_boots | sed "s/^/$s /"; done
+	for s in $SERIES; do plan_boots "$s" | sed "s/^/$s /"; done
 	exit 0
 fi
 
@@ -291,7 +359,7 @@ for s in $SERIES; do
 		B_SERIES+=("$s")
 		B_LINE+=("$line")
 		B_DIR+=("$OUT_DIR/logs/$s-${line%%|*}")
-	done < <(plan_boots)
+	done < <(plan_boots "$s")
 done
 for d in "${B_DIR[@]}"; do rm -f "$d/done"; done
 
@@ -330,6 +398,14 @@ if wants matrix || wants peers; then
 	# shellcheck source=lib/matrix.sh
 	source "$VM_DIR/lib/matrix.sh"
 	matrix_table "$OUT_DIR/matrix.md" "${B_DIR[@]}" && echo "# matrix table: $OUT_DIR/matrix.md"
+fi
+if wants ims-real; then
+	# shellcheck source=lib/matrix.sh
+	source "$VM_DIR/lib/matrix.sh"
+	ims_table "$OUT_DIR/ims-matrix.md" "${B_DIR[@]}" && {
+		echo "# IMS test kernel cells ($OUT_DIR/ims-matrix.md):"
+		sed 's/^/#   /' "$OUT_DIR/ims-matrix.md"
+	}
 fi
 
 echo "1..$N"

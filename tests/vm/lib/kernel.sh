@@ -230,3 +230,18 @@ kernel_prepare() {
 		return 1
 	}
 }
+
+# ims_kernel_prepare: the IMS test kernel (Debian's 6.12 source with the 6.2-6.9 IMS API
+# restored), built or found in the cache by tests/kernel/build.sh. Sets KVER, KIMAGE,
+# KPKGVER, KPREP_TIMES (the build steps, when this run built it) and IMSK_*.
+ims_kernel_prepare() {
+	local env
+	KPREP_TIMES=""
+	env=$("$REPO_DIR/tests/kernel/build.sh" --print-env) || return 1
+	eval "$env"
+	KVER=$IMSK_RELEASE
+	KIMAGE=$IMSK_IMAGE
+	KPKGVER="linux-source-6.12 $IMSK_VERSION with IMS restored, build key $IMSK_KEY"
+	KPREP_TIMES=${IMSK_STEPS:-}
+	[[ -n $KPREP_TIMES ]] || KPREP_TIMES="kernel cached (built in: $IMSK_BUILD_TIMES) "
+}

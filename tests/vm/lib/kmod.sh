@@ -31,3 +31,20 @@ kmod_build() {
 	fi
 	echo "$sum" >"$dir/.stamp"
 }
+
+# kmod_build_ims: the test modules for the IMS test kernel (its own IMS API instead of the
+# stand-in), built against its build tree by tests/kernel/build.sh. Sets KMOD_DIR.
+kmod_build_ims() {
+	local src=$REPO_DIR/tests/kmod dir=$OUT_DIR/kmod/$KVER-ims sum
+	sum=$( (cd "$src" && cat Kbuild ./*.c ./*.h && echo "$IMSK_KEY") | sha256sum | cut -c1-16)
+	KMOD_DIR=$dir
+	KMOD_STATE="up to date"
+	if [[ -f $dir/.stamp && $(cat "$dir/.stamp") == "$sum" ]]; then
+		return 0
+	fi
+	KMOD_STATE=built
+	rm -rf "$dir"
+	log "building edu_msi and edu_ims_real for the IMS test kernel $KVER"
+	"$REPO_DIR/tests/kernel/build.sh" --modules "$src" "$dir" IMSW_KMODS="edu_msi.o edu_ims_real.o" || return 1
+	echo "$sum" >"$dir/.stamp"
+}

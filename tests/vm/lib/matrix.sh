@@ -49,3 +49,33 @@ matrix_table() {
 		done
 	} >"$out"
 }
+
+# ims_table FILE RUNDIR...: the IMS test kernel's cells as a Markdown table (ims-real rows)
+ims_table() {
+	local out=$1 d
+	shift
+	local -a rows=()
+	for d in "$@"; do
+		[[ ${d##*/} == ims-ims-* && -f $d/rows ]] && rows+=("$d/rows")
+	done
+	[[ ${#rows[@]} -gt 0 ]] || return 1
+	{
+		echo "| IOMMU | hv bit | DMI | attach | kernel's decision | delivered | imswatch ims_gate | alert | seed (shell) | imswatch seed pbm | Q1 | Q2 | systemd-detect-virt | virt-what |"
+		echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+		cat "${rows[@]}" | awk '
+			{ b = $2; sub(/^boot=/, "", b); line = $0; sub(/^[^ ]+ [^ ]+ /, "", line)
+			  k = line; sub(/=.*/, "", k); v = line; sub(/^[^=]*=/, "", v)
+			  if (!(b in seen)) { seen[b] = 1; order[++n] = b }
+			  val[b, k] = v }
+			END {
+				for (i = 1; i <= n; i++) { b = order[i]
+					printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+						d(val[b, "iommu"]), d(val[b, "hv"]), d(val[b, "dmi"]), d(val[b, "attach"]),
+						d(val[b, "decision"]), d(val[b, "delivered"]), d(val[b, "gate"]),
+						d(val[b, "alert"]), d(val[b, "seed_shell"]), d(val[b, "imswatch_pbm"]),
+						d(val[b, "imswatch_q1"]), d(val[b, "imswatch_q2"]),
+						d(val[b, "systemd_detect_virt"]), d(val[b, "virt_what"]) }
+			}
+			function d(x) { return x == "" ? "-" : x }'
+	} >"$out"
+}

@@ -82,3 +82,14 @@ smbios_type0() {
 	printf '\x00\x1a\x00\x00\x01\x02\x00\xe8\x03\x00\x80\x98\x09\x00\x00\x00\x00\x00\x03\x0d\x02\x11\xff\xff\x00\x00' >"$1"
 	printf 'Dell Inc.\x002.17.1\x0003/05/2024\x00\x00' >>"$1"
 }
+
+# dell_smbios_args RUNDIR: the -smbios arguments (one per line) that spoof a Dell server:
+# a whole type 0 without the "virtual machine" bit, and types 1-4 with Dell's strings
+dell_smbios_args() {
+	smbios_type0 "$1/smbios-type0.bin"
+	printf '%s\n' -smbios "file=$1/smbios-type0.bin" \
+		-smbios "type=1,manufacturer=Dell Inc.,product=PowerEdge R750,version=Not Specified,serial=4XK2Q93,sku=SKU=0B19;ModelName=PowerEdge R750,family=PowerEdge" \
+		-smbios "type=2,manufacturer=Dell Inc.,product=0PJ3YV,version=A01,serial=.4XK2Q93.CNFCP0032A0123." \
+		-smbios "type=3,manufacturer=Dell Inc.,version=Not Specified,serial=4XK2Q93,asset=Not Specified" \
+		-smbios "type=4,manufacturer=Intel(R) Corporation,version=Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz"
+}
