@@ -54,6 +54,8 @@ jcheck "alerts: exactly one IMS-domain alert per pci_create_ims_domain call (2 c
 	'[ev | select(.type == "alert" and (.kind | test("domain$")))] as $a
 	 | ($a | length) == 2 and ($a | all(.hook == "pci_create_ims_domain"))
 	   and ([ev | select(.within_ims_api == true and .type == "alert")] | length) == 0'
-jcheck "alerts: critical here (hypervisor bit set, QEMU DMI: the seed sees the VM)" \
-	'[ev | select(.ims_attempt == true) | .severity] | length > 0 and all(. == "critical")'
+jcheck "alerts: accepted attempts are critical, refused ones a warning (the seed sees the VM here)" \
+	'[ev | select(.ims_attempt == true)] as $a | ($a | length) > 0
+	 and ($a | all(.rule == "IMSW-IMS-VM" and .severity == (if .kernel_accepted then "critical" else "warning" end)))'
+
 true

@@ -3,11 +3,13 @@
 # the CPUID hypervisor bit set or hidden, DMI honest (QEMU) or spoofed as a Dell server
 # (SMBIOS types 0-4, the type 0 "virtual machine" bit cleared, ACPI OEM ids), and a
 # virtual VT-d with interrupt remapping whose Caching Mode is on or off. In each cell
-# edu_ims makes an IMS attempt; ims_standin decides like 6.2-6.9 would (accept only with
-# remapping and no Caching Mode); imswatch must raise a critical IMSW-IMS-VM alert where
-# the seed heuristic sees the VM, and where the seed is fooled the evidence engine must not
-# be: Q1 is not probably-host and the alert is the critical IMSW-IMS-CLOAKED (under TCG
-# leaf 0x40000000 still answers TCGTCGTCGTCG with -hypervisor), never a silent "bare metal".
+# edu_ims makes an IMS attempt through ims_standin (these stock kernels have no IMS API);
+# imswatch must raise an IMSW-IMS-VM alert where the seed heuristic sees the VM, and where
+# the seed is fooled the evidence engine must not be: Q1 is not probably-host and the alert
+# is IMSW-IMS-CLOAKED (under TCG leaf 0x40000000 still answers TCGTCGTCGTCG with
+# -hypervisor), never a silent "bare metal". The stand-in's accept/refuse is its own copy of
+# the 6.2 gate, so imswatch's ims_gate is not checked against it here: the ims-real cells
+# check it against the real kernel's gate (tests/kernel/).
 
 HV=$(cell_get hv)
 DMI=$(cell_get dmi)
@@ -39,8 +41,9 @@ if seed_says_vm; then SEED=vm; else SEED=bare-metal; fi
 if [ "$HV" = off ] && [ "$DMI" = dell ]; then WANT_SEED=bare-metal; else WANT_SEED=vm; fi
 check "seed heuristic (shell reference) says $WANT_SEED" [ "$SEED" = "$WANT_SEED" ]
 if [ "$WANT_SEED" = vm ]; then WANT_RULE=IMSW-IMS-VM; WANT_PBM=false; else WANT_RULE=IMSW-IMS-CLOAKED; WANT_PBM=true; fi
-WANT_SEV=critical
 if [ "$CM" = off ]; then WANT_IMS=accepted; else WANT_IMS=refused; fi
+# severity follows what happened: IMS enabled on a guest is critical, refused a warning
+if [ "$WANT_IMS" = accepted ]; then WANT_SEV=critical; else WANT_SEV=warning; fi
 
 EDU=$(pci_find $EDU_ID | head -n1)
 # the stand-in plays the kernel's IMS API: present before imswatch starts
@@ -86,8 +89,7 @@ GATE=$(jval '[.[] | select(.type == "status") | .platform.q2.ims_gate] | first |
 PBM=$(jval '[.[] | select(.type == "status") | .platform.seed.probably_on_bare_metal] | first | if . == null then empty else tostring end')
 SEV=$(jval '[ev | select(.kind == "ims-domain") | .severity] | first | if . == null then empty else tostring end')
 RULE=$(jval '[ev | select(.kind == "ims-domain") | .rule] | first | if . == null then empty else tostring end')
-if [ "$IMS" = accepted ]; then WANT_GATE=open; else WANT_GATE=closed; fi
-check "imswatch's ims_gate reading ($GATE) predicts the stand-in's 6.2 gate ($IMS)" [ "$GATE" = "$WANT_GATE" ]
+diag "imswatch's ims_gate reading: $GATE (not compared with the stand-in: see ims-real)"
 # the cell as a platform fixture (tests/fixtures/qemu-cell-*): the capture travels back over
 # the console, base64 between markers; run.sh unpacks it into .output/vm/fixtures/
 if have_imswatch && IMSWATCH=$IMSW_BIN /imsw/capture-fixture /tmp/capture 2>/tmp/capture.err; then
