@@ -1,45 +1,59 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <stddef.h>
+#include <string.h>
+
 #include "hooks.h"
 
-const struct hook_info hook_table[IMSW_HOOK_COUNT] = {
-	[IMSW_HOOK_LOCAL_PCI_PROBE] = { IMSW_HOOK_LOCAL_PCI_PROBE, "local_pci_probe",
-					"PCI driver probes", true, true, false },
-	[IMSW_HOOK_PCI_DEVICE_PROBE] = { IMSW_HOOK_PCI_DEVICE_PROBE, "pci_device_probe",
-					 "PCI driver probes", true, true, false },
-	[IMSW_HOOK_PCI_ALLOC_IRQ_VECTORS] = { IMSW_HOOK_PCI_ALLOC_IRQ_VECTORS,
-					      "pci_alloc_irq_vectors_affinity",
-					      "MSI/MSI-X enablement", true, true, false },
-	[IMSW_HOOK_MSI_CREATE_DEVICE_DOMAIN] = { IMSW_HOOK_MSI_CREATE_DEVICE_DOMAIN,
-						 "msi_create_device_irq_domain",
-						 "per-device MSI/MSI-X/IMS domains (6.2+)", true,
-						 true, false },
-	[IMSW_HOOK_PCI_CREATE_IMS_DOMAIN] = { IMSW_HOOK_PCI_CREATE_IMS_DOMAIN,
-					      "pci_create_ims_domain",
-					      "IMS domain creation (6.2-6.9 API)", true, true,
-					      false },
-	/* struct msi_map return / argument by value: fexit cannot attach */
-	[IMSW_HOOK_PCI_IMS_ALLOC_IRQ] = { IMSW_HOOK_PCI_IMS_ALLOC_IRQ, "pci_ims_alloc_irq",
-					  "IMS interrupt allocation (6.2-6.9 API)", false, true,
-					  false },
-	[IMSW_HOOK_PCI_IMS_FREE_IRQ] = { IMSW_HOOK_PCI_IMS_FREE_IRQ, "pci_ims_free_irq",
-					 "IMS interrupt release (6.2-6.9 API)", false, true,
-					 false },
-	[IMSW_HOOK_VECTOR_ALLOC] = { IMSW_HOOK_VECTOR_ALLOC, "irq_vectors:vector_alloc",
-				     "x86 vector allocation", false, false, true },
-	[IMSW_HOOK_VECTOR_ACTIVATE] = { IMSW_HOOK_VECTOR_ACTIVATE,
-					"irq_vectors:vector_activate", "x86 vector activation",
-					false, false, true },
-	[IMSW_HOOK_VECTOR_DEACTIVATE] = { IMSW_HOOK_VECTOR_DEACTIVATE,
-					  "irq_vectors:vector_deactivate",
-					  "x86 vector deactivation", false, false, true },
-	[IMSW_HOOK_VECTOR_TEARDOWN] = { IMSW_HOOK_VECTOR_TEARDOWN,
-					"irq_vectors:vector_teardown", "x86 vector teardown",
-					false, false, true },
-};
+#define HOOK_INFO(id_, sym, grp, rev, standby, fe, fx, kp, kr, tp)                          \
+	[IMSW_HOOK_##id_] = {                                                               \
+		.id = IMSW_HOOK_##id_,                                                      \
+		.name = sym,                                                                \
+		.groups = grp,                                                              \
+		.reveals = rev,                                                             \
+		.standby_for = standby,                                                     \
+		.prog_fentry = fe,                                                          \
+		.prog_fexit = fx,                                                           \
+		.prog_kprobe = kp,                                                          \
+		.prog_kretprobe = kr,                                                       \
+		.prog_raw_tp = tp,                                                          \
+		.has_fentry = (fx) != NULL,                                                 \
+		.has_kprobe = (kp) != NULL,                                                 \
+		.is_tracepoint = (tp) != NULL,                                              \
+	},
+
+const struct hook_info hook_table[IMSW_HOOK_COUNT] = { IMSW_HOOKS(HOOK_INFO) };
+
+#define GROUP_INFO(id_, nm, what)                                                           \
+	[IMSW_GROUP_BIT_##id_] = { .bit = IMSW_GROUP_##id_, .name = nm, .shows = what },
+
+const struct group_info group_table[IMSW_GROUP_COUNT] = { IMSW_GROUPS(GROUP_INFO) };
+
+/* the counters and the fault-injection mask keep one bit per hook */
+_Static_assert(IMSW_HOOK_COUNT <= 32, "hook masks are 32 bits");
 
 const char *hook_name(unsigned int id)
 {
 	return id < IMSW_HOOK_COUNT ? hook_table[id].name : "unknown";
+}
+
+int hook_by_name(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < IMSW_HOOK_COUNT; i++)
+		if (!strcmp(hook_table[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+int group_by_name(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < IMSW_GROUP_COUNT; i++)
+		if (!strcmp(group_table[i].name, name))
+			return (int)i;
+	return -1;
 }
 
 const char *mode_name(unsigned int mode)

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The table of hooks imswatch knows: kernel function or tracepoint, what it reveals, and
- * which attach variants exist for it. The loader decides per hook; output names them.
+ * The table of hooks imswatch knows, built from the one declarative list in
+ * include/imswatch_hooks.h: kernel function or tracepoint, what it reveals, which groups it
+ * watches and the BPF program of each variant. The loader decides per hook; output names
+ * them.
  */
 #ifndef IMSWATCH_HOOKS_H
 #define IMSWATCH_HOOKS_H
@@ -13,10 +15,24 @@
 struct hook_info {
 	enum imsw_hook id;
 	const char *name;      /* kernel symbol, or "irq_vectors:vector_alloc" */
+	unsigned int groups;   /* IMSW_GROUP_* */
 	const char *reveals;   /* what is blind when it is not attached */
+	int standby_for;       /* the hook this one stands in for, or IMSW_NO_HOOK */
+	/* BPF program names, NULL where the variant does not exist */
+	const char *prog_fentry;    /* marks the entry beside the fexit */
+	const char *prog_fexit;
+	const char *prog_kprobe;
+	const char *prog_kretprobe; /* NULL beside a kprobe: the kprobe alone is the hook */
+	const char *prog_raw_tp;
 	bool has_fentry;       /* an fentry/fexit variant exists */
 	bool has_kprobe;       /* a kprobe/kretprobe variant exists */
 	bool is_tracepoint;
+};
+
+struct group_info {
+	unsigned int bit; /* IMSW_GROUP_* */
+	const char *name; /* "ims": --require and the summary's coverage */
+	const char *shows; /* "IMS attempts" */
 };
 
 /* What the loader did with one hook: reported in the status record, attached or not. */
@@ -29,8 +45,14 @@ struct hook_state {
 };
 
 extern const struct hook_info hook_table[IMSW_HOOK_COUNT];
+extern const struct group_info group_table[IMSW_GROUP_COUNT];
 
 const char *hook_name(unsigned int id);
 const char *mode_name(unsigned int mode); /* enum imsw_mode -> "fentry", ... */
+
+/* hook id by symbol name, or -1 */
+int hook_by_name(const char *name);
+/* group index (IMSW_GROUP_BIT_*) by name ("ims"), or -1 */
+int group_by_name(const char *name);
 
 #endif

@@ -278,25 +278,40 @@ static json_object *json_hooks(const struct hook_state *hooks)
 	return arr;
 }
 
-/* What imswatch cannot see in this run, in words: the honest part of the status record. */
+/* Is what hook I reveals seen, by I or by an attached hook with the same words? */
+static bool revealed(const struct hook_state *hooks, unsigned int i)
+{
+	unsigned int j;
+
+	for (j = 0; j < IMSW_HOOK_COUNT; j++)
+		if (hooks[j].attached && !strcmp(hook_table[j].reveals, hook_table[i].reveals))
+			return true;
+	return false;
+}
+
+/* What imswatch cannot see in this run, in words: the honest part of the status record.
+ * One item per thing not revealed (hooks with the same words are alternatives: the
+ * pci_device_probe standby), in table order. */
 static json_object *json_blind(const struct hook_state *hooks)
 {
 	json_object *arr = json_object_new_array();
-	bool probe = hooks[IMSW_HOOK_LOCAL_PCI_PROBE].attached ||
-		     hooks[IMSW_HOOK_PCI_DEVICE_PROBE].attached;
-	unsigned int i;
+	unsigned int i, j;
 
-	if (!probe)
-		json_object_array_add(arr, json_object_new_string("PCI driver probes"));
-	for (i = IMSW_HOOK_PCI_ALLOC_IRQ_VECTORS; i < IMSW_HOOK_COUNT; i++)
-		if (!hooks[i].attached)
+	for (i = 0; i < IMSW_HOOK_COUNT; i++) {
+		if (revealed(hooks, i))
+			continue;
+		for (j = 0; j < i; j++) /* said once, at its first hook */
+			if (!strcmp(hook_table[j].reveals, hook_table[i].reveals))
+				break;
+		if (j == i)
 			json_object_array_add(arr, json_object_new_string(hook_table[i].reveals));
+	}
 	/* the kernel counts kretprobe instances it could not take (maxactive), but libbpf 1.1
 	 * attaches through the kprobe PMU and gives no way to read that count; the BPF side
 	 * sees a miss only when a later return on the same thread finds the stale level */
 	for (i = 0; i < IMSW_HOOK_COUNT; i++)
 		if (hooks[i].attached && hooks[i].mode == IMSW_MODE_KPROBE &&
-		    i != IMSW_HOOK_PCI_IMS_FREE_IRQ) {
+		    hook_table[i].prog_kretprobe) {
 			json_object_array_add(arr, json_object_new_string(
 				"kretprobe returns the kernel dropped (maxactive exhausted): "
 				"those calls are not reported; kretprobe_missed counts one only "
