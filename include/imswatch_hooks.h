@@ -27,12 +27,15 @@
 #ifndef IMSWATCH_HOOKS_TABLE_H
 #define IMSWATCH_HOOKS_TABLE_H
 
-/* groups: G(ID, name for --require and coverage, what the group shows) */
+/*
+ * groups: G(ID, name for --require and coverage, label, what the group shows), in the order
+ * they are reported (the summary's coverage, the "blind:" line)
+ */
 #define IMSW_GROUPS(G)                                                                      \
-	G(PROBE, "probe", "PCI driver probes")                                              \
-	G(MSI, "msi", "MSI/MSI-X enablement")                                               \
-	G(IMS, "ims", "IMS attempts")                                                       \
-	G(VECTOR, "vector", "x86 vector events")
+	G(IMS, "ims", "IMS", "IMS attempts")                                                \
+	G(MSI, "msi", "MSI", "MSI/MSI-X enablement")                                        \
+	G(PROBE, "probe", "PCI probe", "PCI driver probes")                                 \
+	G(VECTOR, "vector", "x86 vector", "x86 vector events")
 
 #define IMSW_NO_HOOK (-1)
 
