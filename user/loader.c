@@ -796,17 +796,22 @@ int loader_start(struct loader **out, const struct loader_opts *opts,
 		return -ENOENT;
 	}
 	/*
-	 * The standby covers a load failure only (it is not loaded otherwise): if
-	 * local_pci_probe loaded but could not attach, probes are unseen, and the standby's
-	 * reason must not claim they are covered.
+	 * The standby covers a load failure found by isolate_failures() only (it is not
+	 * loaded otherwise): if its hook loaded but could not attach, or was dropped with
+	 * every other function hook, what they reveal is unseen, and the standby's reason
+	 * ("standby: ... covers ...") must not claim it is covered. A standby whose hook never
+	 * had a variant here was tried itself and keeps its own reason.
 	 */
 	for (i = 0; i < IMSW_HOOK_COUNT; i++) {
 		int primary = hook_table[i].standby_for;
 
-		if (primary >= 0 && !hooks[primary].attached && !hooks[i].selected)
-			snprintf(hooks[i].reason, sizeof(hooks[i].reason),
-				 "standby, not loaded: %s loaded but did not attach, so %s are not "
-				 "seen", hook_table[primary].name, hook_table[primary].reveals);
+		if (primary < 0 || hooks[primary].attached || hooks[i].selected ||
+		    strncmp(hooks[i].reason, "standby: ", 9))
+			continue;
+		snprintf(hooks[i].reason, sizeof(hooks[i].reason),
+			 "standby, not loaded: %s %s, so %s are not seen", hook_table[primary].name,
+			 hooks[primary].selected ? "loaded but did not attach" : "failed to load",
+			 hook_table[primary].reveals);
 	}
 	l->rb = ring_buffer__new(bpf_map__fd(l->skel->maps.events), on_ringbuf, l, NULL);
 	if (!l->rb) {
