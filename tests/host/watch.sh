@@ -220,6 +220,23 @@ rule_catches "coverage" rule_coverage "$TMP/watch.json" \
 	'if .type == "summary" then .coverage |= map_values(if . == "blind" then "full" else "blind" end) else . end'
 rule_catches "blind[]" rule_blind "$TMP/watch.json" 'if .type == "status" then .blind |= .[1:] + ["x"] else . end'
 
+# one machine's answers, kept as a fixture: compared only on that machine (same kernel
+# release and hypervisor), where they also catch a change the rules above allow
+fx=tests/host/this-machine.json
+jq -s '{kernel: $k, hypervisor: .[0].platform.q1.hypervisor, q1: .[0].platform.q1.verdict,
+	q2: .[0].platform.q2.verdict, attached: [.[0].hooks[] | select(.attached) | .name + "/" + .mode],
+	coverage: .[-1].coverage}' --arg k "$(uname -r)" "$TMP/watch.json" >"$TMP/answers.json"
+if jq -e --slurpfile a "$TMP/answers.json" '.kernel == $a[0].kernel and .hypervisor == $a[0].hypervisor' "$fx" >/dev/null; then
+	if jq -e --slurpfile a "$TMP/answers.json" '. == $a[0]' "$fx" >/dev/null; then
+		ok "this machine's answers match its fixture ($fx)"
+	else
+		diff <(jq -S . "$fx") <(jq -S . "$TMP/answers.json") >"$TMP/fx.diff"
+		not_ok "this machine's answers match its fixture ($fx)" "$TMP/fx.diff"
+	fi
+else
+	skip "this machine's answers match its fixture" "not the machine of $fx ($(jq -r '.kernel + ", " + (.hypervisor // "-")' "$fx"))"
+fi
+
 # a tracepoint made to fail to load (test-only fault injection) must be caught as blind
 tp=$(jq -r '.hooks[] | select(.raw_tp != null) | .name' "$TMP/table.json" | head -1)
 if [ -n "$tp" ] && jq -e --arg tp "${tp#*:}" '.tp[$tp] == true' "$TMP/facts.json" >/dev/null; then
