@@ -39,14 +39,14 @@ build-deps:
 deps:
 	@tools/ensure-packages $(BUILD_PKGS) $(TEST_PKGS) $(BENCH_PKGS)
 
-$(BPF_OBJ): bpf/imswatch.bpf.c bpf/compat.bpf.h include/imswatch.h vmlinux/vmlinux.h | $(OUTPUT)
+$(BPF_OBJ): bpf/imswatch.bpf.c bpf/compat.bpf.h $(wildcard include/*.h) vmlinux/vmlinux.h | $(OUTPUT)
 	$(CLANG) -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$(ARCH) \
 		-Ivmlinux -Iinclude -Ibpf -c $< -o $@
 
 $(SKEL): $(BPF_OBJ)
 	$(BPFTOOL) gen skeleton $< name imswatch_bpf > $@
 
-$(OUTPUT)/%.o: user/%.c $(wildcard user/*.h) include/imswatch.h $(SKEL) | $(OUTPUT)
+$(OUTPUT)/%.o: user/%.c $(wildcard user/*.h) $(wildcard include/*.h) $(SKEL) | $(OUTPUT)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 imswatch: $(USER_OBJS)
@@ -68,6 +68,10 @@ vmlinux:
 # Unit tests: every module but the loader, with ASan/UBSan, against hand-built records.
 $(OUTPUT)/test/test_%: tests/unit/test_%.c $(CORE_SRCS) $(wildcard user/*.h) $(SKEL) | $(OUTPUT)/test
 	$(CC) $(CFLAGS) $(SANITIZE) $< $(CORE_SRCS) -ljson-c -lcmocka -o $@
+
+# the hook table against the BPF object: opens the skeleton, so it links libbpf
+$(OUTPUT)/test/test_hooks: tests/unit/test_hooks.c $(CORE_SRCS) $(wildcard user/*.h) $(SKEL) | $(OUTPUT)/test
+	$(CC) $(CFLAGS) $(SANITIZE) $< $(CORE_SRCS) -ljson-c -lcmocka $(LDLIBS) -o $@
 
 # cmocka speaks TAP, so prove aggregates every layer
 export CMOCKA_MESSAGE_OUTPUT := TAP

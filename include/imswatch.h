@@ -38,21 +38,8 @@ enum imsw_kind {
 	IMSW_KIND_VECTOR = 7,	  /* x86 irq_vectors:* tracepoint */
 };
 
-/* Hooks, one per kernel function or tracepoint imswatch knows. Indexes counters. */
-enum imsw_hook {
-	IMSW_HOOK_LOCAL_PCI_PROBE,
-	IMSW_HOOK_PCI_DEVICE_PROBE,
-	IMSW_HOOK_PCI_ALLOC_IRQ_VECTORS,
-	IMSW_HOOK_MSI_CREATE_DEVICE_DOMAIN,
-	IMSW_HOOK_PCI_CREATE_IMS_DOMAIN,
-	IMSW_HOOK_PCI_IMS_ALLOC_IRQ,
-	IMSW_HOOK_PCI_IMS_FREE_IRQ,
-	IMSW_HOOK_VECTOR_ALLOC,
-	IMSW_HOOK_VECTOR_ACTIVATE,
-	IMSW_HOOK_VECTOR_DEACTIVATE,
-	IMSW_HOOK_VECTOR_TEARDOWN,
-	IMSW_HOOK_COUNT,
-};
+/* enum imsw_hook: one per row of the hook table */
+#include "imswatch_hooks.h"
 
 /* Same-thread nesting depth the kprobe variant can pair (SR-IOV: a VF probe runs inside
  * the PF probe). */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "hooks.h"
 
 static const char usage[] =
 	"Usage: imswatch [watch] [OPTIONS]\n"
@@ -30,6 +31,10 @@ static const char usage[] =
 	"      --kernel-view        platform: also read the kernel's boot-time view through BPF\n"
 	"                           (root; watch always does)\n"
 	"      --timing-probe       time CPUID exits (noisy heuristic; off by default)\n"
+	"      --require LIST       watch: exit 2 at start, without watching, when these are\n"
+	"                           blind; comma list of groups (ims, msi, probe, vector: at\n"
+	"                           least one of its hooks attached) and hook names\n"
+	"                           (pci_create_ims_domain, ...: that hook attached)\n"
 	"  -v, --verbose            more diagnostics on stderr (twice: libbpf debug)\n"
 	"  -h, --help               this text\n"
 	"  -V, --version            version\n"
@@ -39,7 +44,9 @@ static const char usage[] =
 	"and -v. Any other option is refused. --kernel-view describes the running kernel, so\n"
 	"it cannot be combined with --sysroot or --cpuid-file.\n"
 	"\n"
-	"Exit status: 0 ok, 2 usage or runtime error.\n";
+	"'watch' says on stderr, in one 'blind:' line, which groups no hook can see.\n"
+	"\n"
+	"Exit status: 0 ok; 2 usage or runtime error, or a --require'd hook or group blind.\n";
 
 const char *config_usage(void)
 {
@@ -94,7 +101,40 @@ static const char *option_name(const struct option *opts, int c)
 }
 
 /* long-only options: values above any letter, so they fit optbit() */
-enum { OPT_SYSROOT = 256, OPT_CPUID_FILE, OPT_RINGBUF_KB, OPT_KERNEL_VIEW, OPT_TIMING };
+enum { OPT_SYSROOT = 256, OPT_CPUID_FILE, OPT_RINGBUF_KB, OPT_KERNEL_VIEW, OPT_TIMING,
+       OPT_REQUIRE };
+
+/* "ims,pci_ims_alloc_irq": groups and hook names, each known, none empty */
+static int parse_require(const char *s, struct config *cfg, char *err, size_t errlen)
+{
+	char item[128];
+	const char *p = s;
+
+	do {
+		size_t n = strcspn(p, ",");
+		int id;
+
+		if (!n || n >= sizeof(item)) {
+			snprintf(err, errlen, "invalid value '%s' for option --require: empty or "
+				 "overlong item (see --help)", s);
+			return -EINVAL;
+		}
+		memcpy(item, p, n);
+		item[n] = 0;
+		if ((id = group_by_name(item)) >= 0) {
+			cfg->require_groups |= 1u << id;
+		} else if ((id = hook_by_name(item)) >= 0) {
+			cfg->require_hooks |= 1u << id;
+		} else {
+			snprintf(err, errlen, "invalid value '%s' for option --require: '%s' is "
+				 "neither a group (ims, msi, probe, vector) nor a hook name", s,
+				 item);
+			return -EINVAL;
+		}
+		p += n;
+	} while (*p++ == ',');
+	return 0;
+}
 
 static int parse_command(const char *word, struct config *cfg)
 {
@@ -161,6 +201,7 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err, size_t er
 		{ "cpuid-file", required_argument, NULL, OPT_CPUID_FILE },
 		{ "kernel-view", no_argument, NULL, OPT_KERNEL_VIEW },
 		{ "timing-probe", no_argument, NULL, OPT_TIMING },
+		{ "require", required_argument, NULL, OPT_REQUIRE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -247,6 +288,10 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err, size_t er
 			break;
 		case OPT_TIMING:
 			cfg->timing_probe = true;
+			break;
+		case OPT_REQUIRE:
+			if (parse_require(optarg, cfg, err, errlen))
+				return -EINVAL;
 			break;
 		case 'v':
 			cfg->verbose++;

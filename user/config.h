@@ -37,6 +37,10 @@ struct config {
 	unsigned int ringbuf_kb;
 	bool kernel_view;  /* platform: also read the kernel's view through BPF (watch always) */
 	bool timing_probe; /* opt-in CPUID exit-latency probe */
+	/* --require: watch exits 2 when one of these is blind (bits by enum imsw_hook, and
+	 * by IMSW_GROUP_BIT_*: a group must not be wholly blind) */
+	unsigned int require_hooks;
+	unsigned int require_groups;
 	int verbose;
 };
 

@@ -34,37 +34,27 @@ struct hook_progs {
 	struct bpf_program *raw_tp;
 };
 
-#define FUNC_PROGS(f, k, r) ((struct hook_progs){ .fexit = (f), .kprobe = (k), .kretprobe = (r) })
+static struct bpf_program *prog_by_name(struct imswatch_bpf *skel, const char *name)
+{
+	return name ? bpf_object__find_program_by_name(skel->obj, name) : NULL;
+}
 
+/* Each hook's programs, found by the names in the hook table (include/imswatch_hooks.h). */
 static void hook_progs(struct imswatch_bpf *skel, struct hook_progs p[IMSW_HOOK_COUNT])
 {
-	typeof(skel->progs) *g = &skel->progs;
+	unsigned int i;
 
-	memset(p, 0, sizeof(*p) * IMSW_HOOK_COUNT);
-	p[IMSW_HOOK_LOCAL_PCI_PROBE] = FUNC_PROGS(g->fexit_local_pci_probe,
-						  g->kprobe_local_pci_probe,
-						  g->kretprobe_local_pci_probe);
-	p[IMSW_HOOK_PCI_DEVICE_PROBE] = FUNC_PROGS(g->fexit_pci_device_probe,
-						   g->kprobe_pci_device_probe,
-						   g->kretprobe_pci_device_probe);
-	p[IMSW_HOOK_PCI_ALLOC_IRQ_VECTORS] = FUNC_PROGS(g->fexit_pci_alloc_irq_vectors,
-							g->kprobe_pci_alloc_irq_vectors,
-							g->kretprobe_pci_alloc_irq_vectors);
-	p[IMSW_HOOK_MSI_CREATE_DEVICE_DOMAIN] = FUNC_PROGS(g->fexit_msi_create_device_domain,
-							   g->kprobe_msi_create_device_domain,
-							   g->kretprobe_msi_create_device_domain);
-	p[IMSW_HOOK_PCI_CREATE_IMS_DOMAIN] = FUNC_PROGS(g->fexit_pci_create_ims_domain,
-							g->kprobe_pci_create_ims_domain,
-							g->kretprobe_pci_create_ims_domain);
-	p[IMSW_HOOK_PCI_CREATE_IMS_DOMAIN].fentry = g->fentry_pci_create_ims_domain;
-	/* struct msi_map by value: no fexit variant (see imswatch.bpf.c) */
-	p[IMSW_HOOK_PCI_IMS_ALLOC_IRQ] = FUNC_PROGS(NULL, g->kprobe_pci_ims_alloc_irq,
-						    g->kretprobe_pci_ims_alloc_irq);
-	p[IMSW_HOOK_PCI_IMS_FREE_IRQ] = FUNC_PROGS(NULL, g->kprobe_pci_ims_free_irq, NULL);
-	p[IMSW_HOOK_VECTOR_ALLOC].raw_tp = g->tp_vector_alloc;
-	p[IMSW_HOOK_VECTOR_ACTIVATE].raw_tp = g->tp_vector_activate;
-	p[IMSW_HOOK_VECTOR_DEACTIVATE].raw_tp = g->tp_vector_deactivate;
-	p[IMSW_HOOK_VECTOR_TEARDOWN].raw_tp = g->tp_vector_teardown;
+	for (i = 0; i < IMSW_HOOK_COUNT; i++) {
+		const struct hook_info *h = &hook_table[i];
+
+		p[i] = (struct hook_progs){
+			.fentry = prog_by_name(skel, h->prog_fentry),
+			.fexit = prog_by_name(skel, h->prog_fexit),
+			.kprobe = prog_by_name(skel, h->prog_kprobe),
+			.kretprobe = prog_by_name(skel, h->prog_kretprobe),
+			.raw_tp = prog_by_name(skel, h->prog_raw_tp),
+		};
+	}
 }
 
 /*
@@ -371,12 +361,14 @@ static int choose_variants(struct probe_env *env, enum attach_pref pref,
 	for (i = 0; i < IMSW_HOOK_COUNT; i++) {
 		struct hook_state *st = &hooks[i];
 
-		if (i == IMSW_HOOK_PCI_DEVICE_PROBE && hooks[IMSW_HOOK_LOCAL_PCI_PROBE].selected) {
+		int primary = hook_table[i].standby_for; /* an earlier row */
+
+		if (primary >= 0 && hooks[primary].selected) {
 			memset(st, 0, sizeof(*st));
 			kprobe_standby[i] = false;
-			st->mode = hooks[IMSW_HOOK_LOCAL_PCI_PROBE].mode;
-			snprintf(st->reason, sizeof(st->reason),
-				 "standby: local_pci_probe covers PCI driver probes");
+			st->mode = hooks[primary].mode;
+			snprintf(st->reason, sizeof(st->reason), "standby: %s covers %s",
+				 hook_table[primary].name, hook_table[primary].reveals);
 			continue;
 		}
 		usable += choose_one(env, pref, i, st, &kprobe_standby[i]);
@@ -559,27 +551,31 @@ static void isolate_failures(struct probe_env *env, enum attach_pref pref,
 		log_warn("hook %s: %s", hook_table[i].name, st->reason);
 	}
 
-	if (!hooks[IMSW_HOOK_LOCAL_PCI_PROBE].selected &&
-	    !hooks[IMSW_HOOK_PCI_DEVICE_PROBE].selected) {
-		struct hook_state *st = &hooks[IMSW_HOOK_PCI_DEVICE_PROBE];
+	/* a standby whose hook was lost steps in */
+	for (i = 0; i < IMSW_HOOK_COUNT; i++) {
+		int primary = hook_table[i].standby_for;
+		struct hook_state *st = &hooks[i];
 
-		if (!choose_one(env, pref, IMSW_HOOK_PCI_DEVICE_PROBE, st,
-				&kprobe_standby[IMSW_HOOK_PCI_DEVICE_PROBE]))
-			return;
-		want = want_of(st, kprobe_standby[IMSW_HOOK_PCI_DEVICE_PROBE]);
-		if (trial_load(IMSW_HOOK_PCI_DEVICE_PROBE, want, why, sizeof(why))) {
+		if (primary < 0 || hooks[primary].selected || st->selected)
+			continue;
+		if (!choose_one(env, pref, i, st, &kprobe_standby[i]))
+			continue;
+		want = want_of(st, kprobe_standby[i]);
+		if (trial_load(i, want, why, sizeof(why))) {
 			st->selected = false;
-			kprobe_standby[IMSW_HOOK_PCI_DEVICE_PROBE] = false;
+			kprobe_standby[i] = false;
 			prepend_reason(st, "%s: load failed (%s)", mode_name(st->mode), why);
-			return;
+			continue;
 		}
-		prepend_reason(st, "standby activated: local_pci_probe failed to load");
-		log_warn("hook pci_device_probe: %s", st->reason);
+		prepend_reason(st, "standby activated: %s failed to load", hook_table[primary].name);
+		log_warn("hook %s: %s", hook_table[i].name, st->reason);
 	}
 }
 
 static int attach_one(struct bpf_program *prog, struct bpf_link **link)
 {
+	if (!prog) /* named in the hook table but not in the object: test_hooks catches it */
+		return -ENOENT;
 	*link = bpf_program__attach(prog);
 	return *link ? 0 : -errno;
 }
@@ -800,15 +796,23 @@ int loader_start(struct loader **out, const struct loader_opts *opts,
 		return -ENOENT;
 	}
 	/*
-	 * The standby covers a load failure only (it is not loaded otherwise): if
-	 * local_pci_probe loaded but could not attach, probes are unseen, and the standby's
-	 * reason must not claim they are covered.
+	 * The standby covers a load failure found by isolate_failures() only (it is not
+	 * loaded otherwise): if its hook loaded but could not attach, or was dropped with
+	 * every other function hook, what they reveal is unseen, and the standby's reason
+	 * ("standby: ... covers ...") must not claim it is covered. A standby whose hook never
+	 * had a variant here was tried itself and keeps its own reason.
 	 */
-	if (!hooks[IMSW_HOOK_LOCAL_PCI_PROBE].attached && !hooks[IMSW_HOOK_PCI_DEVICE_PROBE].selected)
-		snprintf(hooks[IMSW_HOOK_PCI_DEVICE_PROBE].reason,
-			 sizeof(hooks[IMSW_HOOK_PCI_DEVICE_PROBE].reason),
-			 "standby, not loaded: local_pci_probe loaded but did not attach, so PCI "
-			 "driver probes are not seen");
+	for (i = 0; i < IMSW_HOOK_COUNT; i++) {
+		int primary = hook_table[i].standby_for;
+
+		if (primary < 0 || hooks[primary].attached || hooks[i].selected ||
+		    strncmp(hooks[i].reason, "standby: ", 9))
+			continue;
+		snprintf(hooks[i].reason, sizeof(hooks[i].reason),
+			 "standby, not loaded: %s %s, so %s are not seen", hook_table[primary].name,
+			 hooks[primary].selected ? "loaded but did not attach" : "failed to load",
+			 hook_table[primary].reveals);
+	}
 	l->rb = ring_buffer__new(bpf_map__fd(l->skel->maps.events), on_ringbuf, l, NULL);
 	if (!l->rb) {
 		err = -errno;

@@ -26,5 +26,6 @@ static void vlog(const char *prefix, const char *fmt, va_list ap)
 
 DEFINE_LOG(log_error, "error: ", 0)
 DEFINE_LOG(log_warn, "warning: ", 0)
+DEFINE_LOG(log_blind, "blind: ", 0)
 DEFINE_LOG(log_info, "", 1)
 DEFINE_LOG(log_debug, "debug: ", 2)

@@ -278,25 +278,29 @@ static json_object *json_hooks(const struct hook_state *hooks)
 	return arr;
 }
 
-/* What imswatch cannot see in this run, in words: the honest part of the status record. */
+/* What imswatch cannot see in this run, in words: the honest part of the status record.
+ * One item per thing not revealed (hooks with the same words are alternatives: the
+ * pci_device_probe standby), in table order. */
 static json_object *json_blind(const struct hook_state *hooks)
 {
 	json_object *arr = json_object_new_array();
-	bool probe = hooks[IMSW_HOOK_LOCAL_PCI_PROBE].attached ||
-		     hooks[IMSW_HOOK_PCI_DEVICE_PROBE].attached;
-	unsigned int i;
+	unsigned int i, j;
 
-	if (!probe)
-		json_object_array_add(arr, json_object_new_string("PCI driver probes"));
-	for (i = IMSW_HOOK_PCI_ALLOC_IRQ_VECTORS; i < IMSW_HOOK_COUNT; i++)
-		if (!hooks[i].attached)
+	for (i = 0; i < IMSW_HOOK_COUNT; i++) {
+		if (hook_revealed(hooks, i))
+			continue;
+		for (j = 0; j < i; j++) /* said once, at its first hook */
+			if (!strcmp(hook_table[j].reveals, hook_table[i].reveals))
+				break;
+		if (j == i)
 			json_object_array_add(arr, json_object_new_string(hook_table[i].reveals));
+	}
 	/* the kernel counts kretprobe instances it could not take (maxactive), but libbpf 1.1
 	 * attaches through the kprobe PMU and gives no way to read that count; the BPF side
 	 * sees a miss only when a later return on the same thread finds the stale level */
 	for (i = 0; i < IMSW_HOOK_COUNT; i++)
 		if (hooks[i].attached && hooks[i].mode == IMSW_MODE_KPROBE &&
-		    i != IMSW_HOOK_PCI_IMS_FREE_IRQ) {
+		    hook_table[i].prog_kretprobe) {
 			json_object_array_add(arr, json_object_new_string(
 				"kretprobe returns the kernel dropped (maxactive exhausted): "
 				"those calls are not reported; kretprobe_missed counts one only "
@@ -309,7 +313,11 @@ static json_object *json_blind(const struct hook_state *hooks)
 json_object *record_status(const struct status_info *st, int64_t ts_real_ns)
 {
 	json_object *o = new_record("status", ts_real_ns);
+	char blind[1024];
 
+	/* first, so text output says it on the line under the header */
+	if (st->hooks && blind_summary(st->hooks, blind, sizeof(blind)))
+		ADD(o, "blind_summary", json_object_new_string(blind));
 	ADD(o, "version", json_object_new_string(IMSWATCH_VERSION));
 	ADD(o, "format_version", json_object_new_int(IMSWATCH_FORMAT_VERSION));
 	ADD(o, "kernel", json_untrusted_string(st->kernel));
@@ -466,7 +474,7 @@ json_object *record_summary(const struct summary_info *s, int64_t ts_real_ns)
 {
 	json_object *o = new_record("summary", ts_real_ns);
 	json_object *ev = json_object_new_object(), *al = json_object_new_object();
-	json_object *hooks = json_object_new_array();
+	json_object *hooks = json_object_new_array(), *cov = json_object_new_object();
 	/* per-hook key and summary total of each BPF counter, in enum imsw_counter order */
 	static const struct {
 		const char *per_hook, *total;
@@ -487,6 +495,11 @@ json_object *record_summary(const struct summary_info *s, int64_t ts_real_ns)
 	for (i = SEV_WARNING; i <= SEV_CRITICAL; i++)
 		ADD(al, severity_name(i), json_object_new_int64((int64_t)s->alerts_by_severity[i]));
 	ADD(o, "alerts", al);
+	/* beside the alerts: 0 critical with ims "blind" means could not see, not none seen */
+	for (i = 0; i < IMSW_GROUP_COUNT; i++)
+		ADD(cov, group_table[i].name,
+		    json_object_new_string(coverage_name(group_coverage(s->hooks, i))));
+	ADD(o, "coverage", cov);
 	for (i = 0; i < IMSW_HOOK_COUNT; i++) {
 		json_object *h = json_object_new_object();
 

@@ -17,7 +17,9 @@
 #include "policy.h"
 
 #define IMSWATCH_VERSION "0.1.0"
-#define IMSWATCH_FORMAT_VERSION 1 /* of the output records; bump on incompatible change */
+/* of the output records; bump on incompatible change. 2: status.blind_summary,
+ * summary.coverage */
+#define IMSWATCH_FORMAT_VERSION 2
 
 /*
  * Converts the BPF side's CLOCK_MONOTONIC stamps to wall-clock time. The offset moves when

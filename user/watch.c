@@ -95,7 +95,7 @@ int watch_run(const struct config *cfg, struct sink *sink, const struct platform
 	struct pipeline pipe;
 	struct hostfs live;
 	struct utsname uts;
-	char problem[256];
+	char problem[256], blind[2048];
 	uint64_t reported_lost = 0;
 	double start, last_check;
 	int err, n;
@@ -128,6 +128,19 @@ int watch_run(const struct config *cfg, struct sink *sink, const struct platform
 	if (!loader) {
 		log_error("%s; nothing can be watched (the platform verdict in the status "
 			  "record still holds)", problem);
+		if (live.root_fd >= 0)
+			hostfs_close(&live);
+		return 2;
+	}
+
+	/* a watch that cannot see IMS must not look like one that saw none */
+	if (blind_summary(hooks, blind, sizeof(blind)))
+		log_blind("%s", blind);
+	if (unmet_requirements(hooks, cfg->require_hooks, cfg->require_groups, blind,
+			       sizeof(blind))) {
+		log_error("--require: %s; nothing watched", blind);
+		loader_stop(loader);
+		pipeline_fini(&pipe);
 		if (live.root_fd >= 0)
 			hostfs_close(&live);
 		return 2;

@@ -119,6 +119,28 @@ static void test_config_rejects_bad_input(void **state)
 	assert_int_equal(parse(&cfg, err, "--format", "json", "cpuid", NULL), -EINVAL);
 }
 
+static void test_config_require(void **state)
+{
+	struct config cfg;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse(&cfg, err, NULL), 0);
+	assert_int_equal(cfg.require_hooks | cfg.require_groups, 0);
+	assert_int_equal(parse(&cfg, err, "watch", "--require", "ims,pci_ims_alloc_irq,msi",
+			       NULL), 0);
+	assert_int_equal(cfg.require_groups, (1u << IMSW_GROUP_BIT_IMS) | (1u << IMSW_GROUP_BIT_MSI));
+	assert_int_equal(cfg.require_hooks, 1u << IMSW_HOOK_PCI_IMS_ALLOC_IRQ);
+	assert_int_equal(parse(&cfg, err, "--require", "irq_vectors:vector_alloc", NULL), 0);
+	assert_int_equal(cfg.require_hooks, 1u << IMSW_HOOK_VECTOR_ALLOC);
+	assert_int_equal(parse(&cfg, err, "--require", "ims,imz", NULL), -EINVAL);
+	assert_non_null(strstr(err, "'imz'"));
+	assert_int_equal(parse(&cfg, err, "--require", "ims,", NULL), -EINVAL);
+	assert_int_equal(parse(&cfg, err, "--require", "", NULL), -EINVAL);
+	/* watch only */
+	assert_int_equal(parse(&cfg, err, "platform", "--require", "ims", NULL), -EINVAL);
+}
+
 /* operands are taken in order, so POSIXLY_CORRECT does not change the meaning of a line */
 static void test_config_posixly_correct(void **state)
 {
@@ -560,6 +582,126 @@ static void test_summary_reports_losses(void **state)
 	json_object_put(o);
 }
 
+/* ---- blind runs: coverage, the blind summary, --require ---- */
+
+static void attach(struct hook_state *hooks, enum imsw_hook id)
+{
+	hooks[id].attached = true;
+	hooks[id].selected = true;
+	snprintf(hooks[id].reason, sizeof(hooks[id].reason), "attached");
+}
+
+static const char *summary_coverage(const struct hook_state *hooks, const char *group)
+{
+	static char got[16];
+	struct summary_info s = { .hooks = hooks };
+	json_object *o = record_summary(&s, 0), *cov;
+
+	assert_true(json_object_object_get_ex(o, "coverage", &cov));
+	snprintf(got, sizeof(got), "%s", json_object_get_string(json_object_object_get(cov, group)));
+	json_object_put(o);
+	return got;
+}
+
+/* 0 critical alerts from a run that could not see IMS must say so */
+static void test_summary_coverage(void **state)
+{
+	struct hook_state hooks[IMSW_HOOK_COUNT];
+
+	(void)state;
+	memset(hooks, 0, sizeof(hooks));
+	/* this machine: only the vector tracepoints */
+	attach(hooks, IMSW_HOOK_VECTOR_ALLOC);
+	attach(hooks, IMSW_HOOK_VECTOR_ACTIVATE);
+	attach(hooks, IMSW_HOOK_VECTOR_DEACTIVATE);
+	attach(hooks, IMSW_HOOK_VECTOR_TEARDOWN);
+	assert_string_equal(summary_coverage(hooks, "ims"), "blind");
+	assert_string_equal(summary_coverage(hooks, "msi"), "blind");
+	assert_string_equal(summary_coverage(hooks, "probe"), "blind");
+	assert_string_equal(summary_coverage(hooks, "vector"), "full");
+	/* 6.10+ with kprobes: the domain hook sees IMS domains, the IMS API is gone */
+	attach(hooks, IMSW_HOOK_MSI_CREATE_DEVICE_DOMAIN);
+	assert_string_equal(summary_coverage(hooks, "ims"), "partial");
+	assert_string_equal(summary_coverage(hooks, "msi"), "partial");
+	attach(hooks, IMSW_HOOK_PCI_ALLOC_IRQ_VECTORS);
+	assert_string_equal(summary_coverage(hooks, "msi"), "full");
+	/* the standby is an alternative: one of the two probe hooks is enough */
+	attach(hooks, IMSW_HOOK_LOCAL_PCI_PROBE);
+	assert_string_equal(summary_coverage(hooks, "probe"), "full");
+	attach(hooks, IMSW_HOOK_PCI_CREATE_IMS_DOMAIN);
+	attach(hooks, IMSW_HOOK_PCI_IMS_ALLOC_IRQ);
+	attach(hooks, IMSW_HOOK_PCI_IMS_FREE_IRQ);
+	assert_string_equal(summary_coverage(hooks, "ims"), "full");
+}
+
+static void test_status_says_what_is_blind(void **state)
+{
+	struct hook_state hooks[IMSW_HOOK_COUNT];
+	struct platform p = platform_with(false);
+	struct status_info st = { .kernel = "6.18", .platform = &p, .hooks = hooks,
+				  .attach_pref = "auto" };
+	json_object *o, *v;
+	const char *line;
+	unsigned int i;
+
+	(void)state;
+	memset(hooks, 0, sizeof(hooks));
+	attach(hooks, IMSW_HOOK_VECTOR_ALLOC);
+	o = record_status(&st, 0);
+	assert_int_equal(json_object_get_int(json_object_object_get(o, "format_version")), 2);
+	assert_true(json_object_object_get_ex(o, "blind_summary", &v));
+	line = json_object_get_string(v);
+	assert_null(strchr(line, '\n'));
+	assert_non_null(strstr(line, "no IMS hook attached (msi_create_device_irq_domain, "
+				     "pci_create_ims_domain, pci_ims_alloc_irq, pci_ims_free_irq): "
+				     "IMS attempts cannot be seen"));
+	assert_non_null(strstr(line, "MSI/MSI-X enablement cannot be seen"));
+	assert_null(strstr(line, "x86 vector")); /* one tracepoint attached: not blind */
+	/* first after type and ts: text output shows it under the header */
+	{
+		struct json_object_iterator it = json_object_iter_begin(o);
+
+		json_object_iter_next(&it);
+		json_object_iter_next(&it);
+		assert_string_equal(json_object_iter_peek_name(&it), "blind_summary");
+	}
+	json_object_put(o);
+	/* nothing blind: no line */
+	for (i = 0; i < IMSW_HOOK_COUNT; i++)
+		attach(hooks, i);
+	o = record_status(&st, 0);
+	assert_false(json_object_object_get_ex(o, "blind_summary", &v));
+	json_object_put(o);
+}
+
+static void test_unmet_requirements(void **state)
+{
+	struct hook_state hooks[IMSW_HOOK_COUNT];
+	char buf[1024];
+
+	(void)state;
+	memset(hooks, 0, sizeof(hooks));
+	snprintf(hooks[IMSW_HOOK_PCI_IMS_ALLOC_IRQ].reason, sizeof(hooks[0].reason),
+		 "kprobe: kernel has no kprobe support");
+	attach(hooks, IMSW_HOOK_VECTOR_ALLOC);
+	assert_int_equal(unmet_requirements(hooks, 0, 0, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "");
+	assert_int_equal(unmet_requirements(hooks, 1u << IMSW_HOOK_VECTOR_ALLOC,
+					    1u << IMSW_GROUP_BIT_VECTOR, buf, sizeof(buf)), 0);
+	assert_int_equal(unmet_requirements(hooks, 1u << IMSW_HOOK_PCI_IMS_ALLOC_IRQ,
+					    1u << IMSW_GROUP_BIT_IMS, buf, sizeof(buf)), 2);
+	assert_non_null(strstr(buf, "ims: no hook attached (msi_create_device_irq_domain"));
+	assert_non_null(strstr(buf, "pci_ims_alloc_irq: not attached (kprobe: kernel has no "
+				    "kprobe support)"));
+	/* a group is met by any of its hooks */
+	attach(hooks, IMSW_HOOK_MSI_CREATE_DEVICE_DOMAIN);
+	assert_int_equal(unmet_requirements(hooks, 0, 1u << IMSW_GROUP_BIT_IMS, buf,
+					    sizeof(buf)), 0);
+	/* a short buffer truncates, never overflows */
+	assert_int_equal(unmet_requirements(hooks, 1u << IMSW_HOOK_PCI_IMS_FREE_IRQ, 0, buf, 8), 1);
+	assert_int_equal(strlen(buf), 7);
+}
+
 /* ---- enrich ---- */
 
 static void test_enrich_bdf(void **state)
@@ -586,6 +728,10 @@ int main(void)
 		cmocka_unit_test(test_config_defaults_and_commands),
 		cmocka_unit_test(test_config_rejects_bad_input),
 		cmocka_unit_test(test_config_posixly_correct),
+		cmocka_unit_test(test_config_require),
+		cmocka_unit_test(test_summary_coverage),
+		cmocka_unit_test(test_status_says_what_is_blind),
+		cmocka_unit_test(test_unmet_requirements),
 		cmocka_unit_test(test_decode_validates),
 		cmocka_unit_test(test_kind_names),
 		cmocka_unit_test(test_policy_ims_on_vm_is_critical),
