@@ -120,15 +120,22 @@ static const char *fixtures_dir(void)
 	return d && *d ? d : "tests/fixtures";
 }
 
-static const struct evidence *find_ev(const struct seed_verdict *v, const char *source,
-				      const char *key)
+/* a seed item: one of the engine's items as the seed read it */
+static const struct signal *find_ev(const struct seed_verdict *v, const char *source,
+				    const char *key)
 {
 	size_t i;
 
-	for (i = 0; i < v->n_evidence; i++)
-		if (!strcmp(v->evidence[i].source, source) && !strcmp(v->evidence[i].key, key))
-			return &v->evidence[i];
+	for (i = 0; i < v->n_items; i++)
+		if (!strcmp(v->items[i].source, source) && !strcmp(v->items[i].key, key))
+			return &v->items[i];
 	return NULL;
+}
+
+/* the seed item alone says "not bare metal" (indicates_vm in the record) */
+static bool says_vm(const struct signal *e)
+{
+	return e->indicates == INDICATES_GUEST;
 }
 
 /* ---- hostfs ----------------------------------------------------------------------------- */
@@ -554,7 +561,7 @@ static void test_platform_absent_cpuid_and_dmi(void **state)
 {
 	struct cpuid_source cpu = { .kind = CPUID_ABSENT };
 	struct seed_verdict v;
-	const struct evidence *e;
+	const struct signal *e;
 	struct hostfs fs;
 	struct tmptree t;
 
@@ -569,7 +576,7 @@ static void test_platform_absent_cpuid_and_dmi(void **state)
 	e = find_ev(&v, "cpuid", "leaf1.ecx.hypervisor");
 	assert_non_null(e);
 	assert_int_equal(e->state, SIGNAL_ABSENT);
-	assert_false(e->indicates_vm);
+	assert_false(says_vm(e));
 	assert_non_null(strstr(e->note, "no CPUID"));
 	e = find_ev(&v, "dmi", "sys/class/dmi/id");
 	assert_non_null(e);
@@ -582,7 +589,7 @@ static void test_platform_unreadable_dmi_and_untrusted_value(void **state)
 {
 	struct cpuid_source cpu = { .kind = CPUID_REPLAY }; /* empty replay: no leaf 1 */
 	struct seed_verdict v;
-	const struct evidence *e;
+	const struct signal *e;
 	struct hostfs fs;
 	struct tmptree t;
 
@@ -605,12 +612,12 @@ static void test_platform_unreadable_dmi_and_untrusted_value(void **state)
 	assert_non_null(e);
 	assert_int_equal(e->state, SIGNAL_PRESENT);
 	assert_string_equal(e->value, "%s%n%x");
-	assert_false(e->indicates_vm);
+	assert_false(says_vm(e));
 
 	e = find_ev(&v, "dmi", "product_name");
 	assert_non_null(e);
 	assert_int_equal(e->state, SIGNAL_UNREADABLE);
-	assert_false(e->indicates_vm);
+	assert_false(says_vm(e));
 
 	e = find_ev(&v, "dmi", "board_vendor");
 	assert_non_null(e);
@@ -619,11 +626,11 @@ static void test_platform_unreadable_dmi_and_untrusted_value(void **state)
 	e = find_ev(&v, "dmi", "chassis_vendor");
 	assert_non_null(e);
 	assert_string_equal(e->value, "Not QEMU");
-	assert_false(e->indicates_vm);
+	assert_false(says_vm(e));
 
 	e = find_ev(&v, "dmi", "bios_vendor");
 	assert_non_null(e);
-	assert_true(e->indicates_vm);
+	assert_true(says_vm(e));
 	assert_string_equal(e->note, "matches hypervisor vendor 'QEMU'");
 	assert_null(find_ev(&v, "dmi", "sys/class/dmi/id"));
 	assert_false(v.probably_on_bare_metal);
@@ -680,7 +687,7 @@ static void check_fixture(const struct fixture_expect *x)
 	struct cpuid_source cpu;
 	struct platform p;
 	const struct seed_verdict *v = &p.seed;
-	const struct evidence *e;
+	const struct signal *e;
 	struct hostfs fs;
 	int ret;
 
@@ -705,7 +712,7 @@ static void check_fixture(const struct fixture_expect *x)
 	assert_non_null(e);
 	assert_int_equal(e->state, SIGNAL_PRESENT);
 	assert_string_equal(e->value, x->cpuid_hypervisor ? "1" : "0");
-	assert_int_equal(e->indicates_vm, x->cpuid_hypervisor);
+	assert_int_equal(says_vm(e), x->cpuid_hypervisor);
 
 	e = find_ev(v, "dmi", "sys/class/dmi/id");
 	if (x->dmi_absent) {
@@ -724,9 +731,9 @@ static void check_fixture(const struct fixture_expect *x)
 		e = find_ev(v, "dmi", *field);
 		if (!e)
 			fail_msg("%s: no evidence for %s", x->name, *field);
-		if (e->indicates_vm != match)
+		if (says_vm(e) != match)
 			fail_msg("%s: %s = '%s' indicates_vm %d, want %d", x->name, *field,
-				 e->value, e->indicates_vm, match);
+				 e->value, says_vm(e), match);
 		if (x->dmi_absent)
 			assert_int_equal(e->state, SIGNAL_ABSENT);
 		if (match) {
@@ -761,7 +768,7 @@ static void test_fixture_details(void **state)
 	char root[PATH_MAX];
 	struct cpuid_source cpu;
 	struct seed_verdict v;
-	const struct evidence *e;
+	const struct signal *e;
 	struct hostfs fs;
 
 	(void)state;
@@ -774,7 +781,7 @@ static void test_fixture_details(void **state)
 	e = find_ev(&v, "dmi", "product_name");
 	assert_non_null(e);
 	assert_string_equal(e->value, "Standard PC (Q35 + ICH9, 2009)");
-	assert_false(e->indicates_vm);
+	assert_false(says_vm(e));
 	e = find_ev(&v, "dmi", "board_vendor");
 	assert_non_null(e);
 	assert_int_equal(e->state, SIGNAL_ABSENT);
