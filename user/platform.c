@@ -16,20 +16,48 @@
 
 #define DMI_DIR "sys/class/dmi/id"
 
+/*
+ * Provenance. The seed mail (Thomas Gleixner, LKML, 12 Nov 2020, "Re: [PATCH v4 06/17] PCI:
+ * add SIOV and IMS capability detection", <877dqrnzr3.fsf@nanos.tec.linutronix.de>) gives
+ * only the two checks, CPUID(FEATURE_HYPERVISOR) and dmi_match_hypervisor_vendor(); it names
+ * no DMI field and no vendor. Both come from Lu Baolu's follow-up, "[RFC PATCH 1/1]
+ * platform-msi: Add platform check for subdevice irq domain" (10 Dec 2020,
+ * <20201210004624.345282-1-baolu.lu@linux.intel.com>, linux-pci/kvm/dmaengine/LKML), which
+ * implemented probably_on_bare_metal() in arch/x86/pci/common.c as:
+ *	boot_cpu_has(X86_FEATURE_HYPERVISOR) -> false;
+ *	for each name in possible_vmm_vendor_name[]: dmi_match(DMI_SYS_VENDOR, name) -> false;
+ *	otherwise true.
+ * (The RFC's own function body is quoted in the thread only in part; the field and rule are
+ * as its author restated them in the v2 thread, "If dmi_match(DMI_SYS_VENDOR) hits, the new
+ * feature is not allowed", and as v2/v3 and the Feb 2021 IMS series carry them.)
+ *
+ * imswatch follows the RFC, with these differences and their reasons:
+ *   - field: DMI_SYS_VENDOR only, as the RFC (/sys/class/dmi/id/sys_vendor). Other DMI
+ *     fields are the evidence engine's business (user/signals_fw.c), not the seed's.
+ *   - rule: exact, case-sensitive comparison of the whole string, as the kernel's
+ *     dmi_match() does (drivers/firmware/dmi_scan.c: !strcmp(info, str)). It is not a prefix
+ *     match: "VMware, Inc." (what VMware writes) matches none of "VMware", "VMW",
+ *     "VMware Inc.", exactly as in the RFC. One difference: sysfs appends a newline and
+ *     imswatch's reader trims trailing whitespace, so "QEMU " would match here although the
+ *     kernel's stored string keeps the blank.
+ *   - CPUID: the RFC reads the kernel's copy of the bit, boot_cpu_has(X86_FEATURE_HYPERVISOR)
+ *     (what /proc/cpuinfo's "hypervisor" flag shows); imswatch's seed asks CPUID leaf 1
+ *     ECX[31] itself (or the --cpuid-file replay), as the seed mail's CPUID(...) says and
+ *     because the replayed fixtures have no kernel. The two differ only where the kernel's
+ *     capability differs from the CPU's answer now; the engine lists the kernel's flag as
+ *     its own item ("cpuinfo flags.hypervisor") and the unit tests cover a disagreement.
+ *   - vendors: the RFC v1 list, all twelve, in its order. (v2 added "Amazon EC2"; v3 and the
+ *     Feb 2021 series dropped "Microsoft Corporation" and added the SMBIOS "virtual machine"
+ *     bit and a virtual-IOMMU hint: the evidence engine reads those, the seed does not.)
+ * No DMI at all (Firecracker) and an unreadable sys_vendor do not count against bare
+ * metal, as dmi_match() returns false when the field is not there.
+ */
 const char *const seed_dmi_fields[] = {
 	"sys_vendor",
-	"product_name",
-	"product_version",
-	"board_vendor",
-	"bios_vendor",
-	"chassis_vendor",
 	NULL,
 };
 
-/*
- * Exactly the list in the seed thread (domain.md section 1). Order decides which vendor a note
- * names; "VMware Inc." is shadowed by "VMware" as a prefix but kept to stay literal.
- */
+/* possible_vmm_vendor_name[] of the RFC v1, in its order. */
 const char *const seed_dmi_vendors[] = {
 	"QEMU",
 	"Bochs",
@@ -66,7 +94,7 @@ static struct signal *seed_item(struct seed_verdict *v, const char *source, cons
 	struct signal *e;
 
 	if (v->n_items >= SEED_MAX_ITEMS)
-		return NULL; /* cannot happen: 1 + 1 + the seed's DMI fields */
+		return NULL; /* cannot happen: CPUID, the DMI directory and the seed's DMI fields */
 	e = &v->items[v->n_items++];
 	memset(e, 0, sizeof(*e));
 	e->source = source;
@@ -138,14 +166,14 @@ static const char *match_vendor(const char *value)
 {
 	const char *const *p;
 
-	/* Case-sensitive prefix, like systemd's DMI vendor table. */
+	/* the whole string, case-sensitive: the kernel's dmi_match() is strcmp() */
 	for (p = seed_dmi_vendors; *p; p++)
-		if (!strncmp(value, *p, strlen(*p)))
+		if (!strcmp(value, *p))
 			return *p;
 	return NULL;
 }
 
-/* dmi_match_hypervisor_vendor(): the engine's "dmi" items for the seed's fields. */
+/* dmi_match_hypervisor_vendor(): the engine's "dmi" item for sys_vendor. */
 static void seed_dmi(const struct signal_list *l, struct seed_verdict *v)
 {
 	const struct signal *dir = find_signal(l, "dmi", DMI_DIR);

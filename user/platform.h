@@ -3,13 +3,15 @@
  * platform: signals -> evidence -> verdicts. Computed once at start-up from hostfs and the
  * cpuid source, never from absolute paths or the live CPU directly.
  *
- * The seed verdict is Thomas Gleixner's probably_on_bare_metal() taken literally
- * (LKML, 12 Nov 2020):
+ * The seed verdict is Thomas Gleixner's probably_on_bare_metal() (LKML, 12 Nov 2020):
  *	if (CPUID(FEATURE_HYPERVISOR)) return false;
  *	if (dmi_match_hypervisor_vendor()) return false;
  *	return PROBABLY_RUNNING_ON_BARE_METAL;
- * Unknown signals do not count against bare metal there, exactly as in the seed; the
- * evidence list says which signals were unknown so the reader can see the guess.
+ * with the DMI field, vendor list and matching rule of Lu Baolu's RFC that implemented it
+ * (Dec 2020): DMI sys_vendor compared exactly, as dmi_match() does. user/platform.c says
+ * where each piece comes from and where imswatch differs. Unknown signals do not count
+ * against bare metal there, exactly as in the seed; the evidence list says which signals
+ * were unknown so the reader can see the guess.
  */
 #ifndef IMSWATCH_PLATFORM_H
 #define IMSWATCH_PLATFORM_H
