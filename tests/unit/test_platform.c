@@ -707,6 +707,9 @@ static const struct fixture_expect fixtures[] = {
 	{ "qemu-hidden-bit", false, SIGNAL_PRESENT, false, false, { "sys_vendor", NULL }, "QEMU" },
 	/* the seed is fooled: leaf 0x40000000 says TCG, but the seed never looks there */
 	{ "spoofed-dmi-hidden-bit", true, SIGNAL_PRESENT, false, false, { NULL }, NULL },
+	/* the kernel's flag (/proc/cpuinfo) and raw CPUID leaf 1 disagree: the seed asks CPUID */
+	{ "cpuinfo-flag-only", true, SIGNAL_PRESENT, false, false, { NULL }, NULL },
+	{ "cpuid-bit-only", false, SIGNAL_PRESENT, true, false, { NULL }, NULL },
 };
 
 static bool in_list(const char *const *list, const char *s)
@@ -798,6 +801,8 @@ FIXTURE_TEST(test_fixture_xen_hvm, 4)
 FIXTURE_TEST(test_fixture_firecracker, 5)
 FIXTURE_TEST(test_fixture_qemu_hidden_bit, 6)
 FIXTURE_TEST(test_fixture_spoofed_dmi_hidden_bit, 7)
+FIXTURE_TEST(test_fixture_cpuinfo_flag_only, 8)
+FIXTURE_TEST(test_fixture_cpuid_bit_only, 9)
 
 /* Spot checks the table cannot express. */
 static void test_fixture_details(void **state)
@@ -1257,6 +1262,8 @@ int main(void)
 		cmocka_unit_test(test_fixture_firecracker),
 		cmocka_unit_test(test_fixture_qemu_hidden_bit),
 		cmocka_unit_test(test_fixture_spoofed_dmi_hidden_bit),
+		cmocka_unit_test(test_fixture_cpuinfo_flag_only),
+		cmocka_unit_test(test_fixture_cpuid_bit_only),
 		cmocka_unit_test(test_fixture_details),
 		cmocka_unit_test(test_engine_nothing_readable_is_unknown),
 		cmocka_unit_test(test_engine_clean_server_is_probably_host),
