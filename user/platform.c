@@ -27,9 +27,13 @@
  *	boot_cpu_has(X86_FEATURE_HYPERVISOR) -> false;
  *	for each name in possible_vmm_vendor_name[]: dmi_match(DMI_SYS_VENDOR, name) -> false;
  *	otherwise true.
- * (The RFC's own function body is quoted in the thread only in part; the field and rule are
- * as its author restated them in the v2 thread, "If dmi_match(DMI_SYS_VENDOR) hits, the new
- * feature is not allowed", and as v2/v3 and the Feb 2021 IMS series carry them.)
+ * (The v1 body survives in the archives only as quoted in replies: its comment, the vendor
+ * list and the function's name. The field and rule are as its author restated them in the
+ * v2 thread, replying to Leon Romanovsky on 6 Jan 2021: "If dmi_match(DMI_SYS_VENDOR) hits,
+ * the new feature is not allowed to be enabled", and as v2
+ * <20210106022749.2769057-1-baolu.lu@linux.intel.com>, v3
+ * <20210114013003.297050-3-baolu.lu@linux.intel.com> and the Feb 2021 IMS series carry
+ * them, in full.)
  *
  * imswatch follows the RFC, with these differences and their reasons:
  *   - field: DMI_SYS_VENDOR only, as the RFC (/sys/class/dmi/id/sys_vendor). Other DMI
@@ -47,8 +51,9 @@
  *     capability differs from the CPU's answer now; the engine lists the kernel's flag as
  *     its own item ("cpuinfo flags.hypervisor") and the unit tests cover a disagreement.
  *   - vendors: the RFC v1 list, all twelve, in its order. (v2 added "Amazon EC2"; v3 and the
- *     Feb 2021 series dropped "Microsoft Corporation" and added the SMBIOS "virtual machine"
- *     bit and a virtual-IOMMU hint: the evidence engine reads those, the seed does not.)
+ *     Feb 2021 series dropped "Microsoft Corporation" and "Amazon EC2" and added the SMBIOS
+ *     "virtual machine" bit and a virtual-IOMMU hint: the evidence engine reads those, the
+ *     seed does not.)
  * No DMI at all (Firecracker) and an unreadable sys_vendor do not count against bare
  * metal, as dmi_match() returns false when the field is not there.
  */
