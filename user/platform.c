@@ -28,9 +28,9 @@
  *	for each name in possible_vmm_vendor_name[]: dmi_match(DMI_SYS_VENDOR, name) -> false;
  *	otherwise true.
  * (The v1 body was found in the archives searched only as quoted in replies: its comment,
- * the vendor list and the function's name. The field and rule are as its author restated them in the
- * v2 thread, replying to Leon Romanovsky on 6 Jan 2021: "If dmi_match(DMI_SYS_VENDOR) hits,
- * the new feature is not allowed to be enabled", and as v2
+ * the vendor list and the function's name. The field and rule are as its author restated
+ * them in the v2 thread, replying to Leon Romanovsky on 6 Jan 2021: "If
+ * dmi_match(DMI_SYS_VENDOR) hits, the new feature is not allowed to be enabled", and as v2
  * <20210106022749.2769057-1-baolu.lu@linux.intel.com>, v3
  * <20210114013003.297050-3-baolu.lu@linux.intel.com> and the Feb 2021 IMS series carry
  * them, in full.)
