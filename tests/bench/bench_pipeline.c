@@ -119,7 +119,8 @@ int main(int argc, char **argv)
 	put(tree, "sys/kernel/irq/24/actions", "virtio2-input.0\n");
 	put(tree, "sys/bus/pci/devices/0000:00:03.0/uevent",
 	    "DRIVER=virtio-pci\nPCI_CLASS=20000\nPCI_ID=1AF4:1041\nPCI_SUBSYS_ID=1AF4:1100\n"
-	    "PCI_SLOT_NAME=0000:00:03.0\nMODALIAS=pci:v00001AF4d00001041sv00001AF4sd00001100bc02sc00i00\n");
+	    "PCI_SLOT_NAME=0000:00:03.0\n"
+	    "MODALIAS=pci:v00001AF4d00001041sv00001AF4sd00001100bc02sc00i00\n");
 	if (hostfs_open(&fs, tree)) {
 		fprintf(stderr, "%s: cannot open as a sysroot\n", tree);
 		return 2;

@@ -592,7 +592,8 @@ static void make_irq_tree(char *root)
 	put(root, "sys/bus/pci/devices/0000:00:03.0/msi_irqs/24", "msix\n");
 	put(root, "sys/bus/pci/devices/0000:00:03.0/uevent",
 	    "DRIVER=nvme\nPCI_CLASS=10802\nPCI_ID=1B36:0010\nPCI_SUBSYS_ID=1AF4:1100\n"
-	    "PCI_SLOT_NAME=0000:00:03.0\nMODALIAS=pci:v00001B36d00000010sv00001AF4sd00001100bc01sc08i02\n");
+	    "PCI_SLOT_NAME=0000:00:03.0\n"
+	    "MODALIAS=pci:v00001B36d00000010sv00001AF4sd00001100bc01sc08i02\n");
 	/* before 6.2: one global PCI-MSI domain, the device encoded in hwirq (bus 1, dev 0) */
 	put(root, "sys/kernel/irq/25/chip_name", "PCI-MSI\n");
 	put(root, "sys/kernel/irq/25/hwirq", "0x80000\n");
