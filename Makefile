@@ -16,7 +16,6 @@ SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer
 BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libjson-c-dev pkg-config make gcc
 TEST_PKGS := libcmocka-dev jq qemu-system-x86 busybox-static cpio pahole kmod systemd virt-what \
 	dmidecode xz-utils flex bison bc patch perl libssl-dev binutils
-BENCH_PKGS := time
 
 USER_SRCS := $(wildcard user/*.c)
 # everything but argv handling and the libbpf-facing modules: what unit tests and benches link
@@ -37,7 +36,7 @@ $(OUTPUT) $(OUTPUT)/test:
 build-deps:
 	@tools/ensure-packages $(BUILD_PKGS)
 deps:
-	@tools/ensure-packages $(BUILD_PKGS) $(TEST_PKGS) $(BENCH_PKGS)
+	@tools/ensure-packages $(BUILD_PKGS) $(TEST_PKGS)
 
 $(BPF_OBJ): bpf/imswatch.bpf.c bpf/compat.bpf.h $(wildcard include/*.h) vmlinux/vmlinux.h | $(OUTPUT)
 	$(CLANG) -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$(ARCH) \
@@ -94,7 +93,8 @@ test: deps
 	$(MAKE) imswatch static $(UNIT_TESTS)
 	IMSWATCH_VM_REQUIRE_IMSWATCH=1 prove -v -j1 --exec '' $(UNIT_TESTS) tests/host/*.sh tests/vm/run.sh
 
-bench: deps imswatch
+# the benchmarks measure with project code only (tests/bench/bench_exec.c)
+bench: build-deps imswatch
 	tests/bench/run.sh
 
 run: build-deps imswatch

@@ -752,12 +752,21 @@ int loader_start(struct loader **out, const struct loader_opts *opts,
 
 	for (i = 0; i < IMSW_HOOK_COUNT; i++)
 		want[i] = want_of(&hooks[i], kprobe_standby[i]);
+	/*
+	 * libbpf parses its own copy of the kernel's BTF for the load: holding the probing
+	 * copy meanwhile kept two (5 MB of BTF each, more parsed) at the peak of RSS. The rare
+	 * hook-by-hook fallback below reads it again.
+	 */
+	btf__free(env.vmlinux);
+	env.vmlinux = NULL;
 	l->skel = open_and_load(want, opts->ringbuf_kb, &err);
+	if (!l->skel && err != -EPERM)
+		env.vmlinux = btf__load_vmlinux_btf();
 	/*
 	 * EPERM is the process (no CAP_BPF/CAP_PERFMON, lockdown), not one program: loading
 	 * hook by hook would only repeat it some twenty times.
 	 */
-	if (!l->skel && err != -EPERM) {
+	if (!l->skel && err != -EPERM && env.vmlinux) {
 		/* one program that fails (CO-RE, verifier) fails the object: find it, keep
 		 * the rest */
 		log_warn("loading all hooks failed (%s); loading hook by hook to find the "

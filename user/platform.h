@@ -3,13 +3,15 @@
  * platform: signals -> evidence -> verdicts. Computed once at start-up from hostfs and the
  * cpuid source, never from absolute paths or the live CPU directly.
  *
- * The seed verdict is Thomas Gleixner's probably_on_bare_metal() taken literally
- * (LKML, 12 Nov 2020):
+ * The seed verdict is Thomas Gleixner's probably_on_bare_metal() (LKML, 12 Nov 2020):
  *	if (CPUID(FEATURE_HYPERVISOR)) return false;
  *	if (dmi_match_hypervisor_vendor()) return false;
  *	return PROBABLY_RUNNING_ON_BARE_METAL;
- * Unknown signals do not count against bare metal there, exactly as in the seed; the
- * evidence list says which signals were unknown so the reader can see the guess.
+ * with the DMI field, vendor list and matching rule of Lu Baolu's RFC that implemented it
+ * (Dec 2020): DMI sys_vendor compared exactly, as dmi_match() does. user/platform.c says
+ * where each piece comes from and where imswatch differs. Unknown signals do not count
+ * against bare metal there, exactly as in the seed; the evidence list says which signals
+ * were unknown so the reader can see the guess.
  */
 #ifndef IMSWATCH_PLATFORM_H
 #define IMSWATCH_PLATFORM_H
@@ -22,26 +24,23 @@
 #include "kview.h"
 #include "signals.h"
 
-/* One piece of evidence. .value is untrusted (DMI strings come from the VMM). */
-struct evidence {
-	const char *source;   /* "cpuid", "dmi", ... (static string) */
-	char key[48];	      /* "leaf1.ecx.hypervisor", "sys_vendor", ... */
-	char value[128];      /* raw value as read ("" when not present) */
-	enum signal_state state;
-	bool indicates_vm;    /* this item, alone, says "not bare metal" */
-	char note[128];	      /* why it indicates what it does, e.g. "matches 'QEMU'" */
-};
+#define SEED_MAX_ITEMS 16
 
-#define PLATFORM_MAX_EVIDENCE 32
-
+/*
+ * The seed verdict is a view over the evidence engine's signal list: it reads no file and
+ * asks no CPUID itself. Its items are copies of the engine's items it looked at (struct
+ * signal, the one evidence type), re-marked with the seed's own reading: .indicates is
+ * INDICATES_GUEST when the item alone says "not bare metal" (indicates_vm in the record),
+ * and .note says why in the seed's terms.
+ */
 struct seed_verdict {
 	bool probably_on_bare_metal;
 	/* the two inputs of the seed function */
 	enum signal_state cpuid_state;	/* state of CPUID leaf 1 */
 	bool cpuid_hypervisor;		/* leaf 1 ECX[31] */
-	bool dmi_hypervisor_vendor;	/* any DMI field matched the seed's vendor list */
-	size_t n_evidence;
-	struct evidence evidence[PLATFORM_MAX_EVIDENCE];
+	bool dmi_hypervisor_vendor;	/* a DMI field matched the seed's vendor list */
+	size_t n_items;
+	struct signal items[SEED_MAX_ITEMS];
 };
 
 /*
@@ -95,14 +94,23 @@ const char *ims_gate_name(enum ims_gate g);
 const char *guest_verdict_name(enum guest_verdict v); /* "definitely-guest", ... */
 
 /*
- * The DMI fields the seed checks, relative to the hostfs root, and the vendor list from the
- * seed thread (domain.md section 1), matched as case-sensitive prefixes like the kernel's
- * dmi_match() users do for vendor strings.
+ * The DMI fields the seed checks (keys of the engine's "dmi" items) and the vendor list from
+ * the seed thread; see user/platform.c for where each comes from.
  */
 extern const char *const seed_dmi_fields[];    /* NULL-terminated, e.g. "sys_vendor" */
 extern const char *const seed_dmi_vendors[];   /* NULL-terminated */
 
-/* Compute the seed verdict. Returns 0 or -errno (only for internal errors). */
+/*
+ * The seed verdict from the engine's signal list L (signals_collect()); KIND names the CPUID
+ * source for the notes. Never fails: an input missing from L is unknown, as in the seed.
+ */
+void seed_from_signals(const struct signal_list *l, enum cpuid_kind kind,
+		       struct seed_verdict *out);
+
+/*
+ * Convenience for tests: collect the signals (no kernel view, no timing probe) and compute
+ * the seed view over them. Returns 0 or -EINVAL.
+ */
 int platform_seed(const struct hostfs *fs, const struct cpuid_source *cpu,
 		  struct seed_verdict *out);
 

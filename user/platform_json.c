@@ -28,15 +28,15 @@ static json_object *json_seed(const struct seed_verdict *s)
 	ADD(o, "cpuid_hypervisor_bit", json_object_new_boolean(s->cpuid_hypervisor));
 	ADD(o, "cpuid_leaf1", json_object_new_string(signal_state_name(s->cpuid_state)));
 	ADD(o, "dmi_hypervisor_vendor", json_object_new_boolean(s->dmi_hypervisor_vendor));
-	for (i = 0; i < s->n_evidence; i++) {
-		const struct evidence *e = &s->evidence[i];
+	for (i = 0; i < s->n_items; i++) {
+		const struct signal *e = &s->items[i];
 		json_object *item = json_object_new_object();
 
 		ADD(item, "source", json_object_new_string(e->source));
 		ADD(item, "key", json_object_new_string(e->key));
 		ADD(item, "state", json_object_new_string(signal_state_name(e->state)));
 		ADD(item, "value", json_untrusted_string(e->value));
-		ADD(item, "indicates_vm", json_object_new_boolean(e->indicates_vm));
+		ADD(item, "indicates_vm", json_object_new_boolean(e->indicates == INDICATES_GUEST));
 		if (e->note[0])
 			ADD(item, "note", json_untrusted_string(e->note));
 		json_object_array_add(ev, item);

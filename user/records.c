@@ -158,7 +158,13 @@ static void set_string(json_object *o, const char *key, const char *val)
 		json_object_object_del(o, key);
 		return;
 	}
-	if (json_object_object_get_ex(o, key, &cur) && json_object_is_type(cur, json_type_string))
+	/*
+	 * json-c 0.16 (bookworm) corrupts a string set to "" after it had grown onto the heap:
+	 * json_object_get_string() then returns the old pointer's bytes (length 0, no NUL), which
+	 * the text sink would print. An empty value gets a fresh object instead.
+	 */
+	if (*val && json_object_object_get_ex(o, key, &cur) &&
+	    json_object_is_type(cur, json_type_string))
 		json_object_set_string(cur, val);
 	else
 		set_value(o, key, json_object_new_string(val));

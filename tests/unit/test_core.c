@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -722,6 +723,191 @@ static void test_enrich_bdf(void **state)
 	assert_string_equal(bdf, "0001:00:00.3");
 }
 
+/*
+ * A small sysfs tree for the vector enrichment: /sys/kernel/irq/N/{chip_name,actions,hwirq}
+ * and /sys/bus/pci/devices/BDF/{uevent,msi_irqs/N}, as a 6.12 and a pre-6.2 kernel lay
+ * them out.
+ */
+static void put(const char *root, const char *rel, const char *content)
+{
+	char path[512], dir[512], *slash;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	snprintf(dir, sizeof(dir), "%s", path);
+	for (slash = strchr(dir + strlen(root) + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		mkdir(dir, 0755);
+		*slash = '/';
+	}
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs(content, fp);
+	fclose(fp);
+}
+
+static void make_irq_tree(char *root)
+{
+	assert_non_null(mkdtemp(root));
+	/* 6.2+: per-device domain, the BDF in the chip name; nvme bound */
+	put(root, "sys/kernel/irq/24/chip_name", "IR-PCI-MSIX-0000:00:03.0\n");
+	put(root, "sys/kernel/irq/24/actions", "nvme0q0\n");
+	put(root, "sys/bus/pci/devices/0000:00:03.0/msi_irqs/24", "msix\n");
+	put(root, "sys/bus/pci/devices/0000:00:03.0/uevent",
+	    "DRIVER=nvme\nPCI_CLASS=10802\nPCI_ID=1B36:0010\nPCI_SUBSYS_ID=1AF4:1100\n"
+	    "PCI_SLOT_NAME=0000:00:03.0\n"
+	    "MODALIAS=pci:v00001B36d00000010sv00001AF4sd00001100bc01sc08i02\n");
+	/* before 6.2: one global PCI-MSI domain, the device encoded in hwirq (bus 1, dev 0) */
+	put(root, "sys/kernel/irq/25/chip_name", "PCI-MSI\n");
+	put(root, "sys/kernel/irq/25/hwirq", "0x80000\n");
+	put(root, "sys/kernel/irq/25/actions", "edu\n");
+	put(root, "sys/bus/pci/devices/0000:01:00.0/msi_irqs/25", "msi\n");
+	put(root, "sys/bus/pci/devices/0000:01:00.0/uevent",
+	    "DRIVER=edu_msi\nPCI_CLASS=FF0000\nPCI_ID=1234:11E8\nPCI_SLOT_NAME=0000:01:00.0\n");
+	/* an MSI irq whose device has no driver bound (uevent without DRIVER=) */
+	put(root, "sys/kernel/irq/26/chip_name", "PCI-MSIX-0000:00:05.0\n");
+	put(root, "sys/bus/pci/devices/0000:00:05.0/uevent",
+	    "PCI_CLASS=20000\nPCI_ID=1AF4:1041\nPCI_SLOT_NAME=0000:00:05.0\n");
+	/* not a PCI MSI interrupt */
+	put(root, "sys/kernel/irq/9/chip_name", "IR-IO-APIC\n");
+	put(root, "sys/kernel/irq/9/actions", "acpi\n");
+	/* irq 77 does not exist: it was torn down before userspace looked */
+}
+
+static void rm_tree(const char *root)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void test_enrich_vector_sysfs_tree(void **state)
+{
+	char root[] = "/tmp/imswatch-enrich-XXXXXX";
+	struct enrichment en;
+	struct hostfs fs;
+
+	(void)state;
+	make_irq_tree(root);
+	assert_int_equal(hostfs_open(&fs, root), 0);
+
+	enrich_vector(&fs, 24, &en);
+	assert_false(en.irq_gone);
+	assert_string_equal(en.chip, "IR-PCI-MSIX-0000:00:03.0");
+	assert_string_equal(en.actions, "nvme0q0");
+	assert_string_equal(en.bdf, "0000:00:03.0");
+	assert_string_equal(en.driver, "nvme");
+	assert_int_equal(en.vendor, 0x1b36);
+	assert_int_equal(en.device, 0x0010);
+
+	enrich_vector(&fs, 25, &en);
+	assert_false(en.irq_gone);
+	assert_string_equal(en.chip, "PCI-MSI");
+	assert_string_equal(en.bdf, "0000:01:00.0");
+	assert_string_equal(en.driver, "edu_msi");
+	assert_int_equal(en.vendor, 0x1234);
+	assert_int_equal(en.device, 0x11e8);
+
+	enrich_vector(&fs, 26, &en);
+	assert_false(en.irq_gone);
+	assert_string_equal(en.bdf, "0000:00:05.0");
+	assert_string_equal(en.driver, ""); /* no DRIVER= line: no driver, not a stale one */
+	assert_int_equal(en.vendor, 0x1af4);
+	assert_int_equal(en.device, 0x1041);
+
+	enrich_vector(&fs, 9, &en);
+	assert_false(en.irq_gone);
+	assert_string_equal(en.chip, "IR-IO-APIC");
+	assert_string_equal(en.bdf, "");
+	assert_string_equal(en.driver, "");
+
+	enrich_vector(&fs, 77, &en);
+	assert_true(en.irq_gone);
+	assert_string_equal(en.chip, "");
+	assert_string_equal(en.bdf, "");
+	assert_string_equal(en.driver, "");
+
+	hostfs_close(&fs);
+	rm_tree(root);
+}
+
+/* The same through the pipeline: what a vector event record says about device and driver. */
+static void test_enrich_vector_records(void **state)
+{
+	static const struct {
+		unsigned int irq;
+		const char *bdf, *vendor, *driver; /* NULL: field absent or null */
+		bool gone;
+	} cases[] = {
+		{ 24, "0000:00:03.0", "1b36", "nvme", false },
+		{ 25, "0000:01:00.0", "1234", "edu_msi", false },
+		{ 26, "0000:00:05.0", "1af4", NULL, false },
+		{ 9, NULL, NULL, NULL, false },
+		{ 77, NULL, NULL, NULL, true },
+	};
+	char root[] = "/tmp/imswatch-enrich-XXXXXX", err[256];
+	struct platform p = platform_with(false);
+	struct pipeline pipe;
+	struct hostfs fs;
+	struct sink *s;
+	size_t i;
+
+	(void)state;
+	make_irq_tree(root);
+	assert_int_equal(hostfs_open(&fs, root), 0);
+	s = sink_open(FORMAT_JSON, "/dev/null", err, sizeof(err));
+	assert_non_null(s);
+	pipeline_init(&pipe, s, &p, &fs);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct imsw_event e = make_event(IMSW_KIND_VECTOR);
+		json_object *t, *d, *v;
+		const char *got;
+
+		/* the tracepoint knows only the irq */
+		e.hook = IMSW_HOOK_VECTOR_ACTIVATE;
+		e.mode = IMSW_MODE_TRACEPOINT;
+		memset(&e.pci, 0, sizeof(e.pci));
+		e.driver[0] = e.module[0] = '\0';
+		e.irq = cases[i].irq;
+		assert_int_equal(pipeline_record(&pipe, &e, sizeof(e)), 0);
+		t = pipe.templates[IMSW_KIND_VECTOR];
+		assert_non_null(t);
+		assert_true(json_object_object_get_ex(t, "device", &d));
+		v = json_object_object_get(d, "bdf");
+		got = v ? json_object_get_string(v) : NULL;
+		if (cases[i].bdf ? !got || strcmp(got, cases[i].bdf) : got != NULL)
+			fail_msg("irq %u: device.bdf '%s', want '%s'", cases[i].irq,
+				 got ? got : "(none)", cases[i].bdf ? cases[i].bdf : "(none)");
+		v = json_object_object_get(d, "vendor");
+		got = v ? json_object_get_string(v) : NULL;
+		if (cases[i].vendor ? !got || strcmp(got, cases[i].vendor) : got != NULL)
+			fail_msg("irq %u: device.vendor '%s', want '%s'", cases[i].irq,
+				 got ? got : "(none)", cases[i].vendor ? cases[i].vendor : "(none)");
+		if (cases[i].bdf) {
+			v = json_object_object_get(d, "source");
+			assert_non_null(v);
+			assert_string_equal(json_object_get_string(v), "sysfs");
+		}
+		v = json_object_object_get(t, "driver");
+		got = v ? json_object_get_string(v) : NULL;
+		if (got && !*got)
+			got = NULL;
+		if (cases[i].driver ? !got || strcmp(got, cases[i].driver) : got != NULL)
+			fail_msg("irq %u: driver '%s', want '%s'", cases[i].irq, got ? got : "(none)",
+				 cases[i].driver ? cases[i].driver : "(none)");
+		v = json_object_object_get(t, "irq_gone");
+		assert_non_null(v);
+		if (json_object_get_boolean(v) != cases[i].gone)
+			fail_msg("irq %u: irq_gone %d, want %d", cases[i].irq,
+				 json_object_get_boolean(v), cases[i].gone);
+	}
+	pipeline_fini(&pipe);
+	assert_int_equal(sink_close(s), 0);
+	hostfs_close(&fs);
+	rm_tree(root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -747,6 +933,8 @@ int main(void)
 		cmocka_unit_test(test_pipeline_counts_and_rejects),
 		cmocka_unit_test(test_summary_reports_losses),
 		cmocka_unit_test(test_enrich_bdf),
+		cmocka_unit_test(test_enrich_vector_sysfs_tree),
+		cmocka_unit_test(test_enrich_vector_records),
 	};
 
 	return cmocka_run_group_tests_name("core", tests, NULL, NULL);

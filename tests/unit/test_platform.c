@@ -120,15 +120,22 @@ static const char *fixtures_dir(void)
 	return d && *d ? d : "tests/fixtures";
 }
 
-static const struct evidence *find_ev(const struct seed_verdict *v, const char *source,
-				      const char *key)
+/* a seed item: one of the engine's items as the seed read it */
+static const struct signal *find_ev(const struct seed_verdict *v, const char *source,
+				    const char *key)
 {
 	size_t i;
 
-	for (i = 0; i < v->n_evidence; i++)
-		if (!strcmp(v->evidence[i].source, source) && !strcmp(v->evidence[i].key, key))
-			return &v->evidence[i];
+	for (i = 0; i < v->n_items; i++)
+		if (!strcmp(v->items[i].source, source) && !strcmp(v->items[i].key, key))
+			return &v->items[i];
 	return NULL;
+}
+
+/* the seed item alone says "not bare metal" (indicates_vm in the record) */
+static bool says_vm(const struct signal *e)
+{
+	return e->indicates == INDICATES_GUEST;
 }
 
 /* ---- hostfs ----------------------------------------------------------------------------- */
@@ -554,7 +561,7 @@ static void test_platform_absent_cpuid_and_dmi(void **state)
 {
 	struct cpuid_source cpu = { .kind = CPUID_ABSENT };
 	struct seed_verdict v;
-	const struct evidence *e;
+	const struct signal *e;
 	struct hostfs fs;
 	struct tmptree t;
 
@@ -569,7 +576,7 @@ static void test_platform_absent_cpuid_and_dmi(void **state)
 	e = find_ev(&v, "cpuid", "leaf1.ecx.hypervisor");
 	assert_non_null(e);
 	assert_int_equal(e->state, SIGNAL_ABSENT);
-	assert_false(e->indicates_vm);
+	assert_false(says_vm(e));
 	assert_non_null(strstr(e->note, "no CPUID"));
 	e = find_ev(&v, "dmi", "sys/class/dmi/id");
 	assert_non_null(e);
@@ -582,17 +589,16 @@ static void test_platform_unreadable_dmi_and_untrusted_value(void **state)
 {
 	struct cpuid_source cpu = { .kind = CPUID_REPLAY }; /* empty replay: no leaf 1 */
 	struct seed_verdict v;
-	const struct evidence *e;
+	const struct signal *e;
 	struct hostfs fs;
 	struct tmptree t;
 
 	(void)state;
 	tmptree_init(&t);
-	tmptree_put(&t, "sys/class/dmi/id/sys_vendor", "%s%n%x\n");
-	/* prefixes only: a vendor name later in the string does not match */
-	tmptree_put(&t, "sys/class/dmi/id/chassis_vendor", "Not QEMU\n");
-	mkdir_p(t.root, "sys/class/dmi/id/product_name");
-	tmptree_put(&t, "sys/class/dmi/id/bios_vendor", "QEMUx but longer than the prefix\n");
+	mkdir_p(t.root, "sys/class/dmi/id/sys_vendor"); /* there, but not readable as a file */
+	/* fields other than sys_vendor are not the seed's (the RFC reads DMI_SYS_VENDOR only) */
+	tmptree_put(&t, "sys/class/dmi/id/bios_vendor", "QEMU\n");
+	tmptree_put(&t, "sys/class/dmi/id/chassis_vendor", "QEMU\n");
 	assert_int_equal(hostfs_open(&fs, t.root), 0);
 	assert_int_equal(platform_seed(&fs, &cpu, &v), 0);
 
@@ -603,36 +609,78 @@ static void test_platform_unreadable_dmi_and_untrusted_value(void **state)
 
 	e = find_ev(&v, "dmi", "sys_vendor");
 	assert_non_null(e);
-	assert_int_equal(e->state, SIGNAL_PRESENT);
-	assert_string_equal(e->value, "%s%n%x");
-	assert_false(e->indicates_vm);
-
-	e = find_ev(&v, "dmi", "product_name");
-	assert_non_null(e);
 	assert_int_equal(e->state, SIGNAL_UNREADABLE);
-	assert_false(e->indicates_vm);
-
-	e = find_ev(&v, "dmi", "board_vendor");
-	assert_non_null(e);
-	assert_int_equal(e->state, SIGNAL_ABSENT);
-
-	e = find_ev(&v, "dmi", "chassis_vendor");
-	assert_non_null(e);
-	assert_string_equal(e->value, "Not QEMU");
-	assert_false(e->indicates_vm);
-
-	e = find_ev(&v, "dmi", "bios_vendor");
-	assert_non_null(e);
-	assert_true(e->indicates_vm);
-	assert_string_equal(e->note, "matches hypervisor vendor 'QEMU'");
+	assert_non_null(strstr(e->note, "cannot read"));
+	assert_false(says_vm(e));
+	assert_null(find_ev(&v, "dmi", "bios_vendor"));
+	assert_null(find_ev(&v, "dmi", "chassis_vendor"));
 	assert_null(find_ev(&v, "dmi", "sys/class/dmi/id"));
-	assert_false(v.probably_on_bare_metal);
+	/* unknown does not count against bare metal, as dmi_match() on a missing field */
+	assert_true(v.probably_on_bare_metal);
+	assert_int_equal(v.n_items, 2);
 
 	assert_string_equal(signal_state_name(SIGNAL_PRESENT), "present");
 	assert_string_equal(signal_state_name(SIGNAL_ABSENT), "absent");
 	assert_string_equal(signal_state_name(SIGNAL_UNREADABLE), "unreadable");
 	hostfs_close(&fs);
 	tmptree_free(&t);
+}
+
+/*
+ * The RFC's rule is dmi_match(DMI_SYS_VENDOR, name): strcmp() on the whole string, case
+ * included. No prefix, no substring; hostile bytes are a value like any other.
+ */
+static void test_platform_seed_dmi_exact_match(void **state)
+{
+	static const struct {
+		const char *sys_vendor;
+		const char *matches; /* vendor named in the note, NULL: no match */
+	} cases[] = {
+		{ "QEMU", "QEMU" },
+		{ "QEMU\n", "QEMU" }, /* sysfs' newline is not part of the value */
+		{ "QEMUx but longer than the name", NULL },
+		{ "Not QEMU", NULL },
+		{ "qemu", NULL },
+		{ "VMware, Inc.", NULL }, /* what VMware writes: the RFC's list misses it too */
+		{ "VMware Inc.", "VMware Inc." },
+		{ "VMW", "VMW" },
+		{ "Microsoft Corporation", "Microsoft Corporation" },
+		{ "innotek GmbH", "innotek GmbH" },
+		{ "%s%n%x", NULL },
+		{ "Dell Inc.", NULL },
+	};
+	struct cpuid_source cpu = { .kind = CPUID_ABSENT }; /* DMI alone decides */
+	char want[160];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct seed_verdict v;
+		const struct signal *e;
+		struct hostfs fs;
+		struct tmptree t;
+
+		tmptree_init(&t);
+		tmptree_put(&t, "sys/class/dmi/id/sys_vendor", cases[i].sys_vendor);
+		tmptree_put(&t, "sys/class/dmi/id/product_name", "QEMU"); /* never consulted */
+		assert_int_equal(hostfs_open(&fs, t.root), 0);
+		assert_int_equal(platform_seed(&fs, &cpu, &v), 0);
+		e = find_ev(&v, "dmi", "sys_vendor");
+		assert_non_null(e);
+		assert_int_equal(e->state, SIGNAL_PRESENT);
+		if (says_vm(e) != (cases[i].matches != NULL) ||
+		    v.dmi_hypervisor_vendor != (cases[i].matches != NULL) ||
+		    v.probably_on_bare_metal != (cases[i].matches == NULL))
+			fail_msg("sys_vendor '%s': matched %d, expected %d", cases[i].sys_vendor,
+				 says_vm(e), cases[i].matches != NULL);
+		if (cases[i].matches) {
+			pathf(want, sizeof(want), "matches hypervisor vendor '%s'", cases[i].matches);
+			assert_string_equal(e->note, want);
+		}
+		assert_null(find_ev(&v, "dmi", "product_name"));
+		hostfs_close(&fs);
+		tmptree_free(&t);
+	}
 }
 
 /* ---- platform: fixtures ----------------------------------------------------------------- */
@@ -649,20 +697,19 @@ struct fixture_expect {
 
 static const struct fixture_expect fixtures[] = {
 	{ "baremetal-dell", true, SIGNAL_PRESENT, false, false, { NULL }, NULL },
-	{ "qemu-kvm", false, SIGNAL_PRESENT, true, false,
-	  { "sys_vendor", "chassis_vendor", NULL }, "QEMU" },
-	{ "vmware", false, SIGNAL_PRESENT, true, false, { "sys_vendor", "product_name", NULL },
-	  "VMware" },
-	{ "hyperv", false, SIGNAL_PRESENT, true, false,
-	  { "sys_vendor", "board_vendor", "bios_vendor", "chassis_vendor", NULL },
+	{ "qemu-kvm", false, SIGNAL_PRESENT, true, false, { "sys_vendor", NULL }, "QEMU" },
+	/* "VMware, Inc." is none of the RFC's names: only the CPUID bit catches VMware */
+	{ "vmware", false, SIGNAL_PRESENT, true, false, { NULL }, NULL },
+	{ "hyperv", false, SIGNAL_PRESENT, true, false, { "sys_vendor", NULL },
 	  "Microsoft Corporation" },
-	{ "xen-hvm", false, SIGNAL_PRESENT, true, false,
-	  { "sys_vendor", "bios_vendor", "chassis_vendor", NULL }, "Xen" },
+	{ "xen-hvm", false, SIGNAL_PRESENT, true, false, { "sys_vendor", NULL }, "Xen" },
 	{ "firecracker", false, SIGNAL_PRESENT, true, true, { NULL }, NULL },
-	{ "qemu-hidden-bit", false, SIGNAL_PRESENT, false, false,
-	  { "sys_vendor", "chassis_vendor", NULL }, "QEMU" },
+	{ "qemu-hidden-bit", false, SIGNAL_PRESENT, false, false, { "sys_vendor", NULL }, "QEMU" },
 	/* the seed is fooled: leaf 0x40000000 says TCG, but the seed never looks there */
 	{ "spoofed-dmi-hidden-bit", true, SIGNAL_PRESENT, false, false, { NULL }, NULL },
+	/* the kernel's flag (/proc/cpuinfo) and raw CPUID leaf 1 disagree: the seed asks CPUID */
+	{ "cpuinfo-flag-only", true, SIGNAL_PRESENT, false, false, { NULL }, NULL },
+	{ "cpuid-bit-only", false, SIGNAL_PRESENT, true, false, { NULL }, NULL },
 };
 
 static bool in_list(const char *const *list, const char *s)
@@ -680,7 +727,7 @@ static void check_fixture(const struct fixture_expect *x)
 	struct cpuid_source cpu;
 	struct platform p;
 	const struct seed_verdict *v = &p.seed;
-	const struct evidence *e;
+	const struct signal *e;
 	struct hostfs fs;
 	int ret;
 
@@ -705,7 +752,7 @@ static void check_fixture(const struct fixture_expect *x)
 	assert_non_null(e);
 	assert_int_equal(e->state, SIGNAL_PRESENT);
 	assert_string_equal(e->value, x->cpuid_hypervisor ? "1" : "0");
-	assert_int_equal(e->indicates_vm, x->cpuid_hypervisor);
+	assert_int_equal(says_vm(e), x->cpuid_hypervisor);
 
 	e = find_ev(v, "dmi", "sys/class/dmi/id");
 	if (x->dmi_absent) {
@@ -724,9 +771,9 @@ static void check_fixture(const struct fixture_expect *x)
 		e = find_ev(v, "dmi", *field);
 		if (!e)
 			fail_msg("%s: no evidence for %s", x->name, *field);
-		if (e->indicates_vm != match)
+		if (says_vm(e) != match)
 			fail_msg("%s: %s = '%s' indicates_vm %d, want %d", x->name, *field,
-				 e->value, e->indicates_vm, match);
+				 e->value, says_vm(e), match);
 		if (x->dmi_absent)
 			assert_int_equal(e->state, SIGNAL_ABSENT);
 		if (match) {
@@ -754,6 +801,8 @@ FIXTURE_TEST(test_fixture_xen_hvm, 4)
 FIXTURE_TEST(test_fixture_firecracker, 5)
 FIXTURE_TEST(test_fixture_qemu_hidden_bit, 6)
 FIXTURE_TEST(test_fixture_spoofed_dmi_hidden_bit, 7)
+FIXTURE_TEST(test_fixture_cpuinfo_flag_only, 8)
+FIXTURE_TEST(test_fixture_cpuid_bit_only, 9)
 
 /* Spot checks the table cannot express. */
 static void test_fixture_details(void **state)
@@ -761,7 +810,7 @@ static void test_fixture_details(void **state)
 	char root[PATH_MAX];
 	struct cpuid_source cpu;
 	struct seed_verdict v;
-	const struct evidence *e;
+	const struct signal *e;
 	struct hostfs fs;
 
 	(void)state;
@@ -771,23 +820,22 @@ static void test_fixture_details(void **state)
 	cpu.kind = CPUID_ABSENT; /* DMI alone */
 	assert_int_equal(platform_seed(&fs, &cpu, &v), 0);
 	assert_false(v.probably_on_bare_metal);
-	e = find_ev(&v, "dmi", "product_name");
+	e = find_ev(&v, "dmi", "sys_vendor");
 	assert_non_null(e);
-	assert_string_equal(e->value, "Standard PC (Q35 + ICH9, 2009)");
-	assert_false(e->indicates_vm);
-	e = find_ev(&v, "dmi", "board_vendor");
-	assert_non_null(e);
-	assert_int_equal(e->state, SIGNAL_ABSENT);
+	assert_string_equal(e->value, "QEMU");
+	assert_true(says_vm(e));
+	assert_null(find_ev(&v, "dmi", "product_name")); /* not a field of the seed */
 	hostfs_close(&fs);
 
 	pathf(root, sizeof(root), "%s/baremetal-dell/root", fixtures_dir());
 	assert_int_equal(hostfs_open(&fs, root), 0);
 	assert_int_equal(platform_seed(&fs, &cpu, &v), 0);
 	assert_true(v.probably_on_bare_metal);
-	e = find_ev(&v, "dmi", "product_version");
+	e = find_ev(&v, "dmi", "sys_vendor");
 	assert_non_null(e);
 	assert_int_equal(e->state, SIGNAL_PRESENT);
-	assert_string_equal(e->value, "");
+	assert_string_equal(e->value, "Dell Inc.");
+	assert_false(says_vm(e));
 	hostfs_close(&fs);
 }
 
@@ -1250,6 +1298,7 @@ int main(void)
 		cmocka_unit_test(test_cpuid_native_and_absent),
 		cmocka_unit_test(test_platform_absent_cpuid_and_dmi),
 		cmocka_unit_test(test_platform_unreadable_dmi_and_untrusted_value),
+		cmocka_unit_test(test_platform_seed_dmi_exact_match),
 		cmocka_unit_test(test_fixture_baremetal_dell),
 		cmocka_unit_test(test_fixture_qemu_kvm),
 		cmocka_unit_test(test_fixture_vmware),
@@ -1258,6 +1307,8 @@ int main(void)
 		cmocka_unit_test(test_fixture_firecracker),
 		cmocka_unit_test(test_fixture_qemu_hidden_bit),
 		cmocka_unit_test(test_fixture_spoofed_dmi_hidden_bit),
+		cmocka_unit_test(test_fixture_cpuinfo_flag_only),
+		cmocka_unit_test(test_fixture_cpuid_bit_only),
 		cmocka_unit_test(test_fixture_details),
 		cmocka_unit_test(test_engine_nothing_readable_is_unknown),
 		cmocka_unit_test(test_engine_clean_server_is_probably_host),

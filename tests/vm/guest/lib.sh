@@ -277,17 +277,58 @@ vtd_caching_mode() {
 
 interrupt_remapping() { grep -q 'IR-IO-APIC' /proc/interrupts; }
 
-# seed_says_vm: the seed's probably_on_bare_metal() in shell, as a reference: the CPUID
-# hypervisor bit (as the kernel reports it) or a hypervisor vendor in DMI (the vendors
-# tglx listed) means "not bare metal"
-seed_says_vm() {
-	cpu_hv_flag && return 0
-	for _f in sys_vendor board_vendor bios_vendor; do
-		case "$(dmi $_f)" in
-		QEMU* | Bochs* | KVM* | Xen* | VMware* | VMW* | "innotek GmbH"* | "Oracle Corporation"* | \
-			Parallels* | BHYVE* | "Microsoft Corporation"*) return 0 ;;
+# cpuid_leaf1: "<ECX> <source>": raw CPUID leaf 1 ECX as hex (no 0x), from the CPU, not the
+# kernel's flag list: /dev/cpu/0/cpuid (file offset = leaf; one 16-byte read = EAX EBX ECX
+# EDX) when the cpuid driver is there, else the "0x00000001 0x0 eax ebx ecx edx" line of
+# `imswatch cpuid` (the CPUID instruction itself, in --cpuid-file format). Fails (prints
+# nothing) when neither is available.
+cpuid_leaf1() {
+	if [ -r /dev/cpu/0/cpuid ]; then
+		_w=$(dd if=/dev/cpu/0/cpuid bs=16 count=1 skip=1 iflag=skip_bytes 2>/dev/null |
+			od -An -tx4 | awk 'NF == 4 { print $3 }')
+		[ -n "$_w" ] && { echo "$_w /dev/cpu/0/cpuid"; return 0; }
+	fi
+	if [ -x "$IMSW_BIN" ]; then
+		_w=$("$IMSW_BIN" cpuid 2>/dev/null |
+			awk '$1 == "0x00000001" && $2 == "0x0" { sub(/^0x/, "", $5); print $5 }')
+		[ -n "$_w" ] && { echo "$_w imswatch-cpuid"; return 0; }
+	fi
+	return 1
+}
+
+# cpuid_hv_bit: raw CPUID leaf 1 ECX[31] is set (unknown counts as clear, as in the seed)
+cpuid_hv_bit() {
+	_ecx=$(cpuid_leaf1) || return 1
+	_ecx=${_ecx%% *}
+	[ $(((0x$_ecx >> 31) & 1)) = 1 ]
+}
+
+# dmi_trimmed FIELD: the DMI string as imswatch's reader sees it (trailing newline, blanks,
+# tabs and CRs trimmed)
+dmi_trimmed() {
+	_v=$(dmi "$1")
+	_cr=$(printf '\r')
+	while :; do
+		case "$_v" in
+		*" " | *"	" | *"$_cr") _v=${_v%?} ;;
+		*) break ;;
 		esac
 	done
+	printf '%s' "$_v"
+}
+
+# seed_says_vm: the same function as imswatch's C seed (user/platform.c), in shell, as an
+# independent reference: raw CPUID leaf 1 ECX[31] set (not /proc/cpuinfo's flag: that is
+# the kernel's copy, cpu_hv_flag), or DMI sys_vendor equal to one of the twelve names of the
+# RFC that implemented the seed, compared as the kernel's dmi_match() does (whole string,
+# case-sensitive; trailing newline and blanks trimmed like imswatch's reader), means "not
+# bare metal". No DMI, or no CPUID reading, does not count against bare metal.
+seed_says_vm() {
+	cpuid_hv_bit && return 0
+	case "$(dmi_trimmed sys_vendor)" in
+	QEMU | Bochs | KVM | Xen | VMware | VMW | "VMware Inc." | "innotek GmbH" | \
+		"Oracle Corporation" | Parallels | BHYVE | "Microsoft Corporation") return 0 ;;
+	esac
 	return 1
 }
 

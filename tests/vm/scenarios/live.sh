@@ -37,9 +37,12 @@ echo "$NVME" >/sys/bus/pci/drivers/nvme/unbind
 check "nvme $NVME unbound through sysfs" wait_for 10 pci_unbound "$NVME"
 echo "$NVME" >/sys/bus/pci/drivers/nvme/bind
 check "nvme $NVME bound again with MSI-X" wait_for 20 sh -c "[ -e /sys/bus/pci/devices/$NVME/driver ] && grep -q msix /sys/bus/pci/devices/$NVME/msi_irqs/*"
+NVME_IRQS=$(pci_irqs "$NVME")
 
 # 2. edu_msi binds the boot-time edu device
 check "insmod edu_msi binds $EDU with MSI" sh -c ". /imsw/lib.sh; load edu_msi && wait_for 10 pci_bound_to $EDU edu_msi && has_irqs $EDU msi"
+EDU_IRQS=$(pci_irqs "$EDU")
+diag "irqs after binding: nvme $NVME: $NVME_IRQS; edu $EDU: $EDU_IRQS"
 
 # 3. hot-plug an edu and an nvme device
 OLD_EDU=$(pci_find $EDU_ID | tr '\n' ' ')
@@ -105,6 +108,24 @@ jcheck "unplug: vector teardown/deactivate for the hot-plugged devices' irqs ($H
 	'($irqs | split(" ") | map(select(length > 0))) as $l
 	 | exists(ev | select(.kind == "vector" and ((.op // "") | test("teardown|deactivate"))
 	                and ((.irq | tostring) as $i | any($l[]; . == $i))))' --arg irqs "$HP_IRQS"
+
+# vector events carry only an irq: the device and driver come from sysfs (enrich.c). The
+# bound devices' irqs must come back with their BDF, ids and driver; an irq that had
+# vanished must say so and name no device or driver.
+vec_f='($irqs | split(" ") | map(select(length > 0))) as $l
+	 | exists(ev | select(.kind == "vector" and ((.irq | tostring) as $i | any($l[]; . == $i))
+	                and .irq_gone == false and dev_is($b; $v; $d) and .device.source == "sysfs"
+	                and .driver == $drv))'
+jcheck "vector: an event for nvme's irqs ($NVME_IRQS) names $NVME 1b36:0010 and driver nvme (sysfs)" \
+	"$vec_f" --arg irqs "$NVME_IRQS" --arg b "$NVME" --arg v 1b36 --arg d 0010 --arg drv nvme
+jcheck "vector: an event for edu's irqs ($EDU_IRQS) names $EDU 1234:11e8 and driver edu_msi (sysfs)" \
+	"$vec_f" --arg irqs "$EDU_IRQS" --arg b "$EDU" --arg v 1234 --arg d 11e8 --arg drv edu_msi
+jcheck "vector: every event whose irq had vanished (irq_gone) names no device and no driver" \
+	'[ev | select(.kind == "vector" and .irq_gone == true)]
+	 | all(.[]; (.device.bdf // null) == null and ((.driver // "") == "") and (.irq_chip // "") == "")'
+jcheck "vector: every event with a device names its source (sysfs) and is not irq_gone" \
+	'[ev | select(.kind == "vector" and (.device.bdf // null) != null)]
+	 | all(.[]; .device.source == "sysfs" and .irq_gone == false)'
 
 if [ "$ATTACH" != auto ]; then
 	jcheck "events: probe and MSI events came from $ATTACH hooks" \

@@ -21,6 +21,15 @@ if [ "$HV" = on ]; then
 else
 	check "knob: no CPUID hypervisor flag in /proc/cpuinfo" sh -c '! grep -qw hypervisor /proc/cpuinfo'
 fi
+# the seed reads raw CPUID leaf 1 (imswatch's C seed and seed_says_vm alike), not the flag
+RAW=$(cpuid_leaf1)
+if [ -n "$RAW" ]; then
+	RAWBIT=$(((0x${RAW%% *} >> 31) & 1))
+	check "knob: raw CPUID leaf 1 ECX[31] = $RAWBIT (ECX 0x${RAW%% *}, read via ${RAW#* })" \
+		[ "$RAWBIT" = "$([ "$HV" = on ] && echo 1 || echo 0)" ]
+else
+	tap_skip "knob: raw CPUID leaf 1 ECX[31]" "no /dev/cpu/0/cpuid and no imswatch binary"
+fi
 SYSV=$(dmi sys_vendor)
 VMBIT=$(smbios_vm_bit)
 if [ "$DMI" = dell ]; then

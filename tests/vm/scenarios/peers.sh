@@ -1,8 +1,9 @@
 # shellcheck shell=sh
 # peers: in the same matrix cell, what other detectors say: systemd-detect-virt and
 # virt-what (copied from the host with their libraries), the seed heuristic in shell, and
-# `imswatch platform`. Their verdicts are recorded for .output/vm/matrix.md; only the
-# seed reference and imswatch's own verdict are asserted.
+# `imswatch platform`. The peers' answers are reported, not asserted: TAP comments and
+# rows for .output/vm/matrix.md (a point that passes whatever they say is no test). Only
+# the seed reference against imswatch's own seed verdict is asserted.
 
 if seed_says_vm; then SEED=vm; else SEED=bare-metal; fi
 row "seed_shell=$SEED"
@@ -10,11 +11,11 @@ row "seed_shell=$SEED"
 if command -v systemd-detect-virt >/dev/null; then
 	SDV=$(systemd-detect-virt 2>/tmp/sdv.err)
 	rc=$?
-	check "systemd-detect-virt ran (says '$SDV', exit $rc)" [ -n "$SDV" ]
+	diag "systemd-detect-virt says '${SDV:-nothing}' (exit $rc)"
 	[ -s /tmp/sdv.err ] && diag "systemd-detect-virt: $(head -c 200 /tmp/sdv.err)"
 else
 	SDV="not installed"
-	tap_skip "systemd-detect-virt ran" "not installed on the host"
+	diag "systemd-detect-virt: not installed on the host"
 fi
 row "systemd_detect_virt=$SDV"
 
@@ -22,11 +23,11 @@ if [ -x /usr/sbin/virt-what ] && command -v bash >/dev/null; then
 	bash /usr/sbin/virt-what >/tmp/vw.out 2>/tmp/vw.err
 	rc=$?
 	VW=$(tr "\n" " " </tmp/vw.out | sed "s/ *\$//;s/ /, /g")
-	check "virt-what ran (says '${VW:-nothing: bare metal}')" [ "$rc" = 0 ]
+	diag "virt-what says '${VW:-nothing: bare metal}' (exit $rc)"
 	[ -s /tmp/vw.err ] && diag "virt-what: $(head -c 200 /tmp/vw.err)"
 else
 	VW="not installed"
-	tap_skip "virt-what ran" "virt-what or bash not installed on the host"
+	diag "virt-what: virt-what or bash not installed on the host"
 fi
 row "virt_what=${VW:-(nothing)}"
 
