@@ -26,6 +26,7 @@
 #include "cpuid.h"
 #include "hostfs.h"
 #include "platform.h"
+#include "platform_json.h"
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
@@ -1156,11 +1157,66 @@ static void test_engine_hostile_signature_is_escaped(void **state)
 		   NULL);
 	s = find_signal(p, "cpuid", "0x40000000.signature");
 	assert_non_null(s);
-	assert_string_equal(s->value, "\\x1b[2]AAAAAAA\\x0a");
+	/* the raw bytes are kept; the record layer escapes them, once */
+	assert_int_equal(s->value_len, 12);
+	assert_memory_equal(s->value, "\x1b[2]AAAAAAA\n", 12);
 	assert_int_equal(s->indicates, INDICATES_NOTHING); /* unknown signature */
 	assert_int_equal(p->q1.verdict, VERDICT_DEFINITELY_GUEST); /* the bit still counts */
 	free(p);
 	tmptree_free(&t);
+}
+
+/* the 0x40000000 signature's value as the platform record prints it (caller frees) */
+static char *signature_in_record(const char *cpuid)
+{
+	json_object *o, *sigs;
+	struct tmptree t;
+	struct platform *p;
+	char *v = NULL;
+	size_t i;
+
+	tmptree_init(&t);
+	p = assess(&t, cpuid, NULL);
+	o = platform_to_json(p, true);
+	sigs = json_object_object_get(o, "signals");
+	for (i = 0; i < json_object_array_length(sigs); i++) {
+		json_object *s = json_object_array_get_idx(sigs, i);
+
+		if (!strcmp(json_object_get_string(json_object_object_get(s, "key")),
+			    "0x40000000.signature"))
+			v = strdup(json_object_get_string(json_object_object_get(s, "value")));
+	}
+	json_object_put(o);
+	free(p);
+	tmptree_free(&t);
+	assert_non_null(v);
+	return v;
+}
+
+/*
+ * 00 '\\' 'x' '0' '0' 'K'... and '\\' 'x' '0' '0' 00 'K'... used to print the same
+ * ("\\x5cx00\\x5cx00KKKKKKK"): the signature was escaped to "\\x00" text without
+ * escaping its backslash, then the record layer escaped every backslash again. One
+ * escaping, of the raw bytes, tells them apart; a known signature's NUL padding prints as
+ * \\x00, not \\x5cx00.
+ */
+static void test_engine_signature_escaped_once(void **state)
+{
+	char *a, *b, *kvm;
+
+	(void)state;
+	a = signature_in_record(LEAF1_HV_SET "0x40000000 0x0 0x40000001 0x30785c00 0x4b4b4b30 "
+					     "0x4b4b4b4b\n");
+	b = signature_in_record(LEAF1_HV_SET "0x40000000 0x0 0x40000001 0x3030785c 0x4b4b4b00 "
+					     "0x4b4b4b4b\n");
+	assert_string_equal(a, "\\x00\\x5cx00KKKKKKK");
+	assert_string_equal(b, "\\x5cx00\\x00KKKKKKK");
+	kvm = signature_in_record(LEAF1_HV_SET "0x40000000 0x0 0x40000001 0x4b4d564b 0x564b4d56 "
+					       "0x0000004d\n");
+	assert_string_equal(kvm, "KVMKVMKVM\\x00\\x00\\x00");
+	free(a);
+	free(b);
+	free(kvm);
 }
 
 static void test_engine_ec2_metal_is_not_a_vm(void **state)
@@ -1225,6 +1281,7 @@ int main(void)
 		cmocka_unit_test(test_engine_hyperv_root_partition),
 		cmocka_unit_test(test_engine_tdx_marks_firmware_untrusted),
 		cmocka_unit_test(test_engine_hostile_signature_is_escaped),
+		cmocka_unit_test(test_engine_signature_escaped_once),
 		cmocka_unit_test(test_engine_ec2_metal_is_not_a_vm),
 		cmocka_unit_test(test_engine_xen_role_unknown),
 		cmocka_unit_test(test_engine_acpi_cap_keeps_vmm_ids),
