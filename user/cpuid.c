@@ -178,15 +178,60 @@ static int parse_line(char *line, struct cpuid_entry *e, char *what, size_t what
 	return 1;
 }
 
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct cpuid_entry *x = a, *y = b;
+
+	if (x->leaf != y->leaf)
+		return x->leaf < y->leaf ? -1 : 1;
+	if (x->subleaf != y->subleaf)
+		return x->subleaf < y->subleaf ? -1 : 1;
+	return 0;
+}
+
+/* ENTRIES sorted by leaf, subleaf (cpuid_source_load sorts them): a binary search */
 static const struct cpuid_entry *find_entry(const struct cpuid_entry *entries, size_t count,
 					    uint32_t leaf, uint32_t subleaf)
 {
+	const struct cpuid_entry key = { .leaf = leaf, .subleaf = subleaf };
+
+	if (!count)
+		return NULL;
+	return bsearch(&key, entries, count, sizeof(*entries), entry_cmp);
+}
+
+/* an entry and the line it came from, while loading */
+struct loaded_entry {
+	struct cpuid_entry e;
+	unsigned long line;
+};
+
+static int loaded_cmp(const void *a, const void *b)
+{
+	const struct loaded_entry *x = a, *y = b;
+	int r = entry_cmp(&x->e, &y->e);
+
+	return r ? r : (x->line < y->line ? -1 : x->line > y->line);
+}
+
+/*
+ * Sort the COUNT entries of L by leaf, subleaf and line. Two answers for one leaf would make
+ * the result depend on line order: returns the duplicate that comes first in the file
+ * (*DUP_LINE, and *FIRST_LINE where the leaf was first given), or NULL.
+ */
+static const struct loaded_entry *sort_find_dup(struct loaded_entry *l, size_t count,
+						unsigned long *first_line)
+{
+	const struct loaded_entry *dup = NULL;
 	size_t i;
 
-	for (i = 0; i < count; i++)
-		if (entries[i].leaf == leaf && entries[i].subleaf == subleaf)
-			return &entries[i];
-	return NULL;
+	qsort(l, count, sizeof(*l), loaded_cmp);
+	for (i = 1; i < count; i++)
+		if (!entry_cmp(&l[i - 1].e, &l[i].e) && (!dup || l[i].line < dup->line)) {
+			dup = &l[i];
+			*first_line = l[i - 1].line;
+		}
+	return dup;
 }
 
 /*
@@ -225,10 +270,11 @@ static ssize_t read_line(FILE *f, char *buf, size_t size, bool *has_nul)
 
 int cpuid_source_load(struct cpuid_source *src, const char *path, char *err, size_t errlen)
 {
-	struct cpuid_entry *entries = NULL, *grown;
-	unsigned long *lines = NULL, *glines;
-	size_t count = 0, cap = 0;
-	unsigned long lineno = 0;
+	struct loaded_entry *loaded = NULL, *grown;
+	const struct loaded_entry *dup;
+	struct cpuid_entry *entries = NULL;
+	size_t count = 0, cap = 0, i;
+	unsigned long lineno = 0, first_line;
 	char what[160], line[CPUID_LINE_MAX];
 	bool has_nul;
 	ssize_t len;
@@ -249,7 +295,6 @@ int cpuid_source_load(struct cpuid_source *src, const char *path, char *err, siz
 	}
 
 	for (;;) {
-		const struct cpuid_entry *dup;
 		struct cpuid_entry e;
 		int r;
 
@@ -281,42 +326,44 @@ int cpuid_source_load(struct cpuid_source *src, const char *path, char *err, siz
 		}
 		if (!r)
 			continue;
-		/* Two answers for one leaf would make the result depend on line order. */
-		dup = find_entry(entries, count, e.leaf, e.subleaf);
-		if (dup) {
-			set_err(err, errlen,
-				"%s:%lu: duplicate leaf 0x%x subleaf 0x%x (first on line %lu)",
-				path, lineno, e.leaf, e.subleaf, lines[dup - entries]);
-			ret = -EINVAL;
-			break;
-		}
 		if (count == cap) {
-			cap = cap ? cap * 2 : 16;
-			grown = realloc(entries, cap * sizeof(*entries));
+			cap = cap ? cap * 2 : 64;
+			grown = realloc(loaded, cap * sizeof(*loaded));
 			if (!grown) {
 				ret = -ENOMEM;
 				break;
 			}
-			entries = grown;
-			glines = realloc(lines, cap * sizeof(*lines));
-			if (!glines) {
-				ret = -ENOMEM;
-				break;
-			}
-			lines = glines;
+			loaded = grown;
 		}
-		lines[count] = lineno;
-		entries[count++] = e;
+		loaded[count].e = e;
+		loaded[count++].line = lineno;
 	}
-	free(lines);
 	fclose(f);
 
+	/*
+	 * Duplicates are found once everything is read (sorted, not one scan per line: a file of
+	 * many leaves must not take quadratic time). The first one in the file is reported, and
+	 * it comes before a malformed line that stopped the read.
+	 */
+	if ((!ret || ret == -EINVAL) && (dup = sort_find_dup(loaded, count, &first_line))) {
+		set_err(err, errlen, "%s:%lu: duplicate leaf 0x%x subleaf 0x%x (first on line %lu)",
+			path, dup->line, dup->e.leaf, dup->e.subleaf, first_line);
+		ret = -EINVAL;
+	}
+	if (!ret && count) {
+		entries = malloc(count * sizeof(*entries));
+		if (!entries)
+			ret = -ENOMEM;
+	}
 	if (ret) {
 		if (ret == -ENOMEM)
 			set_err(err, errlen, "%s: %s", path, strerror(ENOMEM));
-		free(entries);
+		free(loaded);
 		return ret;
 	}
+	for (i = 0; i < count; i++)
+		entries[i] = loaded[i].e;
+	free(loaded);
 	src->kind = CPUID_REPLAY;
 	src->count = count;
 	src->entries = entries;
