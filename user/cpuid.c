@@ -8,11 +8,14 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /*
  * Not GCC's <cpuid.h>: with -Iuser that name resolves to this module's own header, so the
@@ -214,6 +217,26 @@ static int loaded_cmp(const void *a, const void *b)
 	return r ? r : (x->line < y->line ? -1 : x->line > y->line);
 }
 
+/* leaf and subleaf only: finds a leaf among sorted loaded entries, whatever its line */
+static int leaf_cmp(const void *a, const void *b)
+{
+	return entry_cmp(&((const struct loaded_entry *)a)->e,
+			 &((const struct loaded_entry *)b)->e);
+}
+
+static const char *file_kind(mode_t mode)
+{
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	return "not a file";
+}
+
 /*
  * Sort the COUNT entries of L by leaf, subleaf and line. Two answers for one leaf would make
  * the result depend on line order: returns the duplicate that comes first in the file
@@ -225,6 +248,8 @@ static const struct loaded_entry *sort_find_dup(struct loaded_entry *l, size_t c
 	const struct loaded_entry *dup = NULL;
 	size_t i;
 
+	if (!count)
+		return NULL;
 	qsort(l, count, sizeof(*l), loaded_cmp);
 	for (i = 1; i < count; i++)
 		if (!entry_cmp(&l[i - 1].e, &l[i].e) && (!dup || l[i].line < dup->line)) {
@@ -239,6 +264,14 @@ static const struct loaded_entry *sort_find_dup(struct loaded_entry *l, size_t c
  * file (--cpuid-file /dev/zero must fail, not grow a buffer until memory runs out).
  */
 #define CPUID_LINE_MAX 512
+
+/*
+ * What `imswatch cpuid` writes is a few dozen lines; a full scan of every hypervisor range
+ * with sub-leaves stays under 5,000. These bounds only keep a wrong file (a log, a disk
+ * image) from costing memory and time; they are far above any real dump.
+ */
+#define CPUID_FILE_MAX_BYTES (16 << 20)
+#define CPUID_FILE_MAX_LEAVES (1 << 20)
 
 /*
  * Read one line into BUF (without its newline). Returns its length, -1 at end of file,
@@ -276,10 +309,12 @@ int cpuid_source_load(struct cpuid_source *src, const char *path, char *err, siz
 	size_t count = 0, cap = 0, i;
 	unsigned long lineno = 0, first_line;
 	char what[160], line[CPUID_LINE_MAX];
+	size_t bytes = 0;
 	bool has_nul;
+	struct stat st;
 	ssize_t len;
 	FILE *f;
-	int ret = 0;
+	int fd, ret = 0;
 
 	if (!src || !path)
 		return -EINVAL;
@@ -287,10 +322,50 @@ int cpuid_source_load(struct cpuid_source *src, const char *path, char *err, siz
 	if (err && errlen)
 		err[0] = '\0';
 
-	f = fopen(path, "re");
+	/*
+	 * O_NONBLOCK: opening a FIFO with no writer must not hang. Only a regular file is a
+	 * dump; a FIFO, a terminal or a device is refused before anything is read from it.
+	 */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		set_err(err, errlen, "%s: %s", path, strerror(-ret));
+		return ret;
+	}
+	if (fstat(fd, &st)) {
+		ret = -errno;
+		set_err(err, errlen, "%s: %s", path, strerror(-ret));
+		close(fd);
+		return ret;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		set_err(err, errlen, "%s: %s", path, strerror(EISDIR));
+		close(fd);
+		return -EISDIR;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		set_err(err, errlen, "%s: not a regular file (%s): a CPUID dump is a file written "
+			"by 'imswatch cpuid'", path, file_kind(st.st_mode));
+		close(fd);
+		return -EINVAL;
+	}
+	if (st.st_size == 0) {
+		set_err(err, errlen, "%s: empty file: not a CPUID dump (write one with "
+			"'imswatch cpuid')", path);
+		close(fd);
+		return -EINVAL;
+	}
+	if (st.st_size > CPUID_FILE_MAX_BYTES) {
+		set_err(err, errlen, "%s: %lld bytes: too large for a CPUID dump (at most %d MiB)",
+			path, (long long)st.st_size, CPUID_FILE_MAX_BYTES >> 20);
+		close(fd);
+		return -EFBIG;
+	}
+	f = fdopen(fd, "r");
 	if (!f) {
 		ret = -errno;
 		set_err(err, errlen, "%s: %s", path, strerror(-ret));
+		close(fd);
 		return ret;
 	}
 
@@ -302,6 +377,13 @@ int cpuid_source_load(struct cpuid_source *src, const char *path, char *err, siz
 		if (len == -1)
 			break;
 		lineno++;
+		bytes += len > 0 ? (size_t)len + 1 : 1;
+		if (bytes > CPUID_FILE_MAX_BYTES) { /* it grew while being read */
+			set_err(err, errlen, "%s: too large for a CPUID dump (at most %d MiB)", path,
+				CPUID_FILE_MAX_BYTES >> 20);
+			ret = -EFBIG;
+			break;
+		}
 		if (len == -E2BIG) {
 			set_err(err, errlen, "%s:%lu: line longer than %d bytes", path, lineno,
 				CPUID_LINE_MAX - 1);
@@ -326,6 +408,12 @@ int cpuid_source_load(struct cpuid_source *src, const char *path, char *err, siz
 		}
 		if (!r)
 			continue;
+		if (count == CPUID_FILE_MAX_LEAVES) {
+			set_err(err, errlen, "%s:%lu: more than %d leaves: not a CPUID dump", path,
+				lineno, CPUID_FILE_MAX_LEAVES);
+			ret = -EINVAL;
+			break;
+		}
 		if (count == cap) {
 			cap = cap ? cap * 2 : 64;
 			grown = realloc(loaded, cap * sizeof(*loaded));
@@ -349,6 +437,25 @@ int cpuid_source_load(struct cpuid_source *src, const char *path, char *err, siz
 		set_err(err, errlen, "%s:%lu: duplicate leaf 0x%x subleaf 0x%x (first on line %lu)",
 			path, dup->line, dup->e.leaf, dup->e.subleaf, first_line);
 		ret = -EINVAL;
+	}
+	/*
+	 * A dump has leaf 0 (vendor, highest leaf) and leaf 1 (the hypervisor bit). Without
+	 * leaf 1 the seed heuristic would read "no hypervisor bit" and say bare metal: a file
+	 * of comments, or the wrong file, must not pass for a machine.
+	 */
+	if (!ret && !count) {
+		set_err(err, errlen, "%s: no leaf lines (leaf subleaf eax ebx ecx edx): not a CPUID "
+			"dump (write one with 'imswatch cpuid')", path);
+		ret = -EINVAL;
+	}
+	for (i = 0; !ret && i < 2; i++) {
+		const struct loaded_entry key = { .e = { .leaf = (uint32_t)i } };
+
+		if (!bsearch(&key, loaded, count, sizeof(*loaded), leaf_cmp)) {
+			set_err(err, errlen, "%s: no line for leaf 0x%zx subleaf 0x0: not a whole "
+				"CPUID dump (write one with 'imswatch cpuid')", path, i);
+			ret = -EINVAL;
+		}
 	}
 	if (!ret && count) {
 		entries = malloc(count * sizeof(*entries));

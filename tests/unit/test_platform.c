@@ -526,6 +526,65 @@ static void test_cpuid_unreadable_file(void **state)
 	tmptree_free(&t);
 }
 
+/* What is not a CPUID dump is refused with one message naming the problem; nothing hangs. */
+static void test_cpuid_not_a_dump(void **state)
+{
+	static const struct {
+		const char *content; /* NULL: see below */
+		const char *what;
+	} cases[] = {
+		{ "", "empty file: not a CPUID dump" },
+		{ "# leaf subleaf eax ebx ecx edx\n\n", "no leaf lines" },
+		{ "0x0 0x0 0xd 0x756e6547 0x6c65746e 0x49656e69\n", "no line for leaf 0x1 subleaf 0x0" },
+		{ "0x1 0x0 0x606a6 0x10800 0xfffa3203 0x0f8bfbff\n", "no line for leaf 0x0 subleaf 0x0" },
+		/* leaf 1 only at another subleaf is still no leaf 1 */
+		{ "0 0 d 0 0 0\n1 1 0 0 0 0\n", "no line for leaf 0x1 subleaf 0x0" },
+	};
+	struct cpuid_source src;
+	struct tmptree t;
+	char path[PATH_MAX], err[PATH_MAX + 160];
+	size_t i;
+	int fd;
+
+	(void)state;
+	tmptree_init(&t);
+	pathf(path, sizeof(path), "%s/cpuid", t.dir);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		write_str(path, cases[i].content);
+		memset(&src, 0xaa, sizeof(src));
+		err[0] = '\0';
+		assert_int_equal(cpuid_source_load(&src, path, err, sizeof(err)), -EINVAL);
+		if (strncmp(err, path, strlen(path)) || !strstr(err, cases[i].what))
+			fail_msg("case %zu: got \"%s\", want \"%s\"", i, err, cases[i].what);
+		assert_int_equal(src.count, 0);
+		assert_null(src.entries);
+	}
+
+	/* a FIFO with no writer: refused at once, not waited on (alarm: fail, do not hang) */
+	pathf(path, sizeof(path), "%s/fifo", t.dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	alarm(10);
+	assert_int_equal(cpuid_source_load(&src, path, err, sizeof(err)), -EINVAL);
+	alarm(0);
+	assert_non_null(strstr(err, "not a regular file (a FIFO)"));
+	unlink(path);
+
+	/* a character device */
+	assert_int_equal(cpuid_source_load(&src, "/dev/null", err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "not a regular file (a character device)"));
+
+	/* larger than any dump (sparse: costs no disk) */
+	pathf(path, sizeof(path), "%s/huge", t.dir);
+	fd = open(path, O_CREAT | O_WRONLY, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)17 << 20), 0);
+	close(fd);
+	assert_int_equal(cpuid_source_load(&src, path, err, sizeof(err)), -EFBIG);
+	assert_non_null(strstr(err, "too large for a CPUID dump"));
+	unlink(path);
+	tmptree_free(&t);
+}
+
 static void test_cpuid_native_and_absent(void **state)
 {
 	struct cpuid_source src = { .kind = CPUID_ABSENT };
@@ -794,8 +853,10 @@ static void test_fixture_details(void **state)
 
 /* ---- evidence engine: rules on crafted trees -------------------------------------------- */
 
-#define LEAF1_HV_CLEAR "0x1 0x0 0x000606a6 0x00010800 0x7ffa3203 0x0f8bfbff\n"
-#define LEAF1_HV_SET "0x1 0x0 0x000606a6 0x00010800 0xfffa3203 0x0f8bfbff\n"
+/* leaf 0 too: a replay file without leaves 0 and 1 is not a CPUID dump */
+#define LEAF0 "0x0 0x0 0x0000000d 0x756e6547 0x6c65746e 0x49656e69\n"
+#define LEAF1_HV_CLEAR LEAF0 "0x1 0x0 0x000606a6 0x00010800 0x7ffa3203 0x0f8bfbff\n"
+#define LEAF1_HV_SET LEAF0 "0x1 0x0 0x000606a6 0x00010800 0xfffa3203 0x0f8bfbff\n"
 
 /* Assess the tree T with CPUID from the text CPUID (NULL: no CPUID at all). */
 static struct platform *assess(struct tmptree *t, const char *cpuid,
@@ -1258,6 +1319,7 @@ int main(void)
 		cmocka_unit_test(test_cpuid_malformed_lines),
 		cmocka_unit_test(test_cpuid_nul_byte),
 		cmocka_unit_test(test_cpuid_unreadable_file),
+		cmocka_unit_test(test_cpuid_not_a_dump),
 		cmocka_unit_test(test_cpuid_native_and_absent),
 		cmocka_unit_test(test_platform_absent_cpuid_and_dmi),
 		cmocka_unit_test(test_platform_unreadable_dmi_and_untrusted_value),
