@@ -406,8 +406,11 @@ json_object *record_summary(const struct summary_info *s, int64_t ts_real_ns)
 	};
 	uint64_t total[IMSW_CNT_COUNT] = { 0 };
 	unsigned int i, c;
+	char dur[32];
 
-	ADD(o, "duration_s", json_object_new_double(s->duration_s));
+	/* milliseconds, fixed: json-c's %.17g printed float noise (15.872318188000008) */
+	snprintf(dur, sizeof(dur), "%.3f", s->duration_s > 0 ? s->duration_s : 0.0);
+	ADD(o, "duration_s", json_object_new_double_s(s->duration_s, dur));
 	for (i = IMSW_KIND_PROBE; i <= IMSW_KIND_VECTOR; i++)
 		ADD(ev, kind_keys[i], json_object_new_int64((int64_t)s->events_by_kind[i]));
 	ADD(o, "events", ev);

@@ -539,6 +539,26 @@ static void test_summary_reports_losses(void **state)
 	json_object_put(o);
 }
 
+/* duration_s has a fixed precision (milliseconds), never %.17g float noise */
+static void test_summary_duration_fixed_precision(void **state)
+{
+	struct summary_info s = { 0 };
+	char *out;
+
+	(void)state;
+	s.duration_s = 15.872318188000008;
+	out = render(FORMAT_JSON, record_summary(&s, 0));
+	assert_non_null(strstr(out, ",\"duration_s\":15.872,"));
+	free(out);
+	out = render(FORMAT_TEXT, record_summary(&s, 0));
+	assert_non_null(strstr(out, "\n  duration_s=15.872\n"));
+	free(out);
+	s.duration_s = 2.0;
+	out = render(FORMAT_JSON, record_summary(&s, 0));
+	assert_non_null(strstr(out, ",\"duration_s\":2.000,"));
+	free(out);
+}
+
 /* ---- enrich ---- */
 
 static void test_enrich_bdf(void **state)
@@ -579,6 +599,7 @@ int main(void)
 		cmocka_unit_test(test_text_escape_bounds),
 		cmocka_unit_test(test_pipeline_counts_and_rejects),
 		cmocka_unit_test(test_summary_reports_losses),
+		cmocka_unit_test(test_summary_duration_fixed_precision),
 		cmocka_unit_test(test_enrich_bdf),
 	};
 
