@@ -562,6 +562,7 @@ int cpuid_dump(const struct cpuid_source *src, FILE *fp)
 	struct cpuid_regs r;
 	uint32_t base, leaf;
 
+	errno = 0;
 	fprintf(fp, "# leaf subleaf eax ebx ecx edx (hex): the leaves imswatch's platform "
 		    "engine reads\n");
 	dump_leaf(src, fp, 0);
@@ -581,5 +582,7 @@ int cpuid_dump(const struct cpuid_source *src, FILE *fp)
 				dump_leaf(src, fp, leaf);
 	}
 	dump_leaf(src, fp, 0x80000000u);
-	return fflush(fp) || ferror(fp) ? -EIO : 0;
+	if (fflush(fp) || ferror(fp))
+		return errno ? -errno : -EIO;
+	return 0;
 }

@@ -61,7 +61,7 @@ const char *cpuid_kind_name(enum cpuid_kind kind);
  * Write every leaf the platform engine may query (0, 1, 0x21, the hypervisor ranges
  * 0x40000000-0x4000FF00 and their sub-leaves, 0x80000000) to FP in replay format, so a
  * capture can be replayed with --cpuid-file. Leaves the source cannot answer are left out.
- * Returns 0 or -errno (write error).
+ * Returns 0 or -errno (write error: -EPIPE when the reader went away).
  */
 int cpuid_dump(const struct cpuid_source *src, FILE *fp);
 
