@@ -5,8 +5,8 @@
  * silently turn into "leaf absent" and change a verdict.
  */
 #include "cpuid.h"
+#include "escape.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -28,6 +28,12 @@
 #endif
 
 #define CPUID_FIELDS 6
+
+/*
+ * A replay line is at most six hex words and a comment: anything longer is not a CPUID
+ * file (--cpuid-file /dev/zero must fail, not grow a buffer until memory runs out).
+ */
+#define CPUID_LINE_MAX 512
 
 static const char *const field_names[CPUID_FIELDS] = {
 	"leaf", "subleaf", "eax", "ebx", "ecx", "edx",
@@ -77,18 +83,20 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 }
 
 /*
- * Copy an offending token for an error message: bounded, and with control and non-ASCII
- * bytes replaced, since the message ends up on a terminal.
+ * Copy an offending token for an error message: through the one escaper (escape.h), since
+ * the message ends up on a terminal, and bounded: a token that does not fit ends in "...".
  */
 static void quote_token(char *dst, size_t size, const char *tok)
 {
-	size_t i;
+	char full[CPUID_LINE_MAX * UNTRUSTED_ESCAPE_MAX + 1];
+	size_t len = strlen(tok);
 
-	for (i = 0; i + 1 < size && tok[i]; i++)
-		dst[i] = isprint((unsigned char)tok[i]) ? tok[i] : '?';
-	dst[i] = '\0';
-	if (tok[i] && i >= 3)
-		memcpy(dst + i - 3, "...", 3);
+	if (untrusted_escape(tok, len, full, sizeof(full)) < size) {
+		memcpy(dst, full, strlen(full) + 1);
+		return;
+	}
+	untrusted_escape(tok, len, dst, size - 3);
+	strcat(dst, "...");
 }
 
 /*
@@ -258,12 +266,6 @@ static const struct loaded_entry *sort_find_dup(struct loaded_entry *l, size_t c
 		}
 	return dup;
 }
-
-/*
- * A replay line is at most six hex words and a comment: anything longer is not a CPUID
- * file (--cpuid-file /dev/zero must fail, not grow a buffer until memory runs out).
- */
-#define CPUID_LINE_MAX 512
 
 /*
  * What `imswatch cpuid` writes is a few dozen lines; a full scan of every hypervisor range

@@ -455,7 +455,10 @@ static const struct {
 	{ "1 0x100000000 2 3 4 5\n", "subleaf '0x100000000' does not fit in 32 bits" },
 	{ "1 0 2 3 fffffffff 5\n", "does not fit in 32 bits" },
 	{ "0x0 0 1 2 3 4\n", "duplicate leaf 0x0 subleaf 0x0 (first on line 2)" },
-	{ "1 0 2 3 4 \x1b[31m\n", "edx '?[31m' is not a hex number" },
+	/* offending tokens go through the one escaper, and are cut without splitting an escape */
+	{ "1 0 2 3 4 \x1b[31m\n", "edx '\\x1b[31m' is not a hex number" },
+	{ "1 0 2 3 4 \xed\xa0\x80\xc3\xa9\\zzzzzzzzzzzzzzzzzzzz\n",
+	  "edx '\\xed\\xa0\\x80\xc3\xa9\\x5czz...' is not a hex number" },
 };
 
 static void test_cpuid_malformed_lines(void **state)
@@ -986,6 +989,59 @@ static void test_engine_acpi_oem_contradicts_clean_cpuid(void **state)
 	tmptree_free(&t);
 }
 
+/* the value of signal SOURCE/KEY as the platform record prints it (caller frees) */
+static char *value_in_record(const struct platform *p, const char *source, const char *key)
+{
+	json_object *o = platform_to_json(p, true), *sigs = json_object_object_get(o, "signals");
+	char *v = NULL;
+	size_t i;
+
+	for (i = 0; i < json_object_array_length(sigs); i++) {
+		json_object *s = json_object_array_get_idx(sigs, i);
+
+		if (!strcmp(json_object_get_string(json_object_object_get(s, "source")), source) &&
+		    !strcmp(json_object_get_string(json_object_object_get(s, "key")), key))
+			v = strdup(json_object_get_string(json_object_object_get(s, "value")));
+	}
+	json_object_put(o);
+	assert_non_null(v);
+	return v;
+}
+
+/*
+ * Firmware ids and device-tree strings are shown as the bytes they hold, escaped once by
+ * the record layer, not with '?' for every byte that is not printable ASCII (which made
+ * "B\x1b?\xff" and "B???" the same id, and dropped trailing bytes as if padding).
+ */
+static void test_engine_firmware_bytes_escaped_once(void **state)
+{
+	static const unsigned char hdr[36] = "DSDT\x24\0\0\0\x01\0B\x1b?\xff  T\xc3\xa9ST\0\0\0";
+	static const char compat[] = "xen,xen-4.0\0\x1b[2Jevil\0";
+	char path[PATH_MAX], *v;
+	struct tmptree t;
+	struct platform *p;
+
+	(void)state;
+	tmptree_init(&t);
+	tmptree_put(&t, "sys/class/dmi/id/sys_vendor", "Dell Inc.\n");
+	mkdir_p(t.root, "sys/firmware/acpi/tables");
+	pathf(path, sizeof(path), "%s/sys/firmware/acpi/tables/DSDT", t.root);
+	write_file(path, hdr, sizeof(hdr));
+	mkdir_p(t.root, "proc/device-tree/hypervisor");
+	pathf(path, sizeof(path), "%s/proc/device-tree/hypervisor/compatible", t.root);
+	write_file(path, compat, sizeof(compat) - 1);
+	p = assess(&t, LEAF1_HV_CLEAR, NULL);
+	/* OEM id "B\x1b?\xff" (space padding trimmed), table id "Té" + "ST" (NUL padding) */
+	v = value_in_record(p, "acpi", "DSDT.oem");
+	assert_string_equal(v, "B\\x1b?\\xff/T\xc3\xa9ST");
+	free(v);
+	v = value_in_record(p, "device_tree", "hypervisor/compatible");
+	assert_string_equal(v, "xen,xen-4.0,\\x1b[2Jevil");
+	free(v);
+	free(p);
+	tmptree_free(&t);
+}
+
 /* The kernel saw a hypervisor at boot; userspace CPUID says none now: cloaking. */
 static void test_engine_kernel_view_disagrees(void **state)
 {
@@ -1344,6 +1400,7 @@ int main(void)
 		cmocka_unit_test(test_engine_tdx_marks_firmware_untrusted),
 		cmocka_unit_test(test_engine_hostile_signature_is_escaped),
 		cmocka_unit_test(test_engine_signature_escaped_once),
+		cmocka_unit_test(test_engine_firmware_bytes_escaped_once),
 		cmocka_unit_test(test_engine_ec2_metal_is_not_a_vm),
 		cmocka_unit_test(test_engine_xen_role_unknown),
 		cmocka_unit_test(test_engine_acpi_cap_keeps_vmm_ids),
