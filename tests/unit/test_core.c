@@ -455,6 +455,18 @@ static void test_hostile_strings_escaped(void **state)
 	assert_non_null(strstr(out, "driver=ev\\\\x1b[2J\\\\xc2\\\\x9b\\\\x5cx41"));
 	free(out);
 
+	/* comm is set by any local user: a surrogate, an overlong '/' and a code point above
+	 * U+10FFFF are escaped byte by byte in the event record, like any ill-formed UTF-8 */
+	strcpy(e.comm, "\xed\xa0\x80\xc0\xaf\xf4\x90\x80\x80ok");
+	out = render(FORMAT_JSON, record_event(&e, NULL, &f, &p, &tb));
+	parsed = json_tokener_parse(out);
+	assert_non_null(parsed);
+	assert_string_equal(json_object_get_string(json_object_object_get(
+				    json_object_object_get(parsed, "context"), "comm")),
+			    "\\xed\\xa0\\x80\\xc0\\xaf\\xf4\\x90\\x80\\x80ok");
+	json_object_put(parsed);
+	free(out);
+
 	/* valid UTF-8 is kept; U+2028 (a line break to JavaScript) is not */
 	out = render(FORMAT_JSON, json_untrusted_string("Gr\xc3\xbc\xc3\x9f" "e\xe2\x80\xa8"));
 	assert_string_equal(out, "\"Gr\xc3\xbc\xc3\x9f" "e\\\\xe2\\\\x80\\\\xa8\"\n");
