@@ -247,8 +247,8 @@ static const char *file_kind(mode_t mode)
 
 /*
  * Sort the COUNT entries of L by leaf, subleaf and line. Two answers for one leaf would make
- * the result depend on line order: returns the duplicate that comes first in the file
- * (*DUP_LINE, and *FIRST_LINE where the leaf was first given), or NULL.
+ * the result depend on line order: returns the duplicate that comes first in the file (its
+ * .line), with *FIRST_LINE where that leaf was first given, or NULL.
  */
 static const struct loaded_entry *sort_find_dup(struct loaded_entry *l, size_t count,
 						unsigned long *first_line)
