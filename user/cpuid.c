@@ -5,14 +5,17 @@
  * silently turn into "leaf absent" and change a verdict.
  */
 #include "cpuid.h"
+#include "escape.h"
 
-#include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /*
  * Not GCC's <cpuid.h>: with -Iuser that name resolves to this module's own header, so the
@@ -25,6 +28,12 @@
 #endif
 
 #define CPUID_FIELDS 6
+
+/*
+ * A replay line is at most six hex words and a comment: anything longer is not a CPUID
+ * file (--cpuid-file /dev/zero must fail, not grow a buffer until memory runs out).
+ */
+#define CPUID_LINE_MAX 512
 
 static const char *const field_names[CPUID_FIELDS] = {
 	"leaf", "subleaf", "eax", "ebx", "ecx", "edx",
@@ -74,18 +83,20 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 }
 
 /*
- * Copy an offending token for an error message: bounded, and with control and non-ASCII
- * bytes replaced, since the message ends up on a terminal.
+ * Copy an offending token for an error message: through the one escaper (escape.h), since
+ * the message ends up on a terminal, and bounded: a token that does not fit ends in "...".
  */
 static void quote_token(char *dst, size_t size, const char *tok)
 {
-	size_t i;
+	char full[CPUID_LINE_MAX * UNTRUSTED_ESCAPE_MAX + 1];
+	size_t len = strlen(tok);
 
-	for (i = 0; i + 1 < size && tok[i]; i++)
-		dst[i] = isprint((unsigned char)tok[i]) ? tok[i] : '?';
-	dst[i] = '\0';
-	if (tok[i] && i >= 3)
-		memcpy(dst + i - 3, "...", 3);
+	if (untrusted_escape(tok, len, full, sizeof(full)) < size) {
+		memcpy(dst, full, strlen(full) + 1);
+		return;
+	}
+	untrusted_escape(tok, len, dst, size - 3);
+	strcat(dst, "...");
 }
 
 /*
@@ -178,22 +189,91 @@ static int parse_line(char *line, struct cpuid_entry *e, char *what, size_t what
 	return 1;
 }
 
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct cpuid_entry *x = a, *y = b;
+
+	if (x->leaf != y->leaf)
+		return x->leaf < y->leaf ? -1 : 1;
+	if (x->subleaf != y->subleaf)
+		return x->subleaf < y->subleaf ? -1 : 1;
+	return 0;
+}
+
+/* ENTRIES sorted by leaf, subleaf (cpuid_source_load sorts them): a binary search */
 static const struct cpuid_entry *find_entry(const struct cpuid_entry *entries, size_t count,
 					    uint32_t leaf, uint32_t subleaf)
 {
-	size_t i;
+	const struct cpuid_entry key = { .leaf = leaf, .subleaf = subleaf };
 
-	for (i = 0; i < count; i++)
-		if (entries[i].leaf == leaf && entries[i].subleaf == subleaf)
-			return &entries[i];
-	return NULL;
+	if (!count)
+		return NULL;
+	return bsearch(&key, entries, count, sizeof(*entries), entry_cmp);
+}
+
+/* an entry and the line it came from, while loading */
+struct loaded_entry {
+	struct cpuid_entry e;
+	unsigned long line;
+};
+
+static int loaded_cmp(const void *a, const void *b)
+{
+	const struct loaded_entry *x = a, *y = b;
+	int r = entry_cmp(&x->e, &y->e);
+
+	return r ? r : (x->line < y->line ? -1 : x->line > y->line);
+}
+
+/* leaf and subleaf only: finds a leaf among sorted loaded entries, whatever its line */
+static int leaf_cmp(const void *a, const void *b)
+{
+	return entry_cmp(&((const struct loaded_entry *)a)->e,
+			 &((const struct loaded_entry *)b)->e);
+}
+
+static const char *file_kind(mode_t mode)
+{
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	return "not a file";
 }
 
 /*
- * A replay line is at most six hex words and a comment: anything longer is not a CPUID
- * file (--cpuid-file /dev/zero must fail, not grow a buffer until memory runs out).
+ * Sort the COUNT entries of L by leaf, subleaf and line. Two answers for one leaf would make
+ * the result depend on line order: returns the duplicate that comes first in the file (its
+ * .line), with *FIRST_LINE where that leaf was first given, or NULL.
  */
-#define CPUID_LINE_MAX 512
+static const struct loaded_entry *sort_find_dup(struct loaded_entry *l, size_t count,
+						unsigned long *first_line)
+{
+	const struct loaded_entry *dup = NULL;
+	size_t i;
+
+	if (!count)
+		return NULL;
+	qsort(l, count, sizeof(*l), loaded_cmp);
+	for (i = 1; i < count; i++)
+		if (!entry_cmp(&l[i - 1].e, &l[i].e) && (!dup || l[i].line < dup->line)) {
+			dup = &l[i];
+			*first_line = l[i - 1].line;
+		}
+	return dup;
+}
+
+/*
+ * What `imswatch cpuid` writes is a few dozen lines; a full scan of every hypervisor range
+ * with sub-leaves stays under 5,000. These bounds only keep a wrong file (a log, a disk
+ * image) from costing memory and time; they are far above any real dump.
+ */
+#define CPUID_FILE_MAX_BYTES (16 << 20)
+#define CPUID_FILE_MAX_LEAVES (1 << 20)
 
 /*
  * Read one line into BUF (without its newline). Returns its length, -1 at end of file,
@@ -225,15 +305,18 @@ static ssize_t read_line(FILE *f, char *buf, size_t size, bool *has_nul)
 
 int cpuid_source_load(struct cpuid_source *src, const char *path, char *err, size_t errlen)
 {
-	struct cpuid_entry *entries = NULL, *grown;
-	unsigned long *lines = NULL, *glines;
-	size_t count = 0, cap = 0;
-	unsigned long lineno = 0;
+	struct loaded_entry *loaded = NULL, *grown;
+	const struct loaded_entry *dup;
+	struct cpuid_entry *entries = NULL;
+	size_t count = 0, cap = 0, i;
+	unsigned long lineno = 0, first_line;
 	char what[160], line[CPUID_LINE_MAX];
+	size_t bytes = 0;
 	bool has_nul;
+	struct stat st;
 	ssize_t len;
 	FILE *f;
-	int ret = 0;
+	int fd, ret = 0;
 
 	if (!src || !path)
 		return -EINVAL;
@@ -241,15 +324,54 @@ int cpuid_source_load(struct cpuid_source *src, const char *path, char *err, siz
 	if (err && errlen)
 		err[0] = '\0';
 
-	f = fopen(path, "re");
-	if (!f) {
+	/*
+	 * O_NONBLOCK: opening a FIFO with no writer must not hang. Only a regular file is a
+	 * dump; a FIFO, a terminal or a device is refused before anything is read from it.
+	 */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
 		ret = -errno;
 		set_err(err, errlen, "%s: %s", path, strerror(-ret));
 		return ret;
 	}
+	if (fstat(fd, &st)) {
+		ret = -errno;
+		set_err(err, errlen, "%s: %s", path, strerror(-ret));
+		close(fd);
+		return ret;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		set_err(err, errlen, "%s: %s", path, strerror(EISDIR));
+		close(fd);
+		return -EISDIR;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		set_err(err, errlen, "%s: not a regular file (%s): a CPUID dump is a file written "
+			"by 'imswatch cpuid'", path, file_kind(st.st_mode));
+		close(fd);
+		return -EINVAL;
+	}
+	if (st.st_size == 0) {
+		set_err(err, errlen, "%s: empty file: not a CPUID dump (write one with "
+			"'imswatch cpuid')", path);
+		close(fd);
+		return -EINVAL;
+	}
+	if (st.st_size > CPUID_FILE_MAX_BYTES) {
+		set_err(err, errlen, "%s: %lld bytes: too large for a CPUID dump (at most %d MiB)",
+			path, (long long)st.st_size, CPUID_FILE_MAX_BYTES >> 20);
+		close(fd);
+		return -EFBIG;
+	}
+	f = fdopen(fd, "r");
+	if (!f) {
+		ret = -errno;
+		set_err(err, errlen, "%s: %s", path, strerror(-ret));
+		close(fd);
+		return ret;
+	}
 
 	for (;;) {
-		const struct cpuid_entry *dup;
 		struct cpuid_entry e;
 		int r;
 
@@ -257,6 +379,13 @@ int cpuid_source_load(struct cpuid_source *src, const char *path, char *err, siz
 		if (len == -1)
 			break;
 		lineno++;
+		bytes += len > 0 ? (size_t)len + 1 : 1;
+		if (bytes > CPUID_FILE_MAX_BYTES) { /* it grew while being read */
+			set_err(err, errlen, "%s: too large for a CPUID dump (at most %d MiB)", path,
+				CPUID_FILE_MAX_BYTES >> 20);
+			ret = -EFBIG;
+			break;
+		}
 		if (len == -E2BIG) {
 			set_err(err, errlen, "%s:%lu: line longer than %d bytes", path, lineno,
 				CPUID_LINE_MAX - 1);
@@ -281,42 +410,69 @@ int cpuid_source_load(struct cpuid_source *src, const char *path, char *err, siz
 		}
 		if (!r)
 			continue;
-		/* Two answers for one leaf would make the result depend on line order. */
-		dup = find_entry(entries, count, e.leaf, e.subleaf);
-		if (dup) {
-			set_err(err, errlen,
-				"%s:%lu: duplicate leaf 0x%x subleaf 0x%x (first on line %lu)",
-				path, lineno, e.leaf, e.subleaf, lines[dup - entries]);
+		if (count == CPUID_FILE_MAX_LEAVES) {
+			set_err(err, errlen, "%s:%lu: more than %d leaves: not a CPUID dump", path,
+				lineno, CPUID_FILE_MAX_LEAVES);
 			ret = -EINVAL;
 			break;
 		}
 		if (count == cap) {
-			cap = cap ? cap * 2 : 16;
-			grown = realloc(entries, cap * sizeof(*entries));
+			cap = cap ? cap * 2 : 64;
+			grown = realloc(loaded, cap * sizeof(*loaded));
 			if (!grown) {
 				ret = -ENOMEM;
 				break;
 			}
-			entries = grown;
-			glines = realloc(lines, cap * sizeof(*lines));
-			if (!glines) {
-				ret = -ENOMEM;
-				break;
-			}
-			lines = glines;
+			loaded = grown;
 		}
-		lines[count] = lineno;
-		entries[count++] = e;
+		loaded[count].e = e;
+		loaded[count++].line = lineno;
 	}
-	free(lines);
 	fclose(f);
 
+	/*
+	 * Duplicates are found once everything is read (sorted, not one scan per line: a file of
+	 * many leaves must not take quadratic time). The first one in the file is reported, and
+	 * it comes before a malformed line that stopped the read.
+	 */
+	if ((!ret || ret == -EINVAL) && (dup = sort_find_dup(loaded, count, &first_line))) {
+		set_err(err, errlen, "%s:%lu: duplicate leaf 0x%x subleaf 0x%x (first on line %lu)",
+			path, dup->line, dup->e.leaf, dup->e.subleaf, first_line);
+		ret = -EINVAL;
+	}
+	/*
+	 * A dump has leaf 0 (vendor, highest leaf) and leaf 1 (the hypervisor bit). Without
+	 * leaf 1 the seed heuristic would read "no hypervisor bit" and say bare metal: a file
+	 * of comments, or the wrong file, must not pass for a machine.
+	 */
+	if (!ret && !count) {
+		set_err(err, errlen, "%s: no leaf lines (leaf subleaf eax ebx ecx edx): not a CPUID "
+			"dump (write one with 'imswatch cpuid')", path);
+		ret = -EINVAL;
+	}
+	for (i = 0; !ret && i < 2; i++) {
+		const struct loaded_entry key = { .e = { .leaf = (uint32_t)i } };
+
+		if (!bsearch(&key, loaded, count, sizeof(*loaded), leaf_cmp)) {
+			set_err(err, errlen, "%s: no line for leaf 0x%zx subleaf 0x0: not a whole "
+				"CPUID dump (write one with 'imswatch cpuid')", path, i);
+			ret = -EINVAL;
+		}
+	}
+	if (!ret && count) {
+		entries = malloc(count * sizeof(*entries));
+		if (!entries)
+			ret = -ENOMEM;
+	}
 	if (ret) {
 		if (ret == -ENOMEM)
 			set_err(err, errlen, "%s: %s", path, strerror(ENOMEM));
-		free(entries);
+		free(loaded);
 		return ret;
 	}
+	for (i = 0; i < count; i++)
+		entries[i] = loaded[i].e;
+	free(loaded);
 	src->kind = CPUID_REPLAY;
 	src->count = count;
 	src->entries = entries;
@@ -408,6 +564,7 @@ int cpuid_dump(const struct cpuid_source *src, FILE *fp)
 	struct cpuid_regs r;
 	uint32_t base, leaf;
 
+	errno = 0;
 	fprintf(fp, "# leaf subleaf eax ebx ecx edx (hex): the leaves imswatch's platform "
 		    "engine reads\n");
 	dump_leaf(src, fp, 0);
@@ -427,5 +584,7 @@ int cpuid_dump(const struct cpuid_source *src, FILE *fp)
 				dump_leaf(src, fp, leaf);
 	}
 	dump_leaf(src, fp, 0x80000000u);
-	return fflush(fp) || ferror(fp) ? -EIO : 0;
+	if (fflush(fp) || ferror(fp))
+		return errno ? -errno : -EIO;
+	return 0;
 }

@@ -4,7 +4,8 @@
  * replay file (--cpuid-file), so the heuristic can be tested with any CPU's answers.
  *
  * Replay file: one leaf per line, "leaf subleaf eax ebx ecx edx", all hex (0x optional);
- * blank lines and lines starting with '#' are ignored.
+ * blank lines and lines starting with '#' are ignored. It is a regular file of at most
+ * 16 MiB and 2^20 leaves, with lines for leaves 0 and 1 (subleaf 0) at least.
  */
 #ifndef IMSWATCH_CPUID_H
 #define IMSWATCH_CPUID_H
@@ -38,8 +39,10 @@ struct cpuid_source {
 int cpuid_source_native(struct cpuid_source *src);
 
 /*
- * Load a replay file. Returns 0, -errno when it cannot be read, or -EINVAL for a malformed
- * line; in both error cases ERR gets one line naming the file (and line number).
+ * Load a replay file. Returns 0, -errno when it cannot be read (-EISDIR, -EFBIG past the
+ * size bound), or -EINVAL for a malformed line or what is not a dump (not a regular file,
+ * empty, no leaf 0 or leaf 1, too many leaves); in every error case ERR gets one line
+ * naming the file (and line number). Never blocks on a FIFO.
  */
 int cpuid_source_load(struct cpuid_source *src, const char *path, char *err, size_t errlen);
 
@@ -58,7 +61,7 @@ const char *cpuid_kind_name(enum cpuid_kind kind);
  * Write every leaf the platform engine may query (0, 1, 0x21, the hypervisor ranges
  * 0x40000000-0x4000FF00 and their sub-leaves, 0x80000000) to FP in replay format, so a
  * capture can be replayed with --cpuid-file. Leaves the source cannot answer are left out.
- * Returns 0 or -errno (write error).
+ * Returns 0 or -errno (write error: -EPIPE when the reader went away).
  */
 int cpuid_dump(const struct cpuid_source *src, FILE *fp);
 

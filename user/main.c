@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* argv -> config -> pipeline -> exit code; nothing else. */
 #include <errno.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -40,6 +41,8 @@ static int dump_cpuid(const struct config *cfg, struct cpuid_source *cpu)
 	if (cfg->output && fclose(fp) && !r)
 		r = -errno;
 	cpuid_source_free(cpu);
+	if (r == -EPIPE && !cfg->output)
+		return EXIT_OK; /* `imswatch cpuid | head`: the reader had enough */
 	if (r) {
 		log_error("writing CPUID leaves failed: %s", strerror(-r));
 		/* a partial dump would replay as a different machine; never unlink a device */
@@ -63,6 +66,12 @@ int main(int argc, char **argv)
 	char err[512];
 	int r, code;
 
+	/*
+	 * A reader that leaves (`imswatch platform | head -1`) is a clean end, not a crash:
+	 * SIGPIPE would kill the process with 141 or not, depending on whether head exited
+	 * before the last write. Ignored, the write fails with EPIPE, and EPIPE exits 0.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 	if (config_parse(argc, argv, &cfg, err, sizeof(err))) {
 		log_error("%s", err);
 		return EXIT_USAGE;

@@ -74,7 +74,8 @@ static json_object *json_signals(const struct signal_list *l, json_object **unkn
 		ADD(item, "source", json_object_new_string(s->source));
 		ADD(item, "key", json_untrusted_string(s->key));
 		ADD(item, "state", json_object_new_string(signal_state_name(s->state)));
-		ADD(item, "value", json_untrusted_string(s->value));
+		/* raw bytes, NUL included (CPUID signatures): escaped here, once */
+		ADD(item, "value", json_untrusted_bytes(s->value, s->value_len));
 		ADD(item, "indicates", json_object_new_string(indication_name(s->indicates)));
 		ADD(item, "strength", json_object_new_string(strength_name(s->strength)));
 		if (s->host_controlled)

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "decode.h"
+#include "escape.h"
 #include "platform_json.h"
 #include "records.h"
 
@@ -36,104 +37,29 @@ void timebase_refresh(struct timebase *tb, int64_t mono_ns)
 		timebase_init(tb);
 }
 
-static size_t utf8_seq_len(const unsigned char *s)
+json_object *json_untrusted_bytes(const void *s, size_t n)
 {
-	unsigned char c = s[0];
-	size_t n, i;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	for (i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
-
-/*
- * Untrusted bytes (DMI, ACPI ids, driver and module names, comm) become text that is safe
- * to print raw and maps back to the bytes without ambiguity: printable ASCII and valid
- * UTF-8 are kept, except C1 controls (U+0080-U+009F, which terminals obey like ESC) and
- * U+2028/U+2029 (line breaks to JavaScript); those, every other control byte, DEL, bytes
- * that are not UTF-8, and the backslash itself are written as "\xNN" per byte. Escaping
- * the backslash is what makes "\x41" in the output always mean one escaped byte.
- * Writes at most OUTLEN-1 bytes and a NUL; never splits an escape or a UTF-8 sequence.
- */
-static size_t untrusted_escape(const char *in, char *out, size_t outlen)
-{
-	static const char hex[] = "0123456789abcdef";
-	const unsigned char *p = (const unsigned char *)in;
-	size_t o = 0;
-
-	if (!outlen)
-		return 0;
-	while (*p) {
-		size_t n = *p >= 0x80 ? utf8_seq_len(p) : 1;
-		bool keep;
-
-		if (n == 1)
-			keep = *p >= 0x20 && *p < 0x7f && *p != '\\';
-		else if (n == 2)
-			keep = !(p[0] == 0xc2 && p[1] < 0xa0); /* C1 controls */
-		else
-			keep = n && !(n == 3 && p[0] == 0xe2 && p[1] == 0x80 &&
-				      (p[2] == 0xa8 || p[2] == 0xa9));
-		if (keep) {
-			if (o + n >= outlen)
-				break;
-			memcpy(out + o, p, n);
-			o += n;
-			p += n;
-			continue;
-		}
-		for (n = n ? n : 1; n; n--, p++) {
-			if (o + 4 >= outlen)
-				goto full;
-			out[o++] = '\\';
-			out[o++] = 'x';
-			out[o++] = hex[*p >> 4];
-			out[o++] = hex[*p & 15];
-		}
-	}
-full:
-	out[o] = 0;
-	return o;
-}
-
-/* nothing to escape: the common case, kept off the slow path */
-static bool untrusted_is_plain(const char *s)
-{
-	const unsigned char *p;
-
-	for (p = (const unsigned char *)s; *p; p++)
-		if (*p < 0x20 || *p >= 0x7f || *p == '\\')
-			return false;
-	return true;
-}
-
-json_object *json_untrusted_string(const char *s)
-{
-	size_t len;
 	json_object *obj;
+	size_t len;
 	char *buf;
 
-	if (untrusted_is_plain(s))
-		return json_object_new_string(s);
-	len = strlen(s) * 4 + 1;
+	if (untrusted_is_plain(s, n))
+		return json_object_new_string_len(s, (int)n);
+	len = n * UNTRUSTED_ESCAPE_MAX + 1;
 	buf = malloc(len);
 	if (!buf)
 		return NULL;
-	untrusted_escape(s, buf, len);
+	untrusted_escape(s, n, buf, len);
 	obj = json_object_new_string(buf);
 	free(buf);
 	return obj;
+}
+
+/* Untrusted strings (DMI, ACPI ids, driver and module names, comm): the one escaper,
+ * escape.h, decides what is printed raw. */
+json_object *json_untrusted_string(const char *s)
+{
+	return json_untrusted_bytes(s, strlen(s));
 }
 
 #define ADD(obj, key, val) json_object_object_add(obj, key, val)
@@ -173,10 +99,11 @@ static void set_string(json_object *o, const char *key, const char *val)
 /* event strings are bounded by the record layout (include/imswatch.h): 4x fits any escape */
 static void set_untrusted(json_object *o, const char *key, const char *val)
 {
-	char buf[4 * 128 + 1];
+	char buf[UNTRUSTED_ESCAPE_MAX * 128 + 1];
+	size_t len = val ? strlen(val) : 0;
 
-	if (val && !untrusted_is_plain(val)) {
-		untrusted_escape(val, buf, sizeof(buf));
+	if (val && !untrusted_is_plain(val, len)) {
+		untrusted_escape(val, len, buf, sizeof(buf));
 		val = buf;
 	}
 	set_string(o, key, val);
@@ -493,8 +420,11 @@ json_object *record_summary(const struct summary_info *s, int64_t ts_real_ns)
 	};
 	uint64_t total[IMSW_CNT_COUNT] = { 0 };
 	unsigned int i, c;
+	char dur[32];
 
-	ADD(o, "duration_s", json_object_new_double(s->duration_s));
+	/* milliseconds, fixed: json-c's %.17g printed float noise (15.872318188000008) */
+	snprintf(dur, sizeof(dur), "%.3f", s->duration_s > 0 ? s->duration_s : 0.0);
+	ADD(o, "duration_s", json_object_new_double_s(s->duration_s, dur));
 	for (i = IMSW_KIND_PROBE; i <= IMSW_KIND_VECTOR; i++)
 		ADD(ev, kind_keys[i], json_object_new_int64((int64_t)s->events_by_kind[i]));
 	ADD(o, "events", ev);

@@ -69,7 +69,10 @@ json_object *record_lost(const uint64_t lost[IMSW_HOOK_COUNT], uint64_t total,
 			 int64_t ts_real_ns);
 json_object *record_summary(const struct summary_info *s, int64_t ts_real_ns);
 
-/* Untrusted bytes -> JSON string: invalid UTF-8 bytes become the text "\xNN". */
+/* Untrusted bytes -> JSON string through the one escaper (escape.h): bytes that are not
+ * printed raw, invalid UTF-8 among them, become the text "\xNN". */
 json_object *json_untrusted_string(const char *s);
+/* The same for N bytes that may hold NUL (a CPUID signature). */
+json_object *json_untrusted_bytes(const void *s, size_t n);
 
 #endif

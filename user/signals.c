@@ -27,8 +27,8 @@ enum signal_state state_of_errno(long err)
 	return (err == -ENOENT || err == -ENOTDIR) ? SIGNAL_ABSENT : SIGNAL_UNREADABLE;
 }
 
-struct signal *signal_add(struct signal_list *l, const char *source, const char *key,
-			  const char *value, enum signal_state state)
+struct signal *signal_add_bytes(struct signal_list *l, const char *source, const char *key,
+				const void *value, size_t len, enum signal_state state)
 {
 	struct signal *s;
 
@@ -40,9 +40,20 @@ struct signal *signal_add(struct signal_list *l, const char *source, const char 
 	memset(s, 0, sizeof(*s));
 	s->source = source;
 	copy_str(s->key, sizeof(s->key), key);
-	copy_str(s->value, sizeof(s->value), value);
+	if (len > sizeof(s->value) - 1)
+		len = sizeof(s->value) - 1;
+	memcpy(s->value, value, len);
+	s->value[len] = '\0';
+	s->value_len = len;
 	s->state = state;
 	return s;
+}
+
+struct signal *signal_add(struct signal_list *l, const char *source, const char *key,
+			  const char *value, enum signal_state state)
+{
+	return signal_add_bytes(l, source, key, value ? value : "", value ? strlen(value) : 0,
+				state);
 }
 
 void signal_mark(struct signal *s, enum indication ind, enum strength strength,

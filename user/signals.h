@@ -44,7 +44,8 @@ enum strength {
 struct signal {
 	const char *source; /* "cpuid", "dmi", "acpi", ... (static string) */
 	char key[64];	    /* "leaf1.ecx.hypervisor", "sys_vendor", "DSDT.oem_id" */
-	char value[128];    /* raw value as read; untrusted */
+	char value[128];    /* raw value as read; untrusted; may hold NUL (CPUID signatures) */
+	size_t value_len;   /* bytes of .value that are the value */
 	enum signal_state state;
 	enum indication indicates;
 	enum strength strength;
@@ -98,6 +99,9 @@ struct collect_options {
 /* Append an item; NULL (and ->dropped counted) when the list is full. */
 struct signal *signal_add(struct signal_list *l, const char *source, const char *key,
 			  const char *value, enum signal_state state);
+/* The same for a value of LEN raw bytes that may hold NUL (at most 127 are kept). */
+struct signal *signal_add_bytes(struct signal_list *l, const char *source, const char *key,
+				const void *value, size_t len, enum signal_state state);
 /* Mark S as pointing at a guest (or host) with STRENGTH, naming NAMES; note is printf-like. */
 void signal_mark(struct signal *s, enum indication ind, enum strength strength,
 		 const char *names, const char *fmt, ...) __attribute__((format(printf, 5, 6)));

@@ -49,22 +49,6 @@ static void regs_signature(const struct cpuid_regs *r, char sig[13])
 	sig[12] = '\0';
 }
 
-/* Printable copy of 12 raw bytes: the signature is attacker-chosen on a hostile VMM. */
-static void printable_signature(const char sig[12], char *out, size_t size)
-{
-	size_t i, j = 0;
-
-	for (i = 0; i < 12 && j + 5 < size; i++) {
-		unsigned char c = (unsigned char)sig[i];
-
-		if (c >= 0x20 && c < 0x7f)
-			out[j++] = (char)c;
-		else
-			j += (size_t)snprintf(out + j, size - j, "\\x%02x", c);
-	}
-	out[j] = '\0';
-}
-
 static const char *known_signature(const char sig[12])
 {
 	size_t i;
@@ -130,7 +114,7 @@ static void cpu_hyperv_root(const struct cpuid_source *cpu, uint32_t base, uint3
 static void cpu_vendor_leaves(const struct cpuid_source *cpu, struct signal_list *l,
 			      struct platform_facts *f)
 {
-	char sig[13], shown[64], key[48], first_seen[64] = "";
+	char sig[13], key[48], first_seen[12];
 	bool found = false, readable = false;
 	struct cpuid_regs r;
 	struct signal *s;
@@ -147,13 +131,16 @@ static void cpu_vendor_leaves(const struct cpuid_source *cpu, struct signal_list
 		regs_signature(&r, sig);
 		name = known_signature(sig);
 		if (base == HV_LEAF_FIRST)
-			printable_signature(sig, first_seen, sizeof(first_seen));
+			memcpy(first_seen, sig, sizeof(first_seen));
 		if (!name)
 			continue;
 		found = true;
-		printable_signature(sig, shown, sizeof(shown));
+		/*
+		 * The signature is attacker-chosen on a hostile VMM: its 12 raw bytes, NUL padding
+		 * included, are the value, escaped once by the record layer.
+		 */
 		snprintf(key, sizeof(key), "0x%08x.signature", base);
-		s = signal_add(l, "cpuid", key, shown, SIGNAL_PRESENT);
+		s = signal_add_bytes(l, "cpuid", key, sig, 12, SIGNAL_PRESENT);
 		signal_mark(s, INDICATES_GUEST, STRENGTH_STRONG, name,
 			    "hypervisor vendor signature%s",
 			    f->cpuid_hv_bit ? "" : " (answered although the leaf-1 bit is clear)");
@@ -163,8 +150,9 @@ static void cpu_vendor_leaves(const struct cpuid_source *cpu, struct signal_list
 			cpu_hyperv_root(cpu, base, r.eax, l, f);
 	}
 	if (!found) {
-		s = signal_add(l, "cpuid", "0x40000000.signature", first_seen,
-			       readable ? SIGNAL_PRESENT : SIGNAL_ABSENT);
+		s = signal_add_bytes(l, "cpuid", "0x40000000.signature", first_seen,
+				     readable ? sizeof(first_seen) : 0,
+				     readable ? SIGNAL_PRESENT : SIGNAL_ABSENT);
 		signal_mark(s, INDICATES_NOTHING, STRENGTH_WEAK, "",
 			    readable ? "no known hypervisor signature in 0x40000000-0x4000ff00"
 				     : "hypervisor leaves not in the replay file");
@@ -176,7 +164,7 @@ static void cpu_tdx(const struct cpuid_source *cpu, struct signal_list *l,
 		    struct platform_facts *f)
 {
 	struct cpuid_regs r0, r;
-	char sig[13], shown[64];
+	char sig[13];
 	struct signal *s;
 
 	if (cpuid_query(cpu, 0, 0, &r0) || r0.eax < TDX_LEAF || cpuid_query(cpu, TDX_LEAF, 0, &r))
@@ -188,8 +176,7 @@ static void cpu_tdx(const struct cpuid_source *cpu, struct signal_list *l,
 	sig[12] = '\0';
 	if (memcmp(sig, "IntelTDX    ", 12))
 		return;
-	printable_signature(sig, shown, sizeof(shown));
-	s = signal_add(l, "cpuid", "0x00000021.signature", shown, SIGNAL_PRESENT);
+	s = signal_add_bytes(l, "cpuid", "0x00000021.signature", sig, 12, SIGNAL_PRESENT);
 	signal_mark(s, INDICATES_GUEST, STRENGTH_STRONG, "Intel TDX",
 		    "TDX guest leaf: this OS runs in a trust domain");
 	f->cc = CC_TDX;

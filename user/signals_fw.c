@@ -255,19 +255,23 @@ struct acpi_walk {
 	struct platform_facts *f;
 	int readable, unreadable, last_err;
 	char seen[ACPI_LISTED_MAX][16]; /* distinct "OEMID/TABLEID" already listed */
+	size_t seen_len[ACPI_LISTED_MAX];
 	int n_seen;
 	int unlisted; /* further distinct ids naming no VMM, past the cap */
 };
 
-static void trim_field(const unsigned char *src, size_t n, char *out)
+/*
+ * An ACPI id field as read, without its padding (spaces or NULs): raw bytes, NUL-terminated
+ * for prefix matching, length returned. The record layer escapes them (escape.h), so a
+ * hostile id shows as the bytes it holds, not as '?'.
+ */
+static size_t trim_field(const unsigned char *src, size_t n, char *out)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		out[i] = (src[i] >= 0x20 && src[i] < 0x7f) ? (char)src[i] : '?';
-	while (i > 0 && (out[i - 1] == ' ' || out[i - 1] == '?'))
-		i--;
-	out[i] = '\0';
+	memcpy(out, src, n);
+	while (n > 0 && (out[n - 1] == ' ' || out[n - 1] == '\0'))
+		n--;
+	out[n] = '\0';
+	return n;
 }
 
 static int acpi_table(const char *name, void *ctx)
@@ -275,10 +279,10 @@ static int acpi_table(const char *name, void *ctx)
 	struct acpi_walk *w = ctx;
 	unsigned char h[ACPI_HEADER_LEN];
 	char path[160], oem[8], tab[12], key[40], val[24];
+	size_t i, oem_len, tab_len, val_len;
 	const char *names = NULL;
 	struct signal *s;
 	ssize_t n;
-	size_t i;
 	int k;
 
 	snprintf(path, sizeof(path), ACPI_DIR "/%s", name);
@@ -293,16 +297,21 @@ static int acpi_table(const char *name, void *ctx)
 	if (n < ACPI_HEADER_LEN)
 		return 0;
 	w->readable++;
-	trim_field(h + 10, 6, oem);
-	trim_field(h + 16, 8, tab);
+	oem_len = trim_field(h + 10, 6, oem);
+	tab_len = trim_field(h + 16, 8, tab);
 	for (i = 0; i < sizeof(acpi_vmm_ids) / sizeof(acpi_vmm_ids[0]) && !names; i++)
 		if (has_prefix(oem, acpi_vmm_ids[i].id) || has_prefix(tab, acpi_vmm_ids[i].id))
 			names = acpi_vmm_ids[i].names;
 	if (names && w->f->ec2_metal && !strcmp(names, "Amazon EC2"))
 		names = NULL;
-	snprintf(val, sizeof(val), "%s/%s", oem, tab);
+	/* "OEMID/TABLEID", byte for byte (an id may hold a NUL before its padding) */
+	memcpy(val, oem, oem_len);
+	val[oem_len] = '/';
+	memcpy(val + oem_len + 1, tab, tab_len);
+	val_len = oem_len + 1 + tab_len;
+	val[val_len] = '\0';
 	for (k = 0; k < w->n_seen; k++)
-		if (!strcmp(w->seen[k], val))
+		if (w->seen_len[k] == val_len && !memcmp(w->seen[k], val, val_len))
 			return 0; /* one item per distinct OEM id pair */
 	if (w->n_seen >= ACPI_LISTED_MAX) {
 		/* a VMM's id is always listed; plain vendor ids past the cap are counted */
@@ -311,10 +320,11 @@ static int acpi_table(const char *name, void *ctx)
 			return 0;
 		}
 	} else {
-		copy_str(w->seen[w->n_seen++], sizeof(w->seen[0]), val);
+		memcpy(w->seen[w->n_seen], val, val_len);
+		w->seen_len[w->n_seen++] = val_len;
 	}
 	snprintf(key, sizeof(key), "%.8s.oem", name);
-	s = signal_add(w->l, "acpi", key, val, SIGNAL_PRESENT);
+	s = signal_add_bytes(w->l, "acpi", key, val, val_len, SIGNAL_PRESENT);
 	if (names)
 		signal_mark(s, INDICATES_GUEST, STRENGTH_MEDIUM, names,
 			    "OEM id or table id of a VMM's firmware");
@@ -409,9 +419,9 @@ static void fw_device_tree(const struct hostfs *fs, struct signal_list *l)
 
 	if (n <= 0)
 		return;
-	/* a list of NUL-separated strings */
+	/* a list of NUL-separated strings; other bytes as read, escaped by the record layer */
 	for (i = 0; i < n; i++)
-		val[i] = raw[i] ? ((raw[i] >= 0x20 && raw[i] < 0x7f) ? (char)raw[i] : '?') : ',';
+		val[i] = raw[i] ? (char)raw[i] : ',';
 	while (i > 0 && val[i - 1] == ',')
 		i--;
 	val[i] = '\0';

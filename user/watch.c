@@ -15,8 +15,9 @@
 static volatile sig_atomic_t stop_requested;
 
 /*
- * The first SIGINT/SIGTERM asks for a clean stop (drain, summary). A second one, as when a
- * stalled reader keeps the final write blocked, is obeyed at once.
+ * The first SIGINT/SIGTERM/SIGHUP asks for a clean stop (drain, summary): SIGHUP is what a
+ * closed terminal or SSH session sends, and the run it ends deserves its summary as much.
+ * A second one, as when a stalled reader keeps the final write blocked, is obeyed at once.
  */
 static void on_signal(int sig)
 {
@@ -39,8 +40,7 @@ static void install_signals(void)
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	/* a closed pipe shows up as EPIPE on write and ends the run cleanly */
-	signal(SIGPIPE, SIG_IGN);
+	sigaction(SIGHUP, &sa, NULL);
 }
 
 static double mono_s(void)
@@ -61,13 +61,13 @@ static uint64_t sum(const uint64_t v[IMSW_HOOK_COUNT])
 	return s;
 }
 
-/* 0 for a clean end, including a reader that went away; 2 for a real write error */
+/*
+ * 0 for a clean end, including a reader that went away; 2 for a real write error. The error
+ * is the sink's own (sticky), so main reports it once when it closes the sink.
+ */
 static int exit_for_write(int err)
 {
-	if (!err || err == -EPIPE)
-		return 0;
-	log_error("writing records failed: %s", strerror(-err));
-	return 2;
+	return !err || err == -EPIPE ? 0 : 2;
 }
 
 /* Every write's result counts: the first error ends the run (EPIPE: the reader left). */

@@ -498,6 +498,18 @@ static void test_hostile_strings_escaped(void **state)
 	assert_non_null(strstr(out, "driver=ev\\\\x1b[2J\\\\xc2\\\\x9b\\\\x5cx41"));
 	free(out);
 
+	/* comm is set by any local user: a surrogate, an overlong '/' and a code point above
+	 * U+10FFFF are escaped byte by byte in the event record, like any ill-formed UTF-8 */
+	strcpy(e.comm, "\xed\xa0\x80\xc0\xaf\xf4\x90\x80\x80ok");
+	out = render(FORMAT_JSON, record_event(&e, NULL, &f, &p, &tb));
+	parsed = json_tokener_parse(out);
+	assert_non_null(parsed);
+	assert_string_equal(json_object_get_string(json_object_object_get(
+				    json_object_object_get(parsed, "context"), "comm")),
+			    "\\xed\\xa0\\x80\\xc0\\xaf\\xf4\\x90\\x80\\x80ok");
+	json_object_put(parsed);
+	free(out);
+
 	/* valid UTF-8 is kept; U+2028 (a line break to JavaScript) is not */
 	out = render(FORMAT_JSON, json_untrusted_string("Gr\xc3\xbc\xc3\x9f" "e\xe2\x80\xa8"));
 	assert_string_equal(out, "\"Gr\xc3\xbc\xc3\x9f" "e\\\\xe2\\\\x80\\\\xa8\"\n");
@@ -701,6 +713,26 @@ static void test_unmet_requirements(void **state)
 	/* a short buffer truncates, never overflows */
 	assert_int_equal(unmet_requirements(hooks, 1u << IMSW_HOOK_PCI_IMS_FREE_IRQ, 0, buf, 8), 1);
 	assert_int_equal(strlen(buf), 7);
+}
+
+/* duration_s has a fixed precision (milliseconds), never %.17g float noise */
+static void test_summary_duration_fixed_precision(void **state)
+{
+	struct summary_info s = { 0 };
+	char *out;
+
+	(void)state;
+	s.duration_s = 15.872318188000008;
+	out = render(FORMAT_JSON, record_summary(&s, 0));
+	assert_non_null(strstr(out, ",\"duration_s\":15.872,"));
+	free(out);
+	out = render(FORMAT_TEXT, record_summary(&s, 0));
+	assert_non_null(strstr(out, "\n  duration_s=15.872\n"));
+	free(out);
+	s.duration_s = 2.0;
+	out = render(FORMAT_JSON, record_summary(&s, 0));
+	assert_non_null(strstr(out, ",\"duration_s\":2.000,"));
+	free(out);
 }
 
 /* ---- enrich ---- */
@@ -932,6 +964,7 @@ int main(void)
 		cmocka_unit_test(test_text_escape_bounds),
 		cmocka_unit_test(test_pipeline_counts_and_rejects),
 		cmocka_unit_test(test_summary_reports_losses),
+		cmocka_unit_test(test_summary_duration_fixed_precision),
 		cmocka_unit_test(test_enrich_bdf),
 		cmocka_unit_test(test_enrich_vector_sysfs_tree),
 		cmocka_unit_test(test_enrich_vector_records),

@@ -26,6 +26,7 @@
 #include "cpuid.h"
 #include "hostfs.h"
 #include "platform.h"
+#include "platform_json.h"
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
@@ -461,7 +462,10 @@ static const struct {
 	{ "1 0x100000000 2 3 4 5\n", "subleaf '0x100000000' does not fit in 32 bits" },
 	{ "1 0 2 3 fffffffff 5\n", "does not fit in 32 bits" },
 	{ "0x0 0 1 2 3 4\n", "duplicate leaf 0x0 subleaf 0x0 (first on line 2)" },
-	{ "1 0 2 3 4 \x1b[31m\n", "edx '?[31m' is not a hex number" },
+	/* offending tokens go through the one escaper, and are cut without splitting an escape */
+	{ "1 0 2 3 4 \x1b[31m\n", "edx '\\x1b[31m' is not a hex number" },
+	{ "1 0 2 3 4 \xed\xa0\x80\xc3\xa9\\zzzzzzzzzzzzzzzzzzzz\n",
+	  "edx '\\xed\\xa0\\x80\xc3\xa9\\x5czz...' is not a hex number" },
 };
 
 static void test_cpuid_malformed_lines(void **state)
@@ -529,6 +533,65 @@ static void test_cpuid_unreadable_file(void **state)
 
 	/* ERR is optional */
 	assert_int_equal(cpuid_source_load(&src, path, NULL, 0), -ENOENT);
+	tmptree_free(&t);
+}
+
+/* What is not a CPUID dump is refused with one message naming the problem; nothing hangs. */
+static void test_cpuid_not_a_dump(void **state)
+{
+	static const struct {
+		const char *content; /* NULL: see below */
+		const char *what;
+	} cases[] = {
+		{ "", "empty file: not a CPUID dump" },
+		{ "# leaf subleaf eax ebx ecx edx\n\n", "no leaf lines" },
+		{ "0x0 0x0 0xd 0x756e6547 0x6c65746e 0x49656e69\n", "no line for leaf 0x1 subleaf 0x0" },
+		{ "0x1 0x0 0x606a6 0x10800 0xfffa3203 0x0f8bfbff\n", "no line for leaf 0x0 subleaf 0x0" },
+		/* leaf 1 only at another subleaf is still no leaf 1 */
+		{ "0 0 d 0 0 0\n1 1 0 0 0 0\n", "no line for leaf 0x1 subleaf 0x0" },
+	};
+	struct cpuid_source src;
+	struct tmptree t;
+	char path[PATH_MAX], err[PATH_MAX + 160];
+	size_t i;
+	int fd;
+
+	(void)state;
+	tmptree_init(&t);
+	pathf(path, sizeof(path), "%s/cpuid", t.dir);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		write_str(path, cases[i].content);
+		memset(&src, 0xaa, sizeof(src));
+		err[0] = '\0';
+		assert_int_equal(cpuid_source_load(&src, path, err, sizeof(err)), -EINVAL);
+		if (strncmp(err, path, strlen(path)) || !strstr(err, cases[i].what))
+			fail_msg("case %zu: got \"%s\", want \"%s\"", i, err, cases[i].what);
+		assert_int_equal(src.count, 0);
+		assert_null(src.entries);
+	}
+
+	/* a FIFO with no writer: refused at once, not waited on (alarm: fail, do not hang) */
+	pathf(path, sizeof(path), "%s/fifo", t.dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	alarm(10);
+	assert_int_equal(cpuid_source_load(&src, path, err, sizeof(err)), -EINVAL);
+	alarm(0);
+	assert_non_null(strstr(err, "not a regular file (a FIFO)"));
+	unlink(path);
+
+	/* a character device */
+	assert_int_equal(cpuid_source_load(&src, "/dev/null", err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "not a regular file (a character device)"));
+
+	/* larger than any dump (sparse: costs no disk) */
+	pathf(path, sizeof(path), "%s/huge", t.dir);
+	fd = open(path, O_CREAT | O_WRONLY, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)17 << 20), 0);
+	close(fd);
+	assert_int_equal(cpuid_source_load(&src, path, err, sizeof(err)), -EFBIG);
+	assert_non_null(strstr(err, "too large for a CPUID dump"));
+	unlink(path);
 	tmptree_free(&t);
 }
 
@@ -841,8 +904,10 @@ static void test_fixture_details(void **state)
 
 /* ---- evidence engine: rules on crafted trees -------------------------------------------- */
 
-#define LEAF1_HV_CLEAR "0x1 0x0 0x000606a6 0x00010800 0x7ffa3203 0x0f8bfbff\n"
-#define LEAF1_HV_SET "0x1 0x0 0x000606a6 0x00010800 0xfffa3203 0x0f8bfbff\n"
+/* leaf 0 too: a replay file without leaves 0 and 1 is not a CPUID dump */
+#define LEAF0 "0x0 0x0 0x0000000d 0x756e6547 0x6c65746e 0x49656e69\n"
+#define LEAF1_HV_CLEAR LEAF0 "0x1 0x0 0x000606a6 0x00010800 0x7ffa3203 0x0f8bfbff\n"
+#define LEAF1_HV_SET LEAF0 "0x1 0x0 0x000606a6 0x00010800 0xfffa3203 0x0f8bfbff\n"
 
 /* Assess the tree T with CPUID from the text CPUID (NULL: no CPUID at all). */
 static struct platform *assess(struct tmptree *t, const char *cpuid,
@@ -1013,6 +1078,59 @@ static void test_engine_acpi_oem_contradicts_clean_cpuid(void **state)
 	assert_string_equal(p->q1.hypervisor, "QEMU");
 	assert_true(has_contradiction(&p->q1, "CPUID hypervisor bit clear but acpi DSDT.oem "
 					      "'BOCHS/BXPCDSDT'"));
+	free(p);
+	tmptree_free(&t);
+}
+
+/* the value of signal SOURCE/KEY as the platform record prints it (caller frees) */
+static char *value_in_record(const struct platform *p, const char *source, const char *key)
+{
+	json_object *o = platform_to_json(p, true), *sigs = json_object_object_get(o, "signals");
+	char *v = NULL;
+	size_t i;
+
+	for (i = 0; i < json_object_array_length(sigs); i++) {
+		json_object *s = json_object_array_get_idx(sigs, i);
+
+		if (!strcmp(json_object_get_string(json_object_object_get(s, "source")), source) &&
+		    !strcmp(json_object_get_string(json_object_object_get(s, "key")), key))
+			v = strdup(json_object_get_string(json_object_object_get(s, "value")));
+	}
+	json_object_put(o);
+	assert_non_null(v);
+	return v;
+}
+
+/*
+ * Firmware ids and device-tree strings are shown as the bytes they hold, escaped once by
+ * the record layer, not with '?' for every byte that is not printable ASCII (which made
+ * "B\x1b?\xff" and "B???" the same id, and dropped trailing bytes as if padding).
+ */
+static void test_engine_firmware_bytes_escaped_once(void **state)
+{
+	static const unsigned char hdr[36] = "DSDT\x24\0\0\0\x01\0B\x1b?\xff  T\xc3\xa9ST\0\0\0";
+	static const char compat[] = "xen,xen-4.0\0\x1b[2Jevil\0";
+	char path[PATH_MAX], *v;
+	struct tmptree t;
+	struct platform *p;
+
+	(void)state;
+	tmptree_init(&t);
+	tmptree_put(&t, "sys/class/dmi/id/sys_vendor", "Dell Inc.\n");
+	mkdir_p(t.root, "sys/firmware/acpi/tables");
+	pathf(path, sizeof(path), "%s/sys/firmware/acpi/tables/DSDT", t.root);
+	write_file(path, hdr, sizeof(hdr));
+	mkdir_p(t.root, "proc/device-tree/hypervisor");
+	pathf(path, sizeof(path), "%s/proc/device-tree/hypervisor/compatible", t.root);
+	write_file(path, compat, sizeof(compat) - 1);
+	p = assess(&t, LEAF1_HV_CLEAR, NULL);
+	/* OEM id "B\x1b?\xff" (space padding trimmed), table id "Té" + "ST" (NUL padding) */
+	v = value_in_record(p, "acpi", "DSDT.oem");
+	assert_string_equal(v, "B\\x1b?\\xff/T\xc3\xa9ST");
+	free(v);
+	v = value_in_record(p, "device_tree", "hypervisor/compatible");
+	assert_string_equal(v, "xen,xen-4.0,\\x1b[2Jevil");
+	free(v);
 	free(p);
 	tmptree_free(&t);
 }
@@ -1249,11 +1367,66 @@ static void test_engine_hostile_signature_is_escaped(void **state)
 		   NULL);
 	s = find_signal(p, "cpuid", "0x40000000.signature");
 	assert_non_null(s);
-	assert_string_equal(s->value, "\\x1b[2]AAAAAAA\\x0a");
+	/* the raw bytes are kept; the record layer escapes them, once */
+	assert_int_equal(s->value_len, 12);
+	assert_memory_equal(s->value, "\x1b[2]AAAAAAA\n", 12);
 	assert_int_equal(s->indicates, INDICATES_NOTHING); /* unknown signature */
 	assert_int_equal(p->q1.verdict, VERDICT_DEFINITELY_GUEST); /* the bit still counts */
 	free(p);
 	tmptree_free(&t);
+}
+
+/* the 0x40000000 signature's value as the platform record prints it (caller frees) */
+static char *signature_in_record(const char *cpuid)
+{
+	json_object *o, *sigs;
+	struct tmptree t;
+	struct platform *p;
+	char *v = NULL;
+	size_t i;
+
+	tmptree_init(&t);
+	p = assess(&t, cpuid, NULL);
+	o = platform_to_json(p, true);
+	sigs = json_object_object_get(o, "signals");
+	for (i = 0; i < json_object_array_length(sigs); i++) {
+		json_object *s = json_object_array_get_idx(sigs, i);
+
+		if (!strcmp(json_object_get_string(json_object_object_get(s, "key")),
+			    "0x40000000.signature"))
+			v = strdup(json_object_get_string(json_object_object_get(s, "value")));
+	}
+	json_object_put(o);
+	free(p);
+	tmptree_free(&t);
+	assert_non_null(v);
+	return v;
+}
+
+/*
+ * 00 '\\' 'x' '0' '0' 'K'... and '\\' 'x' '0' '0' 00 'K'... used to print the same
+ * ("\\x5cx00\\x5cx00KKKKKKK"): the signature was escaped to "\\x00" text without
+ * escaping its backslash, then the record layer escaped every backslash again. One
+ * escaping, of the raw bytes, tells them apart; a known signature's NUL padding prints as
+ * \\x00, not \\x5cx00.
+ */
+static void test_engine_signature_escaped_once(void **state)
+{
+	char *a, *b, *kvm;
+
+	(void)state;
+	a = signature_in_record(LEAF1_HV_SET "0x40000000 0x0 0x40000001 0x30785c00 0x4b4b4b30 "
+					     "0x4b4b4b4b\n");
+	b = signature_in_record(LEAF1_HV_SET "0x40000000 0x0 0x40000001 0x3030785c 0x4b4b4b00 "
+					     "0x4b4b4b4b\n");
+	assert_string_equal(a, "\\x00\\x5cx00KKKKKKK");
+	assert_string_equal(b, "\\x5cx00\\x00KKKKKKK");
+	kvm = signature_in_record(LEAF1_HV_SET "0x40000000 0x0 0x40000001 0x4b4d564b 0x564b4d56 "
+					       "0x0000004d\n");
+	assert_string_equal(kvm, "KVMKVMKVM\\x00\\x00\\x00");
+	free(a);
+	free(b);
+	free(kvm);
 }
 
 static void test_engine_ec2_metal_is_not_a_vm(void **state)
@@ -1295,6 +1468,7 @@ int main(void)
 		cmocka_unit_test(test_cpuid_malformed_lines),
 		cmocka_unit_test(test_cpuid_nul_byte),
 		cmocka_unit_test(test_cpuid_unreadable_file),
+		cmocka_unit_test(test_cpuid_not_a_dump),
 		cmocka_unit_test(test_cpuid_native_and_absent),
 		cmocka_unit_test(test_platform_absent_cpuid_and_dmi),
 		cmocka_unit_test(test_platform_unreadable_dmi_and_untrusted_value),
@@ -1322,6 +1496,8 @@ int main(void)
 		cmocka_unit_test(test_engine_hyperv_root_partition),
 		cmocka_unit_test(test_engine_tdx_marks_firmware_untrusted),
 		cmocka_unit_test(test_engine_hostile_signature_is_escaped),
+		cmocka_unit_test(test_engine_signature_escaped_once),
+		cmocka_unit_test(test_engine_firmware_bytes_escaped_once),
 		cmocka_unit_test(test_engine_ec2_metal_is_not_a_vm),
 		cmocka_unit_test(test_engine_xen_role_unknown),
 		cmocka_unit_test(test_engine_acpi_cap_keeps_vmm_ids),
