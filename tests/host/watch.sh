@@ -5,7 +5,7 @@
 # does that. Needs root for the watch checks; the others run anyway.
 set -u
 cd "$(dirname "$0")/../.."
-BIN=./imswatch
+BIN=${IMSWATCH:-./imswatch}
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 n=0
