@@ -132,6 +132,39 @@ bench: deps imswatch
 run: build-deps imswatch
 	./imswatch watch
 
+# libFuzzer targets (tests/fuzz/): the parsers of untrusted input with ASan/UBSan. `make fuzz`
+# runs each for FUZZ_SECONDS from its seed corpus (tests/fuzz/corpus/<target>/, new inputs go
+# to .output/fuzz/corpus/<target>/); `make fuzz-smoke` for FUZZ_SMOKE_SECONDS each.
+FUZZ_CC ?= $(CLANG)
+FUZZ_CFLAGS ?= -O1 -g
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 5
+FUZZ_TARGETS := cpuid decode escape sysroot
+FUZZ := $(OUTPUT)/fuzz
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_COMPILE = $(FUZZ_CC) $(IMSW_CPPFLAGS) $(IMSW_CFLAGS) -Wno-unknown-warning-option $(FUZZ_CFLAGS) $(FUZZ_SAN) $(DEPFLAGS)
+FUZZ_CORE_OBJS := $(patsubst user/%.c,$(FUZZ)/%.o,$(CORE_SRCS))
+FUZZ_BINS := $(patsubst %,$(FUZZ)/fuzz_%,$(FUZZ_TARGETS))
+
+$(FUZZ):
+	mkdir -p $@
+$(FUZZ)/%.o: user/%.c | $(SKEL) $(FUZZ)
+	$(FUZZ_COMPILE) -fsanitize=fuzzer-no-link -c $< -o $@
+$(FUZZ)/fuzz_check.o: tests/fuzz/fuzz_check.c | $(FUZZ)
+	$(FUZZ_COMPILE) -Itests/fuzz -c $< -o $@
+$(FUZZ)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ)/fuzz_check.o $(FUZZ_CORE_OBJS)
+	$(FUZZ_COMPILE) -Itests/fuzz -fsanitize=fuzzer $< $(FUZZ)/fuzz_check.o $(FUZZ_CORE_OBJS) \
+		-ljson-c -o $@
+
+# objects the pattern rules above chain through: keep them between runs
+.SECONDARY: $(SAN_CORE_OBJS) $(FUZZ_CORE_OBJS) $(FUZZ)/fuzz_check.o
+
+fuzz-build: $(FUZZ_BINS)
+fuzz: fuzz-build
+	tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+fuzz-smoke: fuzz-build
+	tests/fuzz/run.sh $(FUZZ_SMOKE_SECONDS) $(FUZZ_TARGETS)
+
 # Debian 13 (trixie) in a chroot: make imswatch static unittest, timed (root; cached).
 trixie-check:
 	tools/trixie-check $(UNIT_PKGS)
@@ -139,4 +172,4 @@ trixie-check:
 clean:
 	rm -rf $(OUTPUT) imswatch
 
--include $(wildcard $(OUTPUT)/*.d $(SAN)/*.d $(OUTPUT)/test/*.d)
+-include $(wildcard $(OUTPUT)/*.d $(SAN)/*.d $(OUTPUT)/test/*.d $(FUZZ)/*.d)
