@@ -21,8 +21,14 @@ for t in "$@"; do
 		"$OUT/corpus/$t" "tests/fuzz/corpus/$t" >"$log" 2>&1
 	rc=$?
 	t1=$(date +%s.%N)
-	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-	cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
+	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1 | tr -d ' ')
+	cov=$(grep -a -o 'cov: [0-9]*' "$log" | tail -1)
+	# -fork mode prints no final stats: its last status line has the run count and crashes
+	forkline=$(grep -a -E '^#[0-9]+: cov:' "$log" | tail -1)
+	if [ -z "$runs" ] && [ -n "$forkline" ]; then
+		runs=$(echo "$forkline" | sed -E 's/^#([0-9]+):.*/\1/')
+		cov="$cov $(echo "$forkline" | grep -o 'oom/timeout/crash: [0-9/]*')"
+	fi
 	printf 'fuzz %-8s rc=%d runs=%s %s wall=%.1fs\n' "$t" "$rc" "${runs:-?}" "${cov:-cov: ?}" \
 		"$(echo "$t1 - $t0" | bc)"
 	if [ "$rc" -ne 0 ]; then
