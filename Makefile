@@ -121,10 +121,9 @@ vmtest: static
 	IMSWATCH_VM_REQUIRE_IMSWATCH=1 tests/vm/run.sh
 
 test: deps
-	$(MAKE) imswatch static sanitize $(UNIT_TESTS)
-	$(MAKE) fuzz-smoke
-	$(HOST_TEST_ENV) IMSWATCH_VM_REQUIRE_IMSWATCH=1 prove -v -j1 --exec '' $(UNIT_TESTS) \
-		tests/host/*.sh tests/vm/run.sh
+	$(MAKE) imswatch static sanitize fuzz-build $(UNIT_TESTS)
+	$(HOST_TEST_ENV) FUZZ_SMOKE_SECONDS=$(FUZZ_SMOKE_SECONDS) IMSWATCH_VM_REQUIRE_IMSWATCH=1 \
+		prove -v -j1 --exec '' $(UNIT_TESTS) tests/fuzz/smoke.sh tests/host/*.sh tests/vm/run.sh
 
 bench: deps imswatch
 	tests/bench/run.sh
@@ -163,7 +162,7 @@ fuzz-build: $(FUZZ_BINS)
 fuzz: fuzz-build
 	tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 fuzz-smoke: fuzz-build
-	tests/fuzz/run.sh $(FUZZ_SMOKE_SECONDS) $(FUZZ_TARGETS)
+	FUZZ_SMOKE_SECONDS=$(FUZZ_SMOKE_SECONDS) tests/fuzz/smoke.sh
 
 # Debian 13 (trixie) in a chroot: make imswatch static unittest, timed (root; cached).
 trixie-check:
