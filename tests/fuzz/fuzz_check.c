@@ -323,6 +323,19 @@ out:
 	return fault;
 }
 
+bool fuzz_contains(const uint8_t *hay, size_t n, const char *needle)
+{
+	size_t m = strlen(needle), i, k;
+
+	for (i = 0; m && i + m <= n; i++) {
+		for (k = 0; k < m && hay[i + k] == (uint8_t)needle[k]; k++)
+			;
+		if (k == m)
+			return true;
+	}
+	return false;
+}
+
 void fuzz_require(const char *fault, const char *what, const void *text, size_t len)
 {
 	if (!fault)

@@ -25,6 +25,11 @@ const char *jsonl_check(const uint8_t *s, size_t n);
  * U+2028/U+2029, and un-escaping every "\xNN" gives IN back. NULL or a fault. */
 const char *untrusted_check(const uint8_t *in, size_t inlen, const char *s);
 
+/* Whether NEEDLE occurs in HAY. A plain loop in this file, which is built without the
+ * fuzzer's comparison tracing: libc's memmem is hooked by libFuzzer, which would add the
+ * needle to its dictionary and then write it into inputs itself. */
+bool fuzz_contains(const uint8_t *hay, size_t n, const char *needle);
+
 /* Abort with a message (and the offending text) when FAULT is not NULL. */
 void fuzz_require(const char *fault, const char *what, const void *text, size_t len);
 
