@@ -46,7 +46,7 @@ for t in "$@"; do
 		echo "not ok $n - $line"
 		fail=1
 		grep -a -m1 -E -A6 'FUZZ CHECK FAILED|ERROR: (Address|Leak|Undefined)Sanitizer|runtime error' "$log" |
-			cut -c1-200 | sed 's/^/# /'
+			cut -c1-200 | cat -v | sed "s/^/# /"
 		grep -a -m1 'Test unit written' "$log" | sed 's/^/# /'
 	fi
 done
