@@ -3,33 +3,57 @@
 OUTPUT := .output
 CLANG ?= clang
 BPFTOOL ?= bpftool
-CC ?= cc
+PKG_CONFIG ?= pkg-config
 ARCH := x86
 
+# CFLAGS, CPPFLAGS, LDFLAGS and LDLIBS are the caller's (`make CFLAGS=-O0`): the project's
+# own flags live in IMSW_* and are always added, so overriding one never drops them.
 CFLAGS ?= -O2 -g
+IMSW_CPPFLAGS := -Iinclude -Iuser -I$(OUTPUT)
 # snprintf truncation of diagnostic text is intended (bounded reason strings)
-CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-format-truncation -Iinclude -Iuser -I$(OUTPUT)
-LDLIBS := -lbpf -lelf -lz -ljson-c
-SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer
+IMSW_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wno-format-truncation
+# one .d file per object: each object depends on the headers it includes, no others
+DEPFLAGS = -MMD -MP
+COMPILE = $(CC) $(IMSW_CPPFLAGS) $(CPPFLAGS) $(IMSW_CFLAGS) $(CFLAGS) $(DEPFLAGS)
+LINK = $(CC) $(IMSW_CFLAGS) $(CFLAGS) $(LDFLAGS)
+# Link flags from pkg-config; the fixed list is the fallback before pkg-config is installed.
+# Static links take the libraries' private dependencies too (libelf needs -lzstd on trixie).
+IMSW_LIBS = $(or $(shell $(PKG_CONFIG) --libs libbpf libelf zlib json-c 2>/dev/null),-lbpf -lelf -lz -ljson-c)
+IMSW_STATIC_LIBS = $(or $(shell $(PKG_CONFIG) --static --libs libbpf libelf zlib json-c 2>/dev/null),-lbpf -lelf -lz -ljson-c)
+SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-# Debian packages the build, the tests and the VM bench need (bookworm names).
-BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libjson-c-dev pkg-config make gcc
-TEST_PKGS := libcmocka-dev jq qemu-system-x86 busybox-static cpio pahole kmod systemd virt-what \
-	dmidecode xz-utils flex bison bc patch perl libssl-dev binutils
+# Debian packages the build, the tests and the VM bench need (bookworm names; trixie's are
+# the same).
+BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev libjson-c-dev \
+	pkg-config make gcc
+UNIT_PKGS := libcmocka-dev perl
+FUZZ_PKGS := clang libclang-rt-dev
+TEST_PKGS := $(UNIT_PKGS) $(FUZZ_PKGS) jq qemu-system-x86 busybox-static cpio pahole kmod \
+	systemd virt-what dmidecode xz-utils flex bison bc patch libssl-dev binutils
 
 USER_SRCS := $(wildcard user/*.c)
 # everything but argv handling and the libbpf-facing modules: what unit tests and benches link
 CORE_SRCS := $(filter-out user/main.c user/loader.c user/watch.c user/kview.c,$(USER_SRCS))
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/%.o,$(USER_SRCS))
+SAN := $(OUTPUT)/sanitize
+SAN_OBJS := $(patsubst user/%.c,$(SAN)/%.o,$(USER_SRCS))
+SAN_CORE_OBJS := $(patsubst user/%.c,$(SAN)/%.o,$(CORE_SRCS))
 BPF_OBJ := $(OUTPUT)/imswatch.bpf.o
 SKEL := $(OUTPUT)/imswatch.skel.h
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/test/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all deps build-deps test unittest hosttest vmtest vmtest-ims bench run static vmlinux clean
+# The binary the host tests run: the ASan/UBSan build, so a leak or an overflow on a real
+# run fails them. `make hosttest IMSWATCH=./imswatch` runs them on the plain one.
+IMSWATCH ?= $(SAN)/imswatch
+HOST_TEST_ENV = IMSWATCH=$(IMSWATCH) \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 UBSAN_OPTIONS=print_stacktrace=1
+
+.PHONY: all deps build-deps test unittest hosttest vmtest vmtest-ims bench run static sanitize vmlinux \
+	clean fuzz fuzz-smoke fuzz-build trixie-check
 
 all: imswatch
 
-$(OUTPUT) $(OUTPUT)/test:
+$(OUTPUT) $(OUTPUT)/test $(SAN):
 	mkdir -p $@
 
 # Installs only what is missing; needs root only when something is.
@@ -38,23 +62,36 @@ build-deps:
 deps:
 	@tools/ensure-packages $(BUILD_PKGS) $(TEST_PKGS)
 
-$(BPF_OBJ): bpf/imswatch.bpf.c bpf/compat.bpf.h $(wildcard include/*.h) vmlinux/vmlinux.h | $(OUTPUT)
+$(BPF_OBJ): bpf/imswatch.bpf.c | $(OUTPUT)
 	$(CLANG) -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$(ARCH) \
-		-Ivmlinux -Iinclude -Ibpf -c $< -o $@
+		-Ivmlinux -Iinclude -Ibpf $(DEPFLAGS) -c $< -o $@
 
 $(SKEL): $(BPF_OBJ)
 	$(BPFTOOL) gen skeleton $< name imswatch_bpf > $@
 
-$(OUTPUT)/%.o: user/%.c $(wildcard user/*.h) $(wildcard include/*.h) $(SKEL) | $(OUTPUT)
-	$(CC) $(CFLAGS) -c $< -o $@
+# The skeleton is order-only: the first build needs it to exist, and from then on the .d
+# files name it for the objects that include it (loader, kview).
+$(OUTPUT)/%.o: user/%.c | $(SKEL) $(OUTPUT)
+	$(COMPILE) -c $< -o $@
 
 imswatch: $(USER_OBJS)
-	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(LINK) $^ $(IMSW_LIBS) $(LDLIBS) -o $@
+
+# ASan/UBSan build of the binary itself (the host tests run it).
+sanitize: $(SAN)/imswatch
+$(SAN)/%.o: user/%.c | $(SKEL) $(SAN)
+	$(COMPILE) $(SANITIZE) -c $< -o $@
+$(SAN)/imswatch: $(SAN_OBJS)
+	$(LINK) $(SANITIZE) $^ $(IMSW_LIBS) $(LDLIBS) -o $@
 
 # Statically linked, for the VM bench's initramfs (no libc or libbpf in the guest).
+# elfutils 0.192's libelf.a calls eu_search_tree_init/fini without containing them
+# (sourceware bug 32293, fixed in 0.193): a probe link decides whether compat/ supplies them.
 static: $(OUTPUT)/imswatch.static
-$(OUTPUT)/imswatch.static: $(USER_SRCS) $(SKEL) $(wildcard user/*.h)
-	$(CC) $(CFLAGS) -static $(USER_SRCS) $(LDLIBS) -o $@
+$(OUTPUT)/static-extra: compat/eu-search-shim.c tools/static-probe | $(OUTPUT)
+	CC="$(CC)" OUTPUT="$(OUTPUT)" tools/static-probe $(IMSW_STATIC_LIBS) > $@.tmp && mv $@.tmp $@
+$(OUTPUT)/imswatch.static: $(USER_OBJS) $(OUTPUT)/static-extra
+	$(LINK) -static $(USER_OBJS) $$(cat $(OUTPUT)/static-extra) $(IMSW_STATIC_LIBS) $(LDLIBS) -o $@
 
 # Regenerated only on purpose: the checked-in header is what CO-RE builds against.
 vmlinux:
@@ -64,13 +101,14 @@ vmlinux:
 		cat $(OUTPUT)/vmlinux.h.new; } > vmlinux/vmlinux.h
 	rm -f $(OUTPUT)/vmlinux.h.new
 
-# Unit tests: every module but the loader, with ASan/UBSan, against hand-built records.
-$(OUTPUT)/test/test_%: tests/unit/test_%.c $(CORE_SRCS) $(wildcard user/*.h) $(SKEL) | $(OUTPUT)/test
-	$(CC) $(CFLAGS) $(SANITIZE) $< $(CORE_SRCS) -ljson-c -lcmocka -o $@
+# Unit tests: every module but the loader, with ASan/UBSan (the sanitize objects), against
+# hand-built records.
+$(OUTPUT)/test/test_%: tests/unit/test_%.c $(SAN_CORE_OBJS) | $(OUTPUT)/test
+	$(COMPILE) $(SANITIZE) $< $(SAN_CORE_OBJS) $(LDFLAGS) -ljson-c -lcmocka -o $@
 
 # the hook table against the BPF object: opens the skeleton, so it links libbpf
-$(OUTPUT)/test/test_hooks: tests/unit/test_hooks.c $(CORE_SRCS) $(wildcard user/*.h) $(SKEL) | $(OUTPUT)/test
-	$(CC) $(CFLAGS) $(SANITIZE) $< $(CORE_SRCS) -ljson-c -lcmocka $(LDLIBS) -o $@
+$(OUTPUT)/test/test_hooks: tests/unit/test_hooks.c $(SAN_CORE_OBJS) | $(SKEL) $(OUTPUT)/test
+	$(COMPILE) $(SANITIZE) $< $(SAN_CORE_OBJS) $(LDFLAGS) -ljson-c -lcmocka $(IMSW_LIBS) $(LDLIBS) -o $@
 
 # cmocka speaks TAP, so prove aggregates every layer
 export CMOCKA_MESSAGE_OUTPUT := TAP
@@ -78,8 +116,8 @@ export CMOCKA_MESSAGE_OUTPUT := TAP
 unittest: $(UNIT_TESTS)
 	prove -v --exec '' $(UNIT_TESTS)
 
-hosttest: imswatch
-	prove -v --exec '' tests/host/*.sh
+hosttest: $(IMSWATCH)
+	$(HOST_TEST_ENV) prove -v --exec '' tests/host/*.sh
 
 # make's VM runs must exercise imswatch: run.sh bails out without jq or the static binary
 vmtest: static
@@ -90,8 +128,9 @@ vmtest-ims: deps static
 	IMSWATCH_VM_REQUIRE_IMSWATCH=1 tests/vm/run.sh --kernel ims --scenario ims-real
 
 test: deps
-	$(MAKE) imswatch static $(UNIT_TESTS)
-	IMSWATCH_VM_REQUIRE_IMSWATCH=1 prove -v -j1 --exec '' $(UNIT_TESTS) tests/host/*.sh tests/vm/run.sh
+	$(MAKE) imswatch static sanitize fuzz-build $(UNIT_TESTS)
+	$(HOST_TEST_ENV) FUZZ_SMOKE_SECONDS=$(FUZZ_SMOKE_SECONDS) IMSWATCH_VM_REQUIRE_IMSWATCH=1 \
+		prove -v -j1 --exec '' $(UNIT_TESTS) tests/fuzz/smoke.sh tests/host/*.sh tests/vm/run.sh
 
 # the benchmarks measure with project code only (tests/bench/bench_exec.c)
 bench: build-deps imswatch
@@ -100,5 +139,44 @@ bench: build-deps imswatch
 run: build-deps imswatch
 	./imswatch watch
 
+# libFuzzer targets (tests/fuzz/): the parsers of untrusted input with ASan/UBSan. `make fuzz`
+# runs each for FUZZ_SECONDS from its seed corpus (tests/fuzz/corpus/<target>/, new inputs go
+# to .output/fuzz/corpus/<target>/); `make fuzz-smoke` for FUZZ_SMOKE_SECONDS each.
+FUZZ_CC ?= $(CLANG)
+FUZZ_CFLAGS ?= -O1 -g
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 5
+FUZZ_TARGETS := cpuid decode escape sysroot
+FUZZ := $(OUTPUT)/fuzz
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_COMPILE = $(FUZZ_CC) $(IMSW_CPPFLAGS) $(IMSW_CFLAGS) -Wno-unknown-warning-option $(FUZZ_CFLAGS) $(FUZZ_SAN) $(DEPFLAGS)
+FUZZ_CORE_OBJS := $(patsubst user/%.c,$(FUZZ)/%.o,$(CORE_SRCS))
+FUZZ_BINS := $(patsubst %,$(FUZZ)/fuzz_%,$(FUZZ_TARGETS))
+
+$(FUZZ):
+	mkdir -p $@
+$(FUZZ)/%.o: user/%.c | $(SKEL) $(FUZZ)
+	$(FUZZ_COMPILE) -fsanitize=fuzzer-no-link -c $< -o $@
+$(FUZZ)/fuzz_check.o: tests/fuzz/fuzz_check.c | $(FUZZ)
+	$(FUZZ_COMPILE) -Itests/fuzz -c $< -o $@
+$(FUZZ)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ)/fuzz_check.o $(FUZZ_CORE_OBJS)
+	$(FUZZ_COMPILE) -Itests/fuzz -fsanitize=fuzzer $< $(FUZZ)/fuzz_check.o $(FUZZ_CORE_OBJS) \
+		-ljson-c -o $@
+
+# objects the pattern rules above chain through: keep them between runs
+.SECONDARY: $(SAN_CORE_OBJS) $(FUZZ_CORE_OBJS) $(FUZZ)/fuzz_check.o
+
+fuzz-build: $(FUZZ_BINS)
+fuzz: fuzz-build
+	tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+fuzz-smoke: fuzz-build
+	FUZZ_SMOKE_SECONDS=$(FUZZ_SMOKE_SECONDS) tests/fuzz/smoke.sh
+
+# Debian 13 (trixie) in a chroot: make imswatch static unittest, timed (root; cached).
+trixie-check:
+	tools/trixie-check $(UNIT_PKGS)
+
 clean:
 	rm -rf $(OUTPUT) imswatch
+
+-include $(wildcard $(OUTPUT)/*.d $(SAN)/*.d $(OUTPUT)/test/*.d $(FUZZ)/*.d)

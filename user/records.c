@@ -33,8 +33,19 @@ void timebase_init(struct timebase *tb)
 
 void timebase_refresh(struct timebase *tb, int64_t mono_ns)
 {
-	if (mono_ns - tb->taken_mono_ns >= 1000000000)
+	/* compared before subtracting: a corrupt record's stamp must not overflow */
+	if (mono_ns >= tb->taken_mono_ns && mono_ns - tb->taken_mono_ns >= 1000000000)
 		timebase_init(tb);
+}
+
+/* Wall-clock time of a CLOCK_MONOTONIC stamp, saturated (a corrupt stamp cannot overflow). */
+static int64_t mono_to_real(const struct timebase *tb, uint64_t mono_ns)
+{
+	int64_t real_ns;
+
+	if (__builtin_add_overflow((int64_t)mono_ns, tb->mono_to_real_ns, &real_ns))
+		real_ns = tb->mono_to_real_ns < 0 ? INT64_MIN : INT64_MAX;
+	return real_ns;
 }
 
 json_object *json_untrusted_bytes(const void *s, size_t n)
@@ -310,7 +321,7 @@ void record_event_into(json_object *o, const struct imsw_event *e, const struct 
 	const char *driver = e->driver[0] ? e->driver : (en ? en->driver : "");
 
 	set_string(o, "type", alert ? "alert" : "event");
-	set_ts(o, (int64_t)e->ts_ns + tb->mono_to_real_ns);
+	set_ts(o, mono_to_real(tb, e->ts_ns));
 	set_string(o, "kind", event_kind_name(e));
 	set_string(o, "severity", severity_name(f->severity));
 	set_string(o, "rule", f->rule);

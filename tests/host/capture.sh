@@ -4,6 +4,7 @@
 # SMBIOS table and in DMI checks both the type 0 extraction and the self-check).
 set -u
 cd "$(dirname "$0")/../.."
+BIN=${IMSWATCH:-./imswatch}
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 n=0
@@ -13,10 +14,10 @@ not_ok() { n=$((n + 1)); fail=1; echo "not ok $n - $1"; }
 check() { local name=$1; shift; if "$@" >/dev/null 2>&1; then ok "$name"; else not_ok "$name"; fi; }
 verdicts() { jq -c '.platform | [.seed.probably_on_bare_metal, .q1.verdict, .q1.hypervisor, .q2.verdict, .q2.interrupt_remapping, .q2.ims_gate]'; }
 
-IMSWATCH=./imswatch tools/capture-fixture "$TMP/me" 2>"$TMP/err"
+IMSWATCH=$BIN tools/capture-fixture "$TMP/me" 2>"$TMP/err"
 check "capture of this machine succeeds" test -s "$TMP/me/cpuid"
-./imswatch platform --format json | verdicts >"$TMP/live"
-./imswatch platform --format json --sysroot "$TMP/me/root" --cpuid-file "$TMP/me/cpuid" | verdicts >"$TMP/replay"
+"$BIN" platform --format json | verdicts >"$TMP/live"
+"$BIN" platform --format json --sysroot "$TMP/me/root" --cpuid-file "$TMP/me/cpuid" | verdicts >"$TMP/replay"
 # both sides must hold a verdict: two failed runs would compare equal
 check "the capture replays to the live verdicts ($(cat "$TMP/live"))" \
 	bash -c "grep -Eq 'guest|host|unknown' '$TMP/live' && cmp '$TMP/live' '$TMP/replay'"
@@ -41,7 +42,7 @@ check "SMBIOS: only the type 0 structure and an end marker are kept (58 bytes)" 
 	test "$(wc -c <"$TMP/fake-capture/root/sys/firmware/dmi/tables/DMI")" -eq 58
 check "the serial number is nowhere in the capture" bash -c "! grep -r -q 4XK2Q93 '$TMP/fake-capture'"
 check "the kept type 0 still answers the virtual-machine bit (clear)" bash -c "
-	./imswatch platform --format json --sysroot '$TMP/fake-capture/root' --cpuid-file tests/fixtures/baremetal-dell/cpuid |
+	"$BIN" platform --format json --sysroot '$TMP/fake-capture/root' --cpuid-file tests/fixtures/baremetal-dell/cpuid |
 	jq -e '.platform.signals[] | select(.key == \"type0.virtual_machine\") | .value == \"0\"'"
 echo "Dell 4XK2Q93" >"$R/sys/class/dmi/id/sys_vendor"
 tools/capture-fixture "$TMP/leak" "$R" 2>"$TMP/leak.err"
