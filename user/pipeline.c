@@ -19,12 +19,7 @@ void pipeline_init(struct pipeline *p, struct sink *sink, const struct platform 
 
 void pipeline_fini(struct pipeline *p)
 {
-	unsigned int i;
-
-	for (i = 0; i <= IMSW_KIND_VECTOR; i++) {
-		json_object_put(p->templates[i]);
-		p->templates[i] = NULL;
-	}
+	(void)p;
 }
 
 int pipeline_record(void *ctx, const void *data, size_t size)
@@ -53,18 +48,10 @@ int pipeline_record(void *ctx, const void *data, size_t size)
 	p->events_by_kind[e.kind]++;
 	if (finding_is_alert(&f))
 		p->alerts_by_severity[f.severity]++;
-	if (finding_is_alert(&f)) {
-		/* rare, and they carry the platform: built afresh */
-		r = sink_write(p->sink, record_event(&e, enp, &f, p->platform, &p->tb));
-	} else {
-		json_object **t = &p->templates[e.kind];
-
-		if (!*t)
-			*t = json_object_new_object();
-		if (*t)
-			record_event_into(*t, &e, enp, &f, p->platform, &p->tb);
-		r = sink_emit(p->sink, *t);
-	}
+	/* built afresh: a reused object kept the key order of whichever earlier record of the
+	 * kind first had an optional field, so the same record could print its keys in
+	 * different orders */
+	r = sink_write(p->sink, record_event(&e, enp, &f, p->platform, &p->tb));
 	if (r && !p->write_error)
 		p->write_error = r;
 	return r;

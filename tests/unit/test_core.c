@@ -300,6 +300,35 @@ static void test_policy_secondary_domain_counts_as_ims(void **state)
 	assert_int_equal(f.severity, SEV_CRITICAL);
 }
 
+/* a sink on a temporary file, and the Nth (from 1) JSON record written to it */
+static struct sink *tmp_sink(char *path)
+{
+	char err[256];
+	int fd = mkstemp(path);
+	struct sink *s;
+
+	assert_true(fd >= 0);
+	close(fd);
+	s = sink_open(FORMAT_JSON, path, err, sizeof(err));
+	assert_non_null(s);
+	return s;
+}
+
+static json_object *nth_record(const char *path, int n)
+{
+	char line[65536];
+	json_object *o = NULL;
+	FILE *fp = fopen(path, "r");
+
+	assert_non_null(fp);
+	while (n-- > 0)
+		assert_non_null(fgets(line, sizeof(line), fp));
+	fclose(fp);
+	o = json_tokener_parse(line);
+	assert_non_null(o);
+	return o;
+}
+
 /* 6.2-6.9: pci_create_ims_domain() creates its domain through msi_create_device_irq_domain(
  * dev, MSI_SECONDARY_DOMAIN): one attempt, two events, one alert */
 static void test_policy_domain_inside_ims_api_is_not_a_second_attempt(void **state)
@@ -309,8 +338,8 @@ static void test_policy_domain_inside_ims_api_is_not_a_second_attempt(void **sta
 	struct imsw_event inner = make_event(IMSW_KIND_MSI_DOMAIN);
 	struct pipeline pipe;
 	struct finding f;
-	char err[256];
-	struct sink *s = sink_open(FORMAT_JSON, "/dev/null", err, sizeof(err));
+	char path[] = "/tmp/imswatch-test-XXXXXX";
+	struct sink *s = tmp_sink(path);
 	json_object *t, *v;
 
 	(void)state;
@@ -336,13 +365,14 @@ static void test_policy_domain_inside_ims_api_is_not_a_second_attempt(void **sta
 	assert_int_equal(pipeline_record(&pipe, &outer, sizeof(outer)), 0);
 	assert_int_equal(pipe.alerts_by_severity[SEV_CRITICAL], 1);
 	assert_int_equal(pipe.events_by_kind[IMSW_KIND_MSI_DOMAIN], 1);
-	t = pipe.templates[IMSW_KIND_MSI_DOMAIN];
-	assert_non_null(t);
+	pipeline_fini(&pipe);
+	assert_int_equal(sink_close(s), 0);
+	t = nth_record(path, 1);
 	assert_true(json_object_object_get_ex(t, "within_ims_api", &v));
 	assert_true(json_object_get_boolean(v));
 	assert_false(json_object_object_get_ex(t, "ims_attempt", NULL));
-	pipeline_fini(&pipe);
-	assert_int_equal(sink_close(s), 0);
+	json_object_put(t);
+	unlink(path);
 }
 
 static void test_policy_msi_is_info(void **state)
@@ -519,11 +549,11 @@ static void test_pipeline_counts_and_rejects(void **state)
 	struct platform p = platform_with(false);
 	struct imsw_event e = make_event(IMSW_KIND_IMS_DOMAIN);
 	struct pipeline pipe;
-	char err[256];
-	struct sink *s = sink_open(FORMAT_JSON, "/dev/null", err, sizeof(err));
+	char path[] = "/tmp/imswatch-test-XXXXXX";
+	struct sink *s = tmp_sink(path);
+	json_object *t, *d, *v;
 
 	(void)state;
-	assert_non_null(s);
 	pipeline_init(&pipe, s, &p, NULL);
 	e.ret = 1; /* accepted */
 	assert_int_equal(pipeline_record(&pipe, &e, sizeof(e)), 0);
@@ -531,35 +561,31 @@ static void test_pipeline_counts_and_rejects(void **state)
 	assert_int_equal(pipe.events_by_kind[IMSW_KIND_IMS_DOMAIN], 1);
 	assert_int_equal(pipe.alerts_by_severity[SEV_CRITICAL], 1);
 	assert_int_equal(pipe.decode_errors, 1);
-	/* a reused record never keeps fields of the previous kind or device */
+	/* a record never keeps fields of the previous one of its kind or device */
 	e = make_event(IMSW_KIND_PROBE);
 	assert_int_equal(pipeline_record(&pipe, &e, sizeof(e)), 0);
 	e.pci.bdf[0] = 0;
 	e.module[0] = 0;
 	assert_int_equal(pipeline_record(&pipe, &e, sizeof(e)), 0);
-	{
-		json_object *t = pipe.templates[IMSW_KIND_PROBE], *d;
-
-		assert_non_null(t);
-		assert_false(json_object_object_get_ex(t, "module", NULL));
-		assert_true(json_object_object_get_ex(t, "device", &d));
-		assert_false(json_object_object_get_ex(d, "bdf", NULL));
-		assert_false(json_object_object_get_ex(d, "vendor", NULL));
-	}
 	/* MSI enablement: flags inside vectors, as README documents, never at the top level */
 	e = make_event(IMSW_KIND_IRQ_VECTORS);
 	e.flags = 4; /* PCI_IRQ_MSIX */
 	assert_int_equal(pipeline_record(&pipe, &e, sizeof(e)), 0);
-	{
-		json_object *t = pipe.templates[IMSW_KIND_IRQ_VECTORS], *v;
-
-		assert_non_null(t);
-		assert_false(json_object_object_get_ex(t, "flags", NULL));
-		assert_true(json_object_object_get_ex(t, "vectors", &v));
-		assert_int_equal(json_object_get_int(json_object_object_get(v, "flags")), 4);
-	}
 	pipeline_fini(&pipe);
 	assert_int_equal(sink_close(s), 0);
+
+	t = nth_record(path, 3);
+	assert_false(json_object_object_get_ex(t, "module", NULL));
+	assert_true(json_object_object_get_ex(t, "device", &d));
+	assert_false(json_object_object_get_ex(d, "bdf", NULL));
+	assert_false(json_object_object_get_ex(d, "vendor", NULL));
+	json_object_put(t);
+	t = nth_record(path, 4);
+	assert_false(json_object_object_get_ex(t, "flags", NULL));
+	assert_true(json_object_object_get_ex(t, "vectors", &v));
+	assert_int_equal(json_object_get_int(json_object_object_get(v, "flags")), 4);
+	json_object_put(t);
+	unlink(path);
 }
 
 static void test_summary_reports_losses(void **state)
@@ -846,7 +872,7 @@ static void test_enrich_vector_records(void **state)
 		{ 9, NULL, NULL, NULL, false },
 		{ 77, NULL, NULL, NULL, true },
 	};
-	char root[] = "/tmp/imswatch-enrich-XXXXXX", err[256];
+	char root[] = "/tmp/imswatch-enrich-XXXXXX", path[] = "/tmp/imswatch-test-XXXXXX";
 	struct platform p = platform_with(false);
 	struct pipeline pipe;
 	struct hostfs fs;
@@ -856,8 +882,7 @@ static void test_enrich_vector_records(void **state)
 	(void)state;
 	make_irq_tree(root);
 	assert_int_equal(hostfs_open(&fs, root), 0);
-	s = sink_open(FORMAT_JSON, "/dev/null", err, sizeof(err));
-	assert_non_null(s);
+	s = tmp_sink(path);
 	pipeline_init(&pipe, s, &p, &fs);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct imsw_event e = make_event(IMSW_KIND_VECTOR);
@@ -871,8 +896,8 @@ static void test_enrich_vector_records(void **state)
 		e.driver[0] = e.module[0] = '\0';
 		e.irq = cases[i].irq;
 		assert_int_equal(pipeline_record(&pipe, &e, sizeof(e)), 0);
-		t = pipe.templates[IMSW_KIND_VECTOR];
-		assert_non_null(t);
+		assert_int_equal(sink_flush(s), 0);
+		t = nth_record(path, (int)i + 1);
 		assert_true(json_object_object_get_ex(t, "device", &d));
 		v = json_object_object_get(d, "bdf");
 		got = v ? json_object_get_string(v) : NULL;
@@ -901,9 +926,11 @@ static void test_enrich_vector_records(void **state)
 		if (json_object_get_boolean(v) != cases[i].gone)
 			fail_msg("irq %u: irq_gone %d, want %d", cases[i].irq,
 				 json_object_get_boolean(v), cases[i].gone);
+		json_object_put(t);
 	}
 	pipeline_fini(&pipe);
 	assert_int_equal(sink_close(s), 0);
+	unlink(path);
 	hostfs_close(&fs);
 	rm_tree(root);
 }
