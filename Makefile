@@ -9,12 +9,13 @@ ARCH := x86
 CFLAGS ?= -O2 -g
 # snprintf truncation of diagnostic text is intended (bounded reason strings)
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-format-truncation -Iinclude -Iuser -I$(OUTPUT)
-LDLIBS := -lbpf -lelf -lz -ljson-c
+LDLIBS := -lbpf -lelf -lz
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer
 
 # Debian packages the build, the tests and the VM bench need (bookworm names).
-BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libjson-c-dev pkg-config make gcc
-TEST_PKGS := libcmocka-dev jq qemu-system-x86 busybox-static cpio pahole kmod systemd virt-what \
+BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make gcc
+# json-c: the tests parse records with it; the binary writes JSON itself
+TEST_PKGS := libjson-c-dev libcmocka-dev jq qemu-system-x86 busybox-static cpio pahole kmod systemd virt-what \
 	dmidecode xz-utils flex bison bc patch perl libssl-dev binutils
 
 USER_SRCS := $(wildcard user/*.c)

@@ -28,6 +28,7 @@ int pipeline_record(void *ctx, const void *data, size_t size)
 	struct enrichment en, *enp = NULL;
 	struct imsw_event e;
 	struct finding f;
+	struct event_record rec;
 	int r;
 
 	r = decode_event(data, size, &e);
@@ -48,10 +49,13 @@ int pipeline_record(void *ctx, const void *data, size_t size)
 	p->events_by_kind[e.kind]++;
 	if (finding_is_alert(&f))
 		p->alerts_by_severity[f.severity]++;
-	/* built afresh: a reused object kept the key order of whichever earlier record of the
-	 * kind first had an optional field, so the same record could print its keys in
-	 * different orders */
-	r = sink_write(p->sink, record_event(&e, enp, &f, p->platform, &p->tb));
+	/* the record stays a struct up to the sink: nothing is built, only written */
+	rec.e = &e;
+	rec.en = enp;
+	rec.f = &f;
+	rec.p = p->platform;
+	rec.ts_real_ns = (int64_t)e.ts_ns + p->tb.mono_to_real_ns;
+	r = sink_event(p->sink, &rec);
 	if (r && !p->write_error)
 		p->write_error = r;
 	return r;

@@ -222,15 +222,15 @@ static void write_stream(struct sink *s, const char *sysfs)
 	st.hooks = hooks;
 	st.ringbuf_kb = 4096;
 	st.attach_pref = "auto";
-	assert_int_equal(sink_write(s, record_status(&st, REAL_NS)), 0);
+	assert_int_equal(sink_status(s, &st, REAL_NS), 0);
 	/* nothing attached: a problem and every group blind */
 	for (h = 0; h < IMSW_HOOK_COUNT; h++)
 		hooks[h].attached = false;
 	st.bpf_problem = "no BTF and no kprobes: nothing can be loaded";
 	st.platform = &host;
-	assert_int_equal(sink_write(s, record_status(&st, REAL_NS + 1000)), 0);
-	assert_int_equal(sink_write(s, record_platform(&guest, REAL_NS + 2000)), 0);
-	assert_int_equal(sink_write(s, record_platform(&host, REAL_NS + 3000)), 0);
+	assert_int_equal(sink_status(s, &st, REAL_NS + 1000), 0);
+	assert_int_equal(sink_platform(s, &guest, REAL_NS + 2000), 0);
+	assert_int_equal(sink_platform(s, &host, REAL_NS + 3000), 0);
 
 	n = make_events(ev);
 	assert_true(n <= sizeof(ev) / sizeof(ev[0]));
@@ -258,7 +258,7 @@ static void write_stream(struct sink *s, const char *sysfs)
 
 	lost[IMSW_HOOK_PCI_CREATE_IMS_DOMAIN] = 3;
 	lost[IMSW_HOOK_VECTOR_ALLOC] = 1;
-	assert_int_equal(sink_write(s, record_lost(lost, 4, REAL_NS + 4000)), 0);
+	assert_int_equal(sink_lost(s, &(struct lost_info){ .by_hook = lost, .total = 4 }, REAL_NS + 4000), 0);
 
 	memset(&sum, 0, sizeof(sum));
 	sum.duration_s = 12.5;
@@ -273,10 +273,10 @@ static void write_stream(struct sink *s, const char *sysfs)
 	for (h = 0; h < IMSW_HOOK_COUNT; h++)
 		hooks[h].attached = h % 2;
 	sum.hooks = hooks;
-	assert_int_equal(sink_write(s, record_summary(&sum, REAL_NS + 5000)), 0);
+	assert_int_equal(sink_summary(s, &sum, REAL_NS + 5000), 0);
 	sum.duration_s = 0.1;
 	sum.hooks = NULL;
-	assert_int_equal(sink_write(s, record_summary(&sum, REAL_NS + 6000)), 0);
+	assert_int_equal(sink_summary(s, &sum, REAL_NS + 6000), 0);
 }
 
 static char *slurp(const char *path, size_t *len)
