@@ -17,6 +17,7 @@ struct sink {
 	int error; /* first write error, sticky */
 	enum output_format fmt;
 	int verbose;
+	struct jw jw; /* JSON: one writer, reused for every record */
 };
 
 size_t text_escape(const char *in, char *out, size_t outlen)
@@ -51,41 +52,80 @@ size_t text_escape(const char *in, char *out, size_t outlen)
  * JSON_C_TO_STRING_NOSLASHESCAPE: '"', '\\' and the named controls by name, every other
  * byte below 0x20 as \u00XX, everything else (UTF-8 included) as is.
  */
-static void jw_raw_string(FILE *fp, const char *str)
+void jw_flush(struct jw *w)
+{
+	if (w->p > w->buf)
+		fwrite_unlocked(w->buf, 1, (size_t)(w->p - w->buf), w->fp);
+	w->p = w->buf;
+}
+
+/* room for N more bytes (N <= JW_BUF_SIZE) */
+static inline void jw_room(struct jw *w, size_t n)
+{
+	if ((size_t)(w->buf + sizeof(w->buf) - w->p) < n)
+		jw_flush(w);
+}
+
+static inline void jw_put(struct jw *w, char c)
+{
+	jw_room(w, 1);
+	*w->p++ = c;
+}
+
+static void jw_write(struct jw *w, const char *s, size_t n)
+{
+	while (n) {
+		size_t room, k;
+
+		jw_room(w, 1);
+		room = (size_t)(w->buf + sizeof(w->buf) - w->p);
+		k = n < room ? n : room;
+		memcpy(w->p, s, k);
+		w->p += k;
+		s += k;
+		n -= k;
+	}
+}
+
+static void jw_raw_string(struct jw *w, const char *str)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)str, *run = p;
 
-	putc_unlocked('"', fp);
+	jw_put(w, '"');
 	for (; *p; p++) {
 		unsigned char c = *p;
 
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
-		fwrite_unlocked(run, 1, (size_t)(p - run), fp);
+		jw_write(w, (const char *)run, (size_t)(p - run));
 		run = p + 1;
-		putc_unlocked('\\', fp);
+		jw_room(w, 6);
+		*w->p++ = '\\';
 		switch (c) {
-		case '"': putc_unlocked('"', fp); break;
-		case '\\': putc_unlocked('\\', fp); break;
-		case '\b': putc_unlocked('b', fp); break;
-		case '\f': putc_unlocked('f', fp); break;
-		case '\n': putc_unlocked('n', fp); break;
-		case '\r': putc_unlocked('r', fp); break;
-		case '\t': putc_unlocked('t', fp); break;
+		case '"': *w->p++ = '"'; break;
+		case '\\': *w->p++ = '\\'; break;
+		case '\b': *w->p++ = 'b'; break;
+		case '\f': *w->p++ = 'f'; break;
+		case '\n': *w->p++ = 'n'; break;
+		case '\r': *w->p++ = 'r'; break;
+		case '\t': *w->p++ = 't'; break;
 		default:
-			fputs_unlocked("u00", fp);
-			putc_unlocked(hex[c >> 4], fp);
-			putc_unlocked(hex[c & 15], fp);
+			*w->p++ = 'u';
+			*w->p++ = '0';
+			*w->p++ = '0';
+			*w->p++ = hex[c >> 4];
+			*w->p++ = hex[c & 15];
 		}
 	}
-	fwrite_unlocked(run, 1, (size_t)(p - run), fp);
-	putc_unlocked('"', fp);
+	jw_write(w, (const char *)run, (size_t)(p - run));
+	jw_put(w, '"');
 }
 
 void jw_init(struct jw *w, FILE *fp)
 {
 	w->fp = fp;
+	w->p = w->buf;
 	w->depth = 0;
 	w->first[0] = true;
 	w->after_key = false;
@@ -99,22 +139,22 @@ static inline void jw_sep(struct jw *w)
 		return;
 	}
 	if (!w->first[w->depth])
-		putc_unlocked(',', w->fp);
+		jw_put(w, ',');
 	w->first[w->depth] = false;
 }
 
-static void jw_open(struct jw *w, int c)
+static void jw_open(struct jw *w, char c)
 {
 	jw_sep(w);
-	putc_unlocked(c, w->fp);
+	jw_put(w, c);
 	if (w->depth < JW_MAX_DEPTH)
 		w->depth++;
 	w->first[w->depth] = true;
 }
 
-static void jw_close(struct jw *w, int c)
+static void jw_close(struct jw *w, char c)
 {
-	putc_unlocked(c, w->fp);
+	jw_put(w, c);
 	if (w->depth)
 		w->depth--;
 }
@@ -127,15 +167,15 @@ void jw_array_end(struct jw *w) { jw_close(w, ']'); }
 void jw_key(struct jw *w, const char *key)
 {
 	jw_sep(w);
-	jw_raw_string(w->fp, key);
-	putc_unlocked(':', w->fp);
+	jw_raw_string(w, key);
+	jw_put(w, ':');
 	w->after_key = true;
 }
 
 void jw_string(struct jw *w, const char *s)
 {
 	jw_sep(w);
-	jw_raw_string(w->fp, s);
+	jw_raw_string(w, s);
 }
 
 /* the escaper's output is at most 4 bytes per input byte */
@@ -168,19 +208,22 @@ void jw_int(struct jw *w, int64_t v)
 	} while (u);
 	if (v < 0)
 		*--o = '-';
-	fwrite_unlocked(o, 1, (size_t)(buf + sizeof(buf) - o), w->fp);
+	jw_write(w, o, (size_t)(buf + sizeof(buf) - o));
 }
 
 void jw_bool(struct jw *w, bool v)
 {
 	jw_sep(w);
-	fputs_unlocked(v ? "true" : "false", w->fp);
+	if (v)
+		jw_write(w, "true", 4);
+	else
+		jw_write(w, "false", 5);
 }
 
 void jw_null(struct jw *w)
 {
 	jw_sep(w);
-	fputs_unlocked("null", w->fp);
+	jw_write(w, "null", 4);
 }
 
 /* hand-rolled rather than snprintf: this runs several times per event (make bench) */
@@ -208,7 +251,7 @@ void jw_double(struct jw *w, double v)
 		if (!strchr(buf, '.') && !strchr(buf, 'e'))
 			strcat(buf, ".0");
 	jw_sep(w);
-	fputs_unlocked(buf, w->fp);
+	jw_write(w, buf, strlen(buf));
 }
 
 /* gmtime_r only when the second changes */
@@ -314,10 +357,11 @@ static int sink_done(struct sink *s)
 			return (s)->error;                                                   \
 		errno = 0;                                                                   \
 		if ((s)->fmt == FORMAT_JSON) {                                               \
-			struct jw w;                                                         \
-			jw_init(&w, (s)->fp);                                                \
+			struct jw *jw = &(s)->jw;                                            \
+			jw_init(jw, (s)->fp);                                                \
 			json_call;                                                           \
-			putc_unlocked('\n', (s)->fp);                                        \
+			jw_put(jw, '\n');                                                    \
+			jw_flush(jw);                                                        \
 		} else {                                                                     \
 			text_call;                                                           \
 		}                                                                            \
@@ -326,29 +370,29 @@ static int sink_done(struct sink *s)
 
 int sink_status(struct sink *s, const struct status_info *st, int64_t ts_real_ns)
 {
-	SINK_RECORD(s, json_status(&w, st, ts_real_ns),
+	SINK_RECORD(s, json_status(jw, st, ts_real_ns),
 		    text_status(s->fp, st, ts_real_ns, s->verbose));
 }
 
 int sink_platform(struct sink *s, const struct platform *p, int64_t ts_real_ns)
 {
-	SINK_RECORD(s, json_platform_record(&w, p, ts_real_ns),
+	SINK_RECORD(s, json_platform_record(jw, p, ts_real_ns),
 		    text_platform_record(s->fp, p, ts_real_ns, s->verbose));
 }
 
 int sink_event(struct sink *s, const struct event_record *r)
 {
-	SINK_RECORD(s, json_event(&w, r), text_event(s->fp, r));
+	SINK_RECORD(s, json_event(jw, r), text_event(s->fp, r));
 }
 
 int sink_lost(struct sink *s, const struct lost_info *l, int64_t ts_real_ns)
 {
-	SINK_RECORD(s, json_lost(&w, l, ts_real_ns), text_lost(s->fp, l, ts_real_ns));
+	SINK_RECORD(s, json_lost(jw, l, ts_real_ns), text_lost(s->fp, l, ts_real_ns));
 }
 
 int sink_summary(struct sink *s, const struct summary_info *sum, int64_t ts_real_ns)
 {
-	SINK_RECORD(s, json_summary(&w, sum, ts_real_ns), text_summary(s->fp, sum, ts_real_ns));
+	SINK_RECORD(s, json_summary(jw, sum, ts_real_ns), text_summary(s->fp, sum, ts_real_ns));
 }
 
 int sink_flush(struct sink *s)

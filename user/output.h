@@ -55,15 +55,20 @@ size_t text_escape(const char *in, char *out, size_t outlen);
  * Output matches json-c's JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE.
  */
 #define JW_MAX_DEPTH 8
+#define JW_BUF_SIZE 16384
 
 struct jw {
 	FILE *fp;
+	char *p;		      /* next byte in buf */
 	unsigned int depth;
 	bool first[JW_MAX_DEPTH + 1]; /* nothing written yet at this level */
 	bool after_key;		      /* the next value completes a key: no comma */
+	char buf[JW_BUF_SIZE];	      /* stdio is called once per buffer, not per token */
 };
 
+/* Start a record; jw_flush() hands what was written to the stream. */
 void jw_init(struct jw *w, FILE *fp);
+void jw_flush(struct jw *w);
 void jw_object_begin(struct jw *w);
 void jw_object_end(struct jw *w);
 void jw_array_begin(struct jw *w);

@@ -511,6 +511,7 @@ static void test_json_writer_matches_json_c(void **state)
 	jw_array_end(&w);
 	jw_kbool(&w, "key\twith\"quote", true);
 	jw_object_end(&w);
+	jw_flush(&w);
 	fclose(m);
 
 	o = json_object_new_object();
@@ -606,6 +607,7 @@ static void test_hostile_strings_escaped(void **state)
 	assert_non_null(m);
 	jw_init(&w, m);
 	jw_untrusted(&w, "Gr\xc3\xbc\xc3\x9f" "e\xe2\x80\xa8");
+	jw_flush(&w);
 	fclose(m);
 	assert_string_equal(buf, "\"Gr\xc3\xbc\xc3\x9f" "e\\\\xe2\\\\x80\\\\xa8\"");
 	free(buf);
