@@ -74,6 +74,11 @@ static inline void jw_put(struct jw *w, char c)
 
 static void jw_write(struct jw *w, const char *s, size_t n)
 {
+	if (n <= (size_t)(w->buf + sizeof(w->buf) - w->p)) {
+		memcpy(w->p, s, n);
+		w->p += n;
+		return;
+	}
 	while (n) {
 		size_t room, k;
 
@@ -87,19 +92,40 @@ static void jw_write(struct jw *w, const char *s, size_t n)
 	}
 }
 
+/* no byte of V below 0x20, '"' or '\\' (bit tricks from "Bit Twiddling Hacks", hasless and
+ * haszero: exact for "any byte", which is all that is asked) */
+static inline bool word_plain(uint64_t v)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+	uint64_t q = v ^ (ones * '"'), b = v ^ (ones * '\\');
+
+	return !((((v - ones * 0x20) & ~v) | ((q - ones) & ~q) | ((b - ones) & ~b)) & high);
+}
+
 static void jw_raw_string(struct jw *w, const char *str)
 {
 	static const char hex[] = "0123456789abcdef";
-	const unsigned char *p = (const unsigned char *)str, *run = p;
+	const unsigned char *p = (const unsigned char *)str, *run = p, *end;
 
+	end = p + strlen(str);
 	jw_put(w, '"');
-	for (; *p; p++) {
-		unsigned char c = *p;
+	while (p < end) {
+		unsigned char c;
 
+		if (end - p >= 8) { /* eight plain bytes at a time: the common case */
+			uint64_t v;
+
+			memcpy(&v, p, 8);
+			if (word_plain(v)) {
+				p += 8;
+				continue;
+			}
+		}
+		c = *p++;
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
-		jw_write(w, (const char *)run, (size_t)(p - run));
-		run = p + 1;
+		jw_write(w, (const char *)run, (size_t)(p - 1 - run));
+		run = p;
 		jw_room(w, 6);
 		*w->p++ = '\\';
 		switch (c) {
