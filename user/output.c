@@ -47,8 +47,8 @@ size_t text_escape(const char *in, char *out, size_t outlen)
 }
 
 /*
- * The JSON writer. It writes straight into the sink's stdio buffer: no tree, no printbuf,
- * no snprintf for integers (make bench). Strings are escaped as json-c does with
+ * The JSON writer. It writes into its own buffer, handed to stdio once per record (or when
+ * full): no tree, no printbuf, no snprintf for integers (make bench). Strings are escaped as json-c does with
  * JSON_C_TO_STRING_NOSLASHESCAPE: '"', '\\' and the named controls by name, every other
  * byte below 0x20 as \u00XX, everything else (UTF-8 included) as is.
  */
