@@ -18,15 +18,16 @@ COMPILE = $(CC) $(IMSW_CPPFLAGS) $(CPPFLAGS) $(IMSW_CFLAGS) $(CFLAGS) $(DEPFLAGS
 LINK = $(CC) $(IMSW_CFLAGS) $(CFLAGS) $(LDFLAGS)
 # Link flags from pkg-config; the fixed list is the fallback before pkg-config is installed.
 # Static links take the libraries' private dependencies too (libelf needs -lzstd on trixie).
-IMSW_LIBS = $(or $(shell $(PKG_CONFIG) --libs libbpf libelf zlib json-c 2>/dev/null),-lbpf -lelf -lz -ljson-c)
-IMSW_STATIC_LIBS = $(or $(shell $(PKG_CONFIG) --static --libs libbpf libelf zlib json-c 2>/dev/null),-lbpf -lelf -lz -ljson-c)
+IMSW_LIBS = $(or $(shell $(PKG_CONFIG) --libs libbpf libelf zlib 2>/dev/null),-lbpf -lelf -lz)
+IMSW_STATIC_LIBS = $(or $(shell $(PKG_CONFIG) --static --libs libbpf libelf zlib 2>/dev/null),-lbpf -lelf -lz)
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 # Debian packages the build, the tests and the VM bench need (bookworm names; trixie's are
 # the same).
-BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev libjson-c-dev \
-	pkg-config make gcc
-UNIT_PKGS := libcmocka-dev perl
+BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev pkg-config \
+	make gcc
+# json-c: the tests and fuzz targets parse records with it; the binary writes JSON itself
+UNIT_PKGS := libcmocka-dev libjson-c-dev perl
 FUZZ_PKGS := clang libclang-rt-dev
 TEST_PKGS := $(UNIT_PKGS) $(FUZZ_PKGS) jq qemu-system-x86 busybox-static cpio pahole kmod \
 	systemd virt-what dmidecode xz-utils flex bison bc patch libssl-dev binutils

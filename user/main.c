@@ -136,8 +136,9 @@ int main(int argc, char **argv)
 		log_error("%s", err);
 		return EXIT_USAGE;
 	}
+	sink_set_verbose(sink, cfg.verbose);
 	if (cfg.command == CMD_PLATFORM) {
-		sink_write(sink, record_platform(&platform, now_real_ns()));
+		sink_platform(sink, &platform, now_real_ns());
 		code = EXIT_OK;
 	} else {
 		code = watch_run(&cfg, sink, &platform);

@@ -6,14 +6,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "output.h"
+#include "text.h"
 
 struct sink {
 	FILE *fp;
 	bool own_fp;
 	int error; /* first write error, sticky */
-	int (*render)(struct sink *s, json_object *rec);
+	enum output_format fmt;
+	int verbose;
+	struct jw jw; /* JSON: one writer, reused for every record */
 };
 
 size_t text_escape(const char *in, char *out, size_t outlen)
@@ -43,183 +47,314 @@ size_t text_escape(const char *in, char *out, size_t outlen)
 }
 
 /*
- * JSON writer. json-c's own serializer builds each line in a printbuf through many small
- * appends and formats every integer with snprintf; for event records that was about half
- * the pipeline's time (make bench). This walks the same object tree and writes straight
- * into the sink's stdio buffer. Output is what json-c writes with JSON_C_TO_STRING_PLAIN |
- * JSON_C_TO_STRING_NOSLASHESCAPE (tests/unit/test_core.c compares the two).
+ * The JSON writer. It writes into its own buffer, handed to stdio once per record (or when
+ * full): no tree, no printbuf, no snprintf for integers (make bench). Strings are escaped as json-c does with
+ * JSON_C_TO_STRING_NOSLASHESCAPE: '"', '\\' and the named controls by name, every other
+ * byte below 0x20 as \u00XX, everything else (UTF-8 included) as is.
  */
-static void json_write_string(FILE *fp, const char *str, size_t len)
+void jw_flush(struct jw *w)
 {
-	static const char hex[] = "0123456789abcdef";
-	const unsigned char *p = (const unsigned char *)str, *end = p + len, *run = p;
-
-	putc_unlocked('"', fp);
-	for (; p < end; p++) {
-		unsigned char c = *p;
-
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		fwrite_unlocked(run, 1, (size_t)(p - run), fp);
-		run = p + 1;
-		putc_unlocked('\\', fp);
-		switch (c) {
-		case '"': putc_unlocked('"', fp); break;
-		case '\\': putc_unlocked('\\', fp); break;
-		case '\b': putc_unlocked('b', fp); break;
-		case '\f': putc_unlocked('f', fp); break;
-		case '\n': putc_unlocked('n', fp); break;
-		case '\r': putc_unlocked('r', fp); break;
-		case '\t': putc_unlocked('t', fp); break;
-		default:
-			fputs_unlocked("u00", fp);
-			putc_unlocked(hex[c >> 4], fp);
-			putc_unlocked(hex[c & 15], fp);
-		}
-	}
-	fwrite_unlocked(run, 1, (size_t)(p - run), fp);
-	putc_unlocked('"', fp);
+	if (w->p > w->buf)
+		fwrite_unlocked(w->buf, 1, (size_t)(w->p - w->buf), w->fp);
+	w->p = w->buf;
 }
 
-static void json_write_int(FILE *fp, int64_t v)
+/* room for N more bytes (N <= JW_BUF_SIZE) */
+static inline void jw_room(struct jw *w, size_t n)
+{
+	if ((size_t)(w->buf + sizeof(w->buf) - w->p) < n)
+		jw_flush(w);
+}
+
+static inline void jw_put(struct jw *w, char c)
+{
+	jw_room(w, 1);
+	*w->p++ = c;
+}
+
+static void jw_write(struct jw *w, const char *s, size_t n)
+{
+	if (n <= (size_t)(w->buf + sizeof(w->buf) - w->p)) {
+		memcpy(w->p, s, n);
+		w->p += n;
+		return;
+	}
+	while (n) {
+		size_t room, k;
+
+		jw_room(w, 1);
+		room = (size_t)(w->buf + sizeof(w->buf) - w->p);
+		k = n < room ? n : room;
+		memcpy(w->p, s, k);
+		w->p += k;
+		s += k;
+		n -= k;
+	}
+}
+
+/* no byte of V below 0x20, '"' or '\\' (bit tricks from "Bit Twiddling Hacks", hasless and
+ * haszero: exact for "any byte", which is all that is asked) */
+static inline bool word_plain(uint64_t v)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+	uint64_t q = v ^ (ones * '"'), b = v ^ (ones * '\\');
+
+	return !((((v - ones * 0x20) & ~v) | ((q - ones) & ~q) | ((b - ones) & ~b)) & high);
+}
+
+static void jw_raw_string(struct jw *w, const char *str)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)str, *run = p, *end;
+
+	end = p + strlen(str);
+	jw_put(w, '"');
+	while (p < end) {
+		unsigned char c;
+
+		if (end - p >= 8) { /* eight plain bytes at a time: the common case */
+			uint64_t v;
+
+			memcpy(&v, p, 8);
+			if (word_plain(v)) {
+				p += 8;
+				continue;
+			}
+		}
+		c = *p++;
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		jw_write(w, (const char *)run, (size_t)(p - 1 - run));
+		run = p;
+		jw_room(w, 6);
+		*w->p++ = '\\';
+		switch (c) {
+		case '"': *w->p++ = '"'; break;
+		case '\\': *w->p++ = '\\'; break;
+		case '\b': *w->p++ = 'b'; break;
+		case '\f': *w->p++ = 'f'; break;
+		case '\n': *w->p++ = 'n'; break;
+		case '\r': *w->p++ = 'r'; break;
+		case '\t': *w->p++ = 't'; break;
+		default:
+			*w->p++ = 'u';
+			*w->p++ = '0';
+			*w->p++ = '0';
+			*w->p++ = hex[c >> 4];
+			*w->p++ = hex[c & 15];
+		}
+	}
+	jw_write(w, (const char *)run, (size_t)(p - run));
+	jw_put(w, '"');
+}
+
+void jw_init(struct jw *w, FILE *fp)
+{
+	w->fp = fp;
+	w->p = w->buf;
+	w->depth = 0;
+	w->first[0] = true;
+	w->after_key = false;
+}
+
+/* before any value or key: the comma between siblings */
+static inline void jw_sep(struct jw *w)
+{
+	if (w->after_key) {
+		w->after_key = false;
+		return;
+	}
+	if (!w->first[w->depth])
+		jw_put(w, ',');
+	w->first[w->depth] = false;
+}
+
+static void jw_open(struct jw *w, char c)
+{
+	jw_sep(w);
+	jw_put(w, c);
+	if (w->depth < JW_MAX_DEPTH)
+		w->depth++;
+	w->first[w->depth] = true;
+}
+
+static void jw_close(struct jw *w, char c)
+{
+	jw_put(w, c);
+	if (w->depth)
+		w->depth--;
+}
+
+void jw_object_begin(struct jw *w) { jw_open(w, '{'); }
+void jw_object_end(struct jw *w) { jw_close(w, '}'); }
+void jw_array_begin(struct jw *w) { jw_open(w, '['); }
+void jw_array_end(struct jw *w) { jw_close(w, ']'); }
+
+void jw_key(struct jw *w, const char *key)
+{
+	jw_sep(w);
+	jw_raw_string(w, key);
+	jw_put(w, ':');
+	w->after_key = true;
+}
+
+void jw_string(struct jw *w, const char *s)
+{
+	jw_sep(w);
+	jw_raw_string(w, s);
+}
+
+/* the escaper's output is at most 4 bytes per input byte */
+void jw_untrusted(struct jw *w, const char *s)
+{
+	jw_untrusted_n(w, s, strlen(s));
+}
+
+void jw_untrusted_n(struct jw *w, const char *s, size_t n)
+{
+	char stack[4 * 256 + 1], *buf = stack;
+	size_t need = 4 * n + 1;
+
+	if (need > sizeof(stack)) {
+		buf = malloc(need);
+		if (!buf) { /* never the raw bytes */
+			jw_null(w);
+			return;
+		}
+	}
+	jw_string(w, untrusted_text_n(s, n, buf, need));
+	if (buf != stack)
+		free(buf);
+}
+
+void jw_int(struct jw *w, int64_t v)
 {
 	char buf[24], *o = buf + sizeof(buf);
 	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
 
+	jw_sep(w);
 	do {
 		*--o = (char)('0' + u % 10);
 		u /= 10;
 	} while (u);
 	if (v < 0)
 		*--o = '-';
-	fwrite_unlocked(o, 1, (size_t)(buf + sizeof(buf) - o), fp);
+	jw_write(w, o, (size_t)(buf + sizeof(buf) - o));
 }
 
-static void json_write(FILE *fp, json_object *v)
+void jw_bool(struct jw *w, bool v)
 {
-	size_t i, n;
-	bool first = true;
+	jw_sep(w);
+	if (v)
+		jw_write(w, "true", 4);
+	else
+		jw_write(w, "false", 5);
+}
 
-	switch (json_object_get_type(v)) {
-	case json_type_null:
-		fputs_unlocked("null", fp);
-		break;
-	case json_type_boolean:
-		fputs_unlocked(json_object_get_boolean(v) ? "true" : "false", fp);
-		break;
-	case json_type_int:
-		json_write_int(fp, json_object_get_int64(v));
-		break;
-	case json_type_string:
-		json_write_string(fp, json_object_get_string(v),
-				  (size_t)json_object_get_string_len(v));
-		break;
-	case json_type_object:
-		putc_unlocked('{', fp);
-		json_object_object_foreach(v, key, val) {
-			if (!first)
-				putc_unlocked(',', fp);
-			first = false;
-			json_write_string(fp, key, strlen(key));
-			putc_unlocked(':', fp);
-			json_write(fp, val);
-		}
-		putc_unlocked('}', fp);
-		break;
-	case json_type_array:
-		putc_unlocked('[', fp);
-		n = json_object_array_length(v);
-		for (i = 0; i < n; i++) {
-			if (i)
-				putc_unlocked(',', fp);
-			json_write(fp, json_object_array_get_idx(v, i));
-		}
-		putc_unlocked(']', fp);
-		break;
-	default: /* doubles (summary durations): json-c's own formatting */
-		fputs_unlocked(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), fp);
-		break;
+void jw_null(struct jw *w)
+{
+	jw_sep(w);
+	jw_write(w, "null", 4);
+}
+
+/* hand-rolled rather than snprintf: this runs several times per event (make bench) */
+void jw_hex(struct jw *w, unsigned int v, int width)
+{
+	static const char digits[] = "0123456789abcdef";
+	char buf[16];
+	int i;
+
+	for (i = width - 1; i >= 0; i--, v >>= 4)
+		buf[i] = digits[v & 15];
+	buf[width] = 0;
+	jw_string(w, buf);
+}
+
+/* a fixed number of decimals: no float noise such as 15.872318188000008 */
+void jw_fixed(struct jw *w, double v, int decimals)
+{
+	char buf[48], *comma;
+
+	snprintf(buf, sizeof(buf), "%.*f", decimals, v);
+	comma = strchr(buf, ',');
+	if (comma) /* a locale's decimal comma */
+		*comma = '.';
+	jw_sep(w);
+	jw_write(w, buf, strlen(buf));
+}
+
+void jw_double(struct jw *w, double v)
+{
+	char buf[40], *comma;
+
+	snprintf(buf, sizeof(buf) - 2, "%.17g", v);
+	comma = strchr(buf, ',');
+	if (comma) /* a locale's decimal comma */
+		*comma = '.';
+	if ((buf[0] >= '0' && buf[0] <= '9') || (buf[0] == '-' && buf[1] >= '0' && buf[1] <= '9'))
+		if (!strchr(buf, '.') && !strchr(buf, 'e'))
+			strcat(buf, ".0");
+	jw_sep(w);
+	jw_write(w, buf, strlen(buf));
+}
+
+/* gmtime_r only when the second changes */
+char *format_ts(int64_t real_ns, char *buf)
+{
+	static __thread time_t cached_sec = -1;
+	static __thread char prefix[32];
+	static __thread size_t prefix_len;
+	time_t sec = real_ns / 1000000000;
+	unsigned int usec = (unsigned int)((real_ns % 1000000000) / 1000) % 1000000;
+	int i;
+
+	if (sec != cached_sec) {
+		struct tm tm;
+
+		gmtime_r(&sec, &tm);
+		prefix_len = strftime(prefix, sizeof(prefix), "%Y-%m-%dT%H:%M:%S.", &tm);
+		cached_sec = sec;
 	}
+	memcpy(buf, prefix, prefix_len);
+	for (i = 5; i >= 0; i--, usec /= 10)
+		buf[prefix_len + i] = '0' + usec % 10;
+	buf[prefix_len + 6] = 'Z';
+	buf[prefix_len + 7] = 0;
+	return buf;
 }
 
-static int render_json(struct sink *s, json_object *rec)
+void jw_ts(struct jw *w, int64_t real_ns)
 {
-	errno = 0;
-	json_write(s->fp, rec);
-	putc_unlocked('\n', s->fp);
-	return ferror(s->fp) ? (errno ? -errno : -EIO) : 0;
+	char buf[48];
+
+	jw_string(w, format_ts(real_ns, buf));
 }
 
-static void text_value(FILE *fp, json_object *v)
+void jw_kstring(struct jw *w, const char *key, const char *s)
 {
-	char buf[1024];
-
-	switch (json_object_get_type(v)) {
-	case json_type_string:
-		text_escape(json_object_get_string(v), buf, sizeof(buf));
-		if (!buf[0] || strchr(buf, ' ') || strchr(buf, '='))
-			fprintf(fp, "\"%s\"", buf);
-		else
-			fputs(buf, fp);
-		break;
-	case json_type_null:
-		fputs("-", fp);
-		break;
-	default: /* numbers and booleans print as JSON does */
-		fputs(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), fp);
-		break;
-	}
+	jw_key(w, key);
+	jw_string(w, s);
 }
 
-/* key=value pairs for the leaves of V, nested keys joined with dots */
-static void text_flat(FILE *fp, const char *prefix, json_object *v, const char *sep)
+void jw_kuntrusted(struct jw *w, const char *key, const char *s)
 {
-	char key[128];
-
-	if (json_object_is_type(v, json_type_object)) {
-		json_object_object_foreach(v, k, child)
-		{
-			if (!prefix[0] && (!strcmp(k, "type") || !strcmp(k, "ts")))
-				continue;
-			snprintf(key, sizeof(key), "%s%s%s", prefix, prefix[0] ? "." : "", k);
-			text_flat(fp, key, child, sep);
-		}
-	} else if (json_object_is_type(v, json_type_array)) {
-		size_t i, n = json_object_array_length(v);
-
-		for (i = 0; i < n; i++) {
-			snprintf(key, sizeof(key), "%s[%zu]", prefix, i);
-			text_flat(fp, key, json_object_array_get_idx(v, i), sep);
-		}
-	} else {
-		fprintf(fp, "%s%s=", sep, prefix);
-		text_value(fp, v);
-	}
+	jw_key(w, key);
+	jw_untrusted(w, s);
 }
 
-/*
- * Text: one line per event or alert, "<ts> <type> key=value ...". Status, platform and
- * summary records are long, so their leaves go one per indented line under the header.
- */
-static int render_text(struct sink *s, json_object *rec)
+void jw_kint(struct jw *w, const char *key, int64_t v)
 {
-	json_object *type = json_object_object_get(rec, "type");
-	json_object *ts = json_object_object_get(rec, "ts");
-	const char *t = type ? json_object_get_string(type) : NULL;
-	const char *when = ts ? json_object_get_string(ts) : NULL;
-	bool one_line;
-
-	t = t ? t : "record";
-	one_line = !strcmp(t, "event") || !strcmp(t, "alert") || !strcmp(t, "lost");
-	fprintf(s->fp, "%s %s", when ? when : "-", t);
-	if (!strcmp(t, "alert")) {
-		json_object *sev = json_object_object_get(rec, "severity");
-
-		fprintf(s->fp, " %s", json_object_get_string(sev));
-	}
-	text_flat(s->fp, "", rec, one_line ? " " : "\n  ");
-	return fputc('\n', s->fp) < 0 ? -errno : 0;
+	jw_key(w, key);
+	jw_int(w, v);
 }
+
+void jw_kbool(struct jw *w, const char *key, bool v)
+{
+	jw_key(w, key);
+	jw_bool(w, v);
+}
+
+/* ---- the sink ---- */
 
 struct sink *sink_open(enum output_format fmt, const char *path, char *err, size_t errlen)
 {
@@ -243,28 +378,65 @@ struct sink *sink_open(enum output_format fmt, const char *path, char *err, size
 	}
 	/* whole batches per write(2); flushed after every ring-buffer drain anyway */
 	setvbuf(s->fp, NULL, _IOFBF, 1 << 16);
-	s->render = fmt == FORMAT_JSON ? render_json : render_text;
+	s->fmt = fmt;
 	return s;
 }
 
-int sink_emit(struct sink *s, json_object *rec)
+void sink_set_verbose(struct sink *s, int verbose)
 {
-	if (!rec)
-		return -ENOMEM;
-	if (s->error)
-		return s->error;
-	errno = 0;
-	if (s->render(s, rec) || ferror(s->fp))
+	s->verbose = verbose;
+}
+
+/* after a record: the sticky error, from errno when stdio set one */
+static int sink_done(struct sink *s)
+{
+	if (ferror(s->fp) && !s->error)
 		s->error = errno ? -errno : -EIO;
 	return s->error;
 }
 
-int sink_write(struct sink *s, json_object *rec)
-{
-	int r = sink_emit(s, rec);
+#define SINK_RECORD(s, json_call, text_call)                                                 \
+	do {                                                                                 \
+		if ((s)->error)                                                              \
+			return (s)->error;                                                   \
+		errno = 0;                                                                   \
+		if ((s)->fmt == FORMAT_JSON) {                                               \
+			struct jw *jw = &(s)->jw;                                            \
+			jw_init(jw, (s)->fp);                                                \
+			json_call;                                                           \
+			jw_put(jw, '\n');                                                    \
+			jw_flush(jw);                                                        \
+		} else {                                                                     \
+			text_call;                                                           \
+		}                                                                            \
+		return sink_done(s);                                                         \
+	} while (0)
 
-	json_object_put(rec);
-	return r;
+int sink_status(struct sink *s, const struct status_info *st, int64_t ts_real_ns)
+{
+	SINK_RECORD(s, json_status(jw, st, ts_real_ns),
+		    text_status(s->fp, st, ts_real_ns, s->verbose));
+}
+
+int sink_platform(struct sink *s, const struct platform *p, int64_t ts_real_ns)
+{
+	SINK_RECORD(s, json_platform_record(jw, p, ts_real_ns),
+		    text_platform_record(s->fp, p, ts_real_ns, s->verbose));
+}
+
+int sink_event(struct sink *s, const struct event_record *r)
+{
+	SINK_RECORD(s, json_event(jw, r), text_event(s->fp, r));
+}
+
+int sink_lost(struct sink *s, const struct lost_info *l, int64_t ts_real_ns)
+{
+	SINK_RECORD(s, json_lost(jw, l, ts_real_ns), text_lost(s->fp, l, ts_real_ns));
+}
+
+int sink_summary(struct sink *s, const struct summary_info *sum, int64_t ts_real_ns)
+{
+	SINK_RECORD(s, json_summary(jw, sum, ts_real_ns), text_summary(s->fp, sum, ts_real_ns));
 }
 
 int sink_flush(struct sink *s)

@@ -1,27 +1,38 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * output: render records (records.h) as JSON lines or text, chosen once when the sink is
- * opened. Nothing else in imswatch writes to stdout.
+ * output: the sink records go to, chosen once when it is opened. Records stay C structs
+ * (records.h) up to here; each record type has its own callback, which renders it as one
+ * JSON line (through the streaming writer below, with the field names of records.c) or
+ * as text for people (text.c). Nothing else in imswatch writes to stdout.
  */
 #ifndef IMSWATCH_OUTPUT_H
 #define IMSWATCH_OUTPUT_H
 
-#include <json-c/json.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 
 #include "config.h"
+#include "records.h"
 
 struct sink;
 
 /* PATH NULL means stdout. Returns NULL with ERR set when PATH cannot be created. */
 struct sink *sink_open(enum output_format fmt, const char *path, char *err, size_t errlen);
 
-/* Write one record (consumes the reference). Returns 0, -EPIPE when the reader went away,
- * or another -errno on a write error. */
-int sink_write(struct sink *s, json_object *rec);
+/* Text only: VERBOSE > 0 lists every platform signal, one aligned line each. */
+void sink_set_verbose(struct sink *s, int verbose);
 
-/* Write one record the caller keeps (borrowed reference). Same results as sink_write. */
-int sink_emit(struct sink *s, json_object *rec);
+/*
+ * Write one record of each type. Each returns 0, -EPIPE when the reader went away, or
+ * another -errno on a write error (sticky: later writes return the first error).
+ */
+int sink_status(struct sink *s, const struct status_info *st, int64_t ts_real_ns);
+int sink_platform(struct sink *s, const struct platform *p, int64_t ts_real_ns);
+int sink_event(struct sink *s, const struct event_record *r);
+int sink_lost(struct sink *s, const struct lost_info *l, int64_t ts_real_ns);
+int sink_summary(struct sink *s, const struct summary_info *sum, int64_t ts_real_ns);
 
 /* Push buffered records out (after each batch, so a reader sees whole lines promptly). */
 int sink_flush(struct sink *s);
@@ -35,5 +46,55 @@ int sink_close(struct sink *s);
 /* Exposed for tests: escape untrusted bytes for a terminal (control characters, DEL,
  * non-ASCII, backslash and double quote become escapes). Returns the length written. */
 size_t text_escape(const char *in, char *out, size_t outlen);
+
+/*
+ * A streaming JSON writer (after bpftool's json_writer.c): one record, written straight
+ * into a stdio stream, no tree. Objects and arrays nest; the writer places the commas.
+ * Keys and trusted strings are written as JSON strings; jw_untrusted() first turns
+ * untrusted bytes into safe text with the one escaper (records.h, untrusted_text()).
+ * Output matches json-c's JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE.
+ */
+#define JW_MAX_DEPTH 8
+#define JW_BUF_SIZE 16384
+
+struct jw {
+	FILE *fp;
+	char *p;		      /* next byte in buf */
+	unsigned int depth;
+	bool first[JW_MAX_DEPTH + 1]; /* nothing written yet at this level */
+	bool after_key;		      /* the next value completes a key: no comma */
+	char buf[JW_BUF_SIZE];	      /* stdio is called once per buffer, not per token */
+};
+
+/* Start a record; jw_flush() hands what was written to the stream. */
+void jw_init(struct jw *w, FILE *fp);
+void jw_flush(struct jw *w);
+void jw_object_begin(struct jw *w);
+void jw_object_end(struct jw *w);
+void jw_array_begin(struct jw *w);
+void jw_array_end(struct jw *w);
+void jw_key(struct jw *w, const char *key);
+void jw_string(struct jw *w, const char *s);
+void jw_untrusted(struct jw *w, const char *s);
+void jw_untrusted_n(struct jw *w, const char *s, size_t n); /* N bytes, NUL included */
+void jw_int(struct jw *w, int64_t v);
+void jw_bool(struct jw *w, bool v);
+void jw_null(struct jw *w);
+/* fixed-width lower-case hex, as a string ("1af4") */
+void jw_hex(struct jw *w, unsigned int v, int width);
+/* a double as json-c prints it: %.17g, ".0" added to integral values */
+void jw_fixed(struct jw *w, double v, int decimals);
+void jw_double(struct jw *w, double v);
+/* RFC 3339, UTC, microseconds, as a string */
+void jw_ts(struct jw *w, int64_t real_ns);
+
+/* key + value in one call */
+void jw_kstring(struct jw *w, const char *key, const char *s);
+void jw_kuntrusted(struct jw *w, const char *key, const char *s);
+void jw_kint(struct jw *w, const char *key, int64_t v);
+void jw_kbool(struct jw *w, const char *key, bool v);
+
+/* the RFC 3339 text of REAL_NS into BUF (at least 32 bytes); returns BUF */
+char *format_ts(int64_t real_ns, char *buf);
 
 #endif

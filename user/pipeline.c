@@ -19,12 +19,7 @@ void pipeline_init(struct pipeline *p, struct sink *sink, const struct platform 
 
 void pipeline_fini(struct pipeline *p)
 {
-	unsigned int i;
-
-	for (i = 0; i <= IMSW_KIND_VECTOR; i++) {
-		json_object_put(p->templates[i]);
-		p->templates[i] = NULL;
-	}
+	(void)p;
 }
 
 int pipeline_record(void *ctx, const void *data, size_t size)
@@ -33,6 +28,7 @@ int pipeline_record(void *ctx, const void *data, size_t size)
 	struct enrichment en, *enp = NULL;
 	struct imsw_event e;
 	struct finding f;
+	struct event_record rec;
 	int r;
 
 	r = decode_event(data, size, &e);
@@ -53,18 +49,13 @@ int pipeline_record(void *ctx, const void *data, size_t size)
 	p->events_by_kind[e.kind]++;
 	if (finding_is_alert(&f))
 		p->alerts_by_severity[f.severity]++;
-	if (finding_is_alert(&f)) {
-		/* rare, and they carry the platform: built afresh */
-		r = sink_write(p->sink, record_event(&e, enp, &f, p->platform, &p->tb));
-	} else {
-		json_object **t = &p->templates[e.kind];
-
-		if (!*t)
-			*t = json_object_new_object();
-		if (*t)
-			record_event_into(*t, &e, enp, &f, p->platform, &p->tb);
-		r = sink_emit(p->sink, *t);
-	}
+	/* the record stays a struct up to the sink: nothing is built, only written */
+	rec.e = &e;
+	rec.en = enp;
+	rec.f = &f;
+	rec.p = p->platform;
+	rec.ts_real_ns = mono_to_real(&p->tb, e.ts_ns);
+	r = sink_event(p->sink, &rec);
 	if (r && !p->write_error)
 		p->write_error = r;
 	return r;

@@ -23,13 +23,12 @@ struct pipeline {
 	uint64_t alerts_by_severity[SEV_CRITICAL + 1];
 	uint64_t decode_errors;
 	int write_error; /* first sink error; stops the run */
-	json_object *templates[IMSW_KIND_VECTOR + 1]; /* reused event records, one per kind */
 };
 
 void pipeline_init(struct pipeline *p, struct sink *sink, const struct platform *platform,
 		   const struct hostfs *live);
 
-/* Release the reused records. */
+/* Nothing to release today; kept so callers stay symmetrical with pipeline_init(). */
 void pipeline_fini(struct pipeline *p);
 
 /* Loader callback. Returns 0, or the sink's -errno (which stops the ring-buffer drain). */

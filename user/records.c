@@ -7,7 +7,7 @@
 
 #include "decode.h"
 #include "escape.h"
-#include "platform_json.h"
+#include "output.h"
 #include "records.h"
 
 static int64_t clock_ns(clockid_t id)
@@ -39,7 +39,7 @@ void timebase_refresh(struct timebase *tb, int64_t mono_ns)
 }
 
 /* Wall-clock time of a CLOCK_MONOTONIC stamp, saturated (a corrupt stamp cannot overflow). */
-static int64_t mono_to_real(const struct timebase *tb, uint64_t mono_ns)
+int64_t mono_to_real(const struct timebase *tb, uint64_t mono_ns)
 {
 	int64_t real_ns;
 
@@ -48,186 +48,200 @@ static int64_t mono_to_real(const struct timebase *tb, uint64_t mono_ns)
 	return real_ns;
 }
 
-json_object *json_untrusted_bytes(const void *s, size_t n)
+/* Untrusted bytes through the one escaper (escape.h). N bytes need not end in NUL, so
+ * even plain ones are copied into BUF. */
+const char *untrusted_text_n(const char *s, size_t n, char *buf, size_t len)
 {
-	json_object *obj;
-	size_t len;
-	char *buf;
+	if (!len)
+		return "";
+	if (untrusted_is_plain(s, n)) {
+		n = n < len ? n : len - 1;
+		memcpy(buf, s, n);
+		buf[n] = 0;
+		return buf;
+	}
+	untrusted_escape(s, n, buf, len);
+	return buf;
+}
+
+/* A NUL-terminated string: S itself when nothing changes (the common, fast case). */
+const char *untrusted_text(const char *s, char *buf, size_t len)
+{
+	size_t n = strlen(s);
 
 	if (untrusted_is_plain(s, n))
-		return json_object_new_string_len(s, (int)n);
-	len = n * UNTRUSTED_ESCAPE_MAX + 1;
-	buf = malloc(len);
-	if (!buf)
-		return NULL;
+		return s;
 	untrusted_escape(s, n, buf, len);
-	obj = json_object_new_string(buf);
-	free(buf);
-	return obj;
+	return buf;
 }
 
-/* Untrusted strings (DMI, ACPI ids, driver and module names, comm): the one escaper,
- * escape.h, decides what is printed raw. */
-json_object *json_untrusted_string(const char *s)
+/* ---- the device and driver of an event, for both renderers ---- */
+
+void event_device(const struct event_record *r, struct device_view *d)
 {
-	return json_untrusted_bytes(s, strlen(s));
+	const struct imsw_event *e = r->e;
+	const struct enrichment *en = r->en;
+	bool kernel = e->pci.bdf[0], sysfs = !kernel && en && en->bdf[0];
+
+	memset(d, 0, sizeof(*d));
+	d->bdf = kernel ? e->pci.bdf : sysfs ? en->bdf : NULL;
+	d->ids = (kernel && e->pci.is_pci) || (sysfs && (en->vendor || en->device));
+	if (d->ids) {
+		d->vendor = kernel ? e->pci.vendor : en->vendor;
+		d->device = kernel ? e->pci.device : en->device;
+	}
+	d->pci = kernel && e->pci.is_pci;
+	if (d->pci) {
+		d->subvendor = e->pci.subvendor;
+		d->subdevice = e->pci.subdevice;
+		d->class = e->pci.class & 0xffffff;
+	}
+	d->sysfs = sysfs;
 }
 
-#define ADD(obj, key, val) json_object_object_add(obj, key, val)
-
-/*
- * In-place setters. Event records are rebuilt for every ring-buffer record, so the pipeline
- * keeps one object per kind and updates it: replacing values in place avoids json-c's
- * per-object hash tables and allocations, which measured at 220k records/s when every
- * record was built afresh (make bench). Absent values remove their key, so a reused object
- * never carries a stale field.
- */
-static void set_value(json_object *o, const char *key, json_object *v)
+const char *event_driver(const struct event_record *r)
 {
-	json_object_object_add(o, key, v);
+	return r->e->driver[0] ? r->e->driver : (r->en ? r->en->driver : "");
 }
 
-static void set_string(json_object *o, const char *key, const char *val)
-{
-	json_object *cur;
+/* ---- platform: the verdicts and their evidence (status, platform and alert records) ---- */
 
-	if (!val) {
-		json_object_object_del(o, key);
+static void json_seed(struct jw *w, const struct seed_verdict *s, bool with_signals)
+{
+	size_t i;
+
+	jw_object_begin(w);
+	jw_kbool(w, "probably_on_bare_metal", s->probably_on_bare_metal);
+	jw_kbool(w, "cpuid_hypervisor_bit", s->cpuid_hypervisor);
+	if (with_signals)
+		jw_kstring(w, "cpuid_leaf1", signal_state_name(s->cpuid_state));
+	jw_kbool(w, "dmi_hypervisor_vendor", s->dmi_hypervisor_vendor);
+	if (!with_signals) { /* alerts carry the verdicts only; the evidence is in status */
+		jw_object_end(w);
 		return;
 	}
-	/*
-	 * json-c 0.16 (bookworm) corrupts a string set to "" after it had grown onto the heap:
-	 * json_object_get_string() then returns the old pointer's bytes (length 0, no NUL), which
-	 * the text sink would print. An empty value gets a fresh object instead.
-	 */
-	if (*val && json_object_object_get_ex(o, key, &cur) &&
-	    json_object_is_type(cur, json_type_string))
-		json_object_set_string(cur, val);
+	jw_key(w, "evidence");
+	jw_array_begin(w);
+	for (i = 0; i < s->n_items; i++) {
+		const struct signal *e = &s->items[i];
+
+		jw_object_begin(w);
+		jw_kstring(w, "source", e->source);
+		jw_kstring(w, "key", e->key);
+		jw_kstring(w, "state", signal_state_name(e->state));
+		jw_kuntrusted(w, "value", e->value);
+		jw_kbool(w, "indicates_vm", e->indicates == INDICATES_GUEST);
+		if (e->note[0])
+			jw_kuntrusted(w, "note", e->note);
+		jw_object_end(w);
+	}
+	jw_array_end(w);
+	jw_object_end(w);
+}
+
+/* the fields of a question; the caller closes the object (Q2 adds its own) */
+static void json_question(struct jw *w, const struct question_verdict *q)
+{
+	size_t i;
+
+	jw_object_begin(w);
+	jw_kstring(w, "verdict", guest_verdict_name(q->verdict));
+	/* names come from CPUID, DMI or ACPI: untrusted */
+	jw_kuntrusted(w, "hypervisor", q->hypervisor);
+	jw_kuntrusted(w, "reason", q->reason);
+	jw_key(w, "contradictions");
+	jw_array_begin(w);
+	for (i = 0; i < q->n_contradictions; i++)
+		jw_untrusted(w, q->contradictions[i]);
+	jw_array_end(w);
+}
+
+static void json_platform(struct jw *w, const struct platform *p, bool with_signals)
+{
+	const struct signal_list *l = &p->signals;
+	char what[96];
+	size_t i;
+
+	jw_object_begin(w);
+	/* the answers first */
+	jw_key(w, "q1");
+	json_question(w, &p->q1);
+	jw_object_end(w);
+	jw_key(w, "q2");
+	json_question(w, &p->q2);
+	jw_kstring(w, "interrupt_remapping", ir_state_name(p->facts.ir));
+	jw_key(w, "virtual_iommu");
+	if (p->facts.viommu)
+		jw_untrusted(w, p->facts.viommu_what);
 	else
-		set_value(o, key, json_object_new_string(val));
-}
-
-/* event strings are bounded by the record layout (include/imswatch.h): 4x fits any escape */
-static void set_untrusted(json_object *o, const char *key, const char *val)
-{
-	char buf[UNTRUSTED_ESCAPE_MAX * 128 + 1];
-	size_t len = val ? strlen(val) : 0;
-
-	if (val && !untrusted_is_plain(val, len)) {
-		untrusted_escape(val, len, buf, sizeof(buf));
-		val = buf;
+		jw_null(w);
+	jw_kstring(w, "ims_gate", ims_gate_name(p->ims_gate));
+	jw_kstring(w, "ims_gate_reason", p->ims_gate_reason);
+	jw_object_end(w);
+	jw_kstring(w, "confidential_vm", cc_kind_name(p->facts.cc));
+	jw_kstring(w, "cpuid_source", cpuid_kind_name(p->cpuid_kind));
+	jw_key(w, "seed");
+	json_seed(w, &p->seed, with_signals);
+	if (!with_signals) {
+		jw_object_end(w);
+		return;
 	}
-	set_string(o, key, val);
-}
+	jw_key(w, "signals");
+	jw_array_begin(w);
+	for (i = 0; i < l->n; i++) {
+		const struct signal *s = &l->items[i];
 
-static void set_int(json_object *o, const char *key, int64_t v)
-{
-	json_object *cur;
-
-	if (json_object_object_get_ex(o, key, &cur) && json_object_is_type(cur, json_type_int))
-		json_object_set_int64(cur, v);
-	else
-		set_value(o, key, json_object_new_int64(v));
-}
-
-static void set_bool(json_object *o, const char *key, bool v)
-{
-	json_object *cur;
-
-	if (json_object_object_get_ex(o, key, &cur) && json_object_is_type(cur, json_type_boolean))
-		json_object_set_boolean(cur, v);
-	else
-		set_value(o, key, json_object_new_boolean(v));
-}
-
-/* hand-rolled rather than snprintf: this runs several times per event (make bench) */
-static void set_hex(json_object *o, const char *key, unsigned int v, int width)
-{
-	static const char digits[] = "0123456789abcdef";
-	char buf[16];
-	int i;
-
-	for (i = width - 1; i >= 0; i--, v >>= 4)
-		buf[i] = digits[v & 15];
-	buf[width] = 0;
-	set_string(o, key, buf);
-}
-
-/* the child object KEY of O, created when missing; NULL when WANT is false (removed) */
-static json_object *child(json_object *o, const char *key, bool want)
-{
-	json_object *c;
-
-	if (!want) {
-		json_object_object_del(o, key);
-		return NULL;
+		jw_object_begin(w);
+		jw_kstring(w, "source", s->source);
+		jw_kuntrusted(w, "key", s->key);
+		jw_kstring(w, "state", signal_state_name(s->state));
+		/* raw bytes, NUL included (CPUID signatures): escaped here, once */
+		jw_key(w, "value");
+		jw_untrusted_n(w, s->value, s->value_len);
+		jw_kstring(w, "indicates", indication_name(s->indicates));
+		jw_kstring(w, "strength", strength_name(s->strength));
+		if (s->host_controlled)
+			jw_kbool(w, "host_controlled", true);
+		if (s->names[0])
+			jw_kuntrusted(w, "names", s->names);
+		if (s->note[0])
+			jw_kuntrusted(w, "note", s->note);
+		jw_object_end(w);
 	}
-	if (json_object_object_get_ex(o, key, &c) && json_object_is_type(c, json_type_object))
-		return c;
-	c = json_object_new_object();
-	set_value(o, key, c);
-	return c;
+	jw_array_end(w);
+	jw_key(w, "unknown");
+	jw_array_begin(w);
+	for (i = 0; i < l->n; i++)
+		if (l->items[i].state == SIGNAL_UNREADABLE) {
+			snprintf(what, sizeof(what), "%s %s", l->items[i].source, l->items[i].key);
+			jw_untrusted(w, what);
+		}
+	jw_array_end(w);
+	jw_kint(w, "signals_dropped", (int64_t)l->dropped);
+	jw_object_end(w);
 }
 
-/* RFC 3339, UTC, microseconds; gmtime_r only when the second changes */
-static void set_ts(json_object *o, int64_t real_ns)
+/* ---- the records ---- */
+
+static void json_header(struct jw *w, const char *type, int64_t ts_real_ns)
 {
-	static __thread time_t cached_sec = -1;
-	static __thread char prefix[32];
-	time_t sec = real_ns / 1000000000;
-	unsigned int usec = (unsigned int)((real_ns % 1000000000) / 1000) % 1000000;
-	char buf[48];
-	size_t len;
-	int i;
-
-	if (sec != cached_sec) {
-		struct tm tm;
-
-		gmtime_r(&sec, &tm);
-		strftime(prefix, sizeof(prefix), "%Y-%m-%dT%H:%M:%S.", &tm);
-		cached_sec = sec;
-	}
-	len = strlen(prefix);
-	memcpy(buf, prefix, len);
-	for (i = 5; i >= 0; i--, usec /= 10)
-		buf[len + i] = '0' + usec % 10;
-	buf[len + 6] = 'Z';
-	buf[len + 7] = 0;
-	set_string(o, "ts", buf);
+	jw_object_begin(w);
+	jw_kstring(w, "type", type);
+	jw_key(w, "ts");
+	jw_ts(w, ts_real_ns);
 }
 
-static json_object *new_record(const char *type, int64_t ts_real_ns)
-{
-	json_object *o = json_object_new_object();
-
-	ADD(o, "type", json_object_new_string(type));
-	set_ts(o, ts_real_ns);
-	return o;
-}
-
-static json_object *json_hooks(const struct hook_state *hooks)
-{
-	json_object *arr = json_object_new_array();
-	unsigned int i;
-
-	for (i = 0; i < IMSW_HOOK_COUNT; i++) {
-		json_object *h = json_object_new_object();
-
-		ADD(h, "name", json_object_new_string(hook_table[i].name));
-		ADD(h, "mode", json_object_new_string(mode_name(hooks[i].mode)));
-		ADD(h, "attached", json_object_new_boolean(hooks[i].attached));
-		ADD(h, "reason", json_object_new_string(hooks[i].reason));
-		json_object_array_add(arr, h);
-	}
-	return arr;
-}
+static const char kretprobe_blind[] =
+	"kretprobe returns the kernel dropped (maxactive exhausted): those calls are not "
+	"reported; kretprobe_missed counts one only when a later call of the same hook on "
+	"its thread returns";
 
 /* What imswatch cannot see in this run, in words: the honest part of the status record.
  * One item per thing not revealed (hooks with the same words are alternatives: the
  * pci_device_probe standby), in table order. */
-static json_object *json_blind(const struct hook_state *hooks)
+size_t status_blind_items(const struct hook_state *hooks, const char **items, size_t max)
 {
-	json_object *arr = json_object_new_array();
+	size_t n = 0;
 	unsigned int i, j;
 
 	for (i = 0; i < IMSW_HOOK_COUNT; i++) {
@@ -236,8 +250,8 @@ static json_object *json_blind(const struct hook_state *hooks)
 		for (j = 0; j < i; j++) /* said once, at its first hook */
 			if (!strcmp(hook_table[j].reveals, hook_table[i].reveals))
 				break;
-		if (j == i)
-			json_object_array_add(arr, json_object_new_string(hook_table[i].reveals));
+		if (j == i && n < max)
+			items[n++] = hook_table[i].reveals;
 	}
 	/* the kernel counts kretprobe instances it could not take (maxactive), but libbpf 1.1
 	 * attaches through the kprobe PMU and gives no way to read that count; the BPF side
@@ -245,223 +259,234 @@ static json_object *json_blind(const struct hook_state *hooks)
 	for (i = 0; i < IMSW_HOOK_COUNT; i++)
 		if (hooks[i].attached && hooks[i].mode == IMSW_MODE_KPROBE &&
 		    hook_table[i].prog_kretprobe) {
-			json_object_array_add(arr, json_object_new_string(
-				"kretprobe returns the kernel dropped (maxactive exhausted): "
-				"those calls are not reported; kretprobe_missed counts one only "
-				"when a later call of the same hook on its thread returns"));
+			if (n < max)
+				items[n++] = kretprobe_blind;
 			break;
 		}
-	return arr;
+	return n;
 }
 
-json_object *record_status(const struct status_info *st, int64_t ts_real_ns)
+void json_status(struct jw *w, const struct status_info *st, int64_t ts_real_ns)
 {
-	json_object *o = new_record("status", ts_real_ns);
+	const char *blind_items[IMSW_HOOK_COUNT + 1];
 	char blind[1024];
+	size_t i, n;
 
-	/* first, so text output says it on the line under the header */
+	json_header(w, "status", ts_real_ns);
+	/* first, so a reader sees it right under the header */
 	if (st->hooks && blind_summary(st->hooks, blind, sizeof(blind)))
-		ADD(o, "blind_summary", json_object_new_string(blind));
-	ADD(o, "version", json_object_new_string(IMSWATCH_VERSION));
-	ADD(o, "format_version", json_object_new_int(IMSWATCH_FORMAT_VERSION));
-	ADD(o, "kernel", json_untrusted_string(st->kernel));
-	ADD(o, "attach", json_object_new_string(st->attach_pref));
-	ADD(o, "ringbuf_kb", json_object_new_int(st->ringbuf_kb));
+		jw_kstring(w, "blind_summary", blind);
+	jw_kstring(w, "version", IMSWATCH_VERSION);
+	jw_kint(w, "format_version", IMSWATCH_FORMAT_VERSION);
+	jw_kuntrusted(w, "kernel", st->kernel);
+	jw_kstring(w, "attach", st->attach_pref);
+	jw_kint(w, "ringbuf_kb", st->ringbuf_kb);
 	if (st->bpf_problem)
-		ADD(o, "bpf_problem", json_object_new_string(st->bpf_problem));
-	ADD(o, "platform", platform_to_json(st->platform, true));
-	ADD(o, "hooks", json_hooks(st->hooks));
-	ADD(o, "blind", json_blind(st->hooks));
-	return o;
-}
-
-json_object *record_platform(const struct platform *p, int64_t ts_real_ns)
-{
-	json_object *o = new_record("platform", ts_real_ns);
-
-	ADD(o, "version", json_object_new_string(IMSWATCH_VERSION));
-	ADD(o, "format_version", json_object_new_int(IMSWATCH_FORMAT_VERSION));
-	ADD(o, "platform", platform_to_json(p, true));
-	return o;
-}
-
-static void set_device(json_object *o, const struct imsw_event *e, const struct enrichment *en)
-{
-	json_object *d = child(o, "device", true);
-	bool kernel = e->pci.bdf[0], sysfs = !kernel && en && en->bdf[0];
-	bool ids = (kernel && e->pci.is_pci) || (sysfs && (en->vendor || en->device));
-
-	set_untrusted(d, "bdf", kernel ? e->pci.bdf : sysfs ? en->bdf : NULL);
-	if (ids) {
-		set_hex(d, "vendor", kernel ? e->pci.vendor : en->vendor, 4);
-		set_hex(d, "device", kernel ? e->pci.device : en->device, 4);
-	} else {
-		set_string(d, "vendor", NULL);
-		set_string(d, "device", NULL);
+		jw_kstring(w, "bpf_problem", st->bpf_problem);
+	jw_key(w, "platform");
+	json_platform(w, st->platform, true);
+	jw_key(w, "hooks");
+	jw_array_begin(w);
+	for (i = 0; i < IMSW_HOOK_COUNT; i++) {
+		jw_object_begin(w);
+		jw_kstring(w, "name", hook_table[i].name);
+		jw_kstring(w, "mode", mode_name(st->hooks[i].mode));
+		jw_kbool(w, "attached", st->hooks[i].attached);
+		jw_kstring(w, "reason", st->hooks[i].reason);
+		jw_object_end(w);
 	}
-	if (kernel && e->pci.is_pci) {
-		set_hex(d, "subvendor", e->pci.subvendor, 4);
-		set_hex(d, "subdevice", e->pci.subdevice, 4);
-		set_hex(d, "class", e->pci.class & 0xffffff, 6);
-	} else {
-		set_string(d, "subvendor", NULL);
-		set_string(d, "subdevice", NULL);
-		set_string(d, "class", NULL);
+	jw_array_end(w);
+	jw_key(w, "blind");
+	jw_array_begin(w);
+	n = status_blind_items(st->hooks, blind_items, IMSW_HOOK_COUNT + 1);
+	for (i = 0; i < n; i++)
+		jw_string(w, blind_items[i]);
+	jw_array_end(w);
+	jw_object_end(w);
+}
+
+void json_platform_record(struct jw *w, const struct platform *p, int64_t ts_real_ns)
+{
+	json_header(w, "platform", ts_real_ns);
+	jw_kstring(w, "version", IMSWATCH_VERSION);
+	jw_kint(w, "format_version", IMSWATCH_FORMAT_VERSION);
+	jw_key(w, "platform");
+	json_platform(w, p, true);
+	jw_object_end(w);
+}
+
+static void jw_khex(struct jw *w, const char *key, unsigned int v, int width)
+{
+	jw_key(w, key);
+	jw_hex(w, v, width);
+}
+
+void json_event(struct jw *w, const struct event_record *r)
+{
+	const struct imsw_event *e = r->e;
+	const struct enrichment *en = r->en;
+	const struct finding *f = r->f;
+	bool alert = finding_is_alert(f);
+	struct device_view d;
+
+	json_header(w, alert ? "alert" : "event", r->ts_real_ns);
+	jw_kstring(w, "kind", event_kind_name(e));
+	jw_kstring(w, "severity", severity_name(f->severity));
+	jw_kstring(w, "rule", f->rule);
+	jw_kstring(w, "hook", hook_name(e->hook));
+	jw_kstring(w, "mode", mode_name(e->mode));
+	jw_kint(w, "mono_ns", (int64_t)e->ts_ns);
+	jw_key(w, "context");
+	jw_object_begin(w);
+	jw_kint(w, "cpu", e->cpu);
+	jw_kint(w, "pid", e->pid);
+	jw_kint(w, "tid", e->tid);
+	jw_kuntrusted(w, "comm", e->comm);
+	jw_object_end(w);
+	event_device(r, &d);
+	jw_key(w, "device");
+	jw_object_begin(w);
+	if (d.bdf)
+		jw_kuntrusted(w, "bdf", d.bdf);
+	if (d.ids) {
+		jw_khex(w, "vendor", d.vendor, 4);
+		jw_khex(w, "device", d.device, 4);
+	}
+	if (d.pci) {
+		jw_khex(w, "subvendor", d.subvendor, 4);
+		jw_khex(w, "subdevice", d.subdevice, 4);
+		jw_khex(w, "class", d.class, 6);
 	}
 	/* looked up in sysfs after the fact, not read by the kernel at event time */
-	set_string(d, "source", sysfs ? "sysfs" : NULL);
-}
-
-void record_event_into(json_object *o, const struct imsw_event *e, const struct enrichment *en,
-		       const struct finding *f, const struct platform *p,
-		       const struct timebase *tb)
-{
-	bool alert = finding_is_alert(f);
-	json_object *ctx, *v;
-	const char *driver = e->driver[0] ? e->driver : (en ? en->driver : "");
-
-	set_string(o, "type", alert ? "alert" : "event");
-	set_ts(o, mono_to_real(tb, e->ts_ns));
-	set_string(o, "kind", event_kind_name(e));
-	set_string(o, "severity", severity_name(f->severity));
-	set_string(o, "rule", f->rule);
-	set_string(o, "hook", hook_name(e->hook));
-	set_string(o, "mode", mode_name(e->mode));
-	set_int(o, "mono_ns", (int64_t)e->ts_ns);
-	ctx = child(o, "context", true);
-	set_int(ctx, "cpu", e->cpu);
-	set_int(ctx, "pid", e->pid);
-	set_int(ctx, "tid", e->tid);
-	set_untrusted(ctx, "comm", e->comm);
-	set_device(o, e, en);
-	set_untrusted(o, "driver", driver);
-	set_untrusted(o, "module", e->module[0] ? e->module : NULL);
-	if (e->module[0])
-		set_bool(o, "builtin", e->builtin);
-	else
-		json_object_object_del(o, "builtin");
-	set_int(o, "ret", e->ret);
-
-	v = child(o, "vectors", e->kind == IMSW_KIND_IRQ_VECTORS);
-	if (v) {
-		set_int(v, "requested_min", e->req_min);
-		set_int(v, "requested_max", e->req_max);
-		set_int(v, "granted", e->ret > 0 ? e->ret : 0);
-		set_int(v, "flags", e->flags);
+	if (d.sysfs)
+		jw_kstring(w, "source", "sysfs");
+	jw_object_end(w);
+	jw_kuntrusted(w, "driver", event_driver(r));
+	if (e->module[0]) {
+		jw_kuntrusted(w, "module", e->module);
+		jw_kbool(w, "builtin", e->builtin);
 	}
-	v = child(o, "domain", e->kind == IMSW_KIND_MSI_DOMAIN || e->kind == IMSW_KIND_IMS_DOMAIN);
-	if (v) {
-		set_int(v, "id", e->domid);
-		set_string(v, "kind", domain_kind_name(e->domain_kind));
-		set_int(v, "bus_token", e->bus_token);
-		set_int(v, "hwsize", e->req_max);
+	jw_kint(w, "ret", e->ret);
+	if (e->kind == IMSW_KIND_IRQ_VECTORS) {
+		jw_key(w, "vectors");
+		jw_object_begin(w);
+		jw_kint(w, "requested_min", e->req_min);
+		jw_kint(w, "requested_max", e->req_max);
+		jw_kint(w, "granted", e->ret > 0 ? e->ret : 0);
+		jw_kint(w, "flags", e->flags);
+		jw_object_end(w);
+	}
+	if (e->kind == IMSW_KIND_MSI_DOMAIN || e->kind == IMSW_KIND_IMS_DOMAIN) {
+		jw_key(w, "domain");
+		jw_object_begin(w);
+		jw_kint(w, "id", e->domid);
+		jw_kstring(w, "kind", domain_kind_name(e->domain_kind));
+		jw_kint(w, "bus_token", e->bus_token);
+		jw_kint(w, "hwsize", e->req_max);
+		jw_object_end(w);
 	}
 	if (e->kind == IMSW_KIND_MSI_DOMAIN)
-		set_bool(o, "within_ims_api", e->within_ims_api);
-	else
-		json_object_object_del(o, "within_ims_api");
+		jw_kbool(w, "within_ims_api", e->within_ims_api);
 	if (e->kind == IMSW_KIND_IMS_ALLOC || e->kind == IMSW_KIND_IMS_FREE) {
-		set_int(o, "index", e->index);
-		set_int(o, "virq", e->virq);
+		jw_kint(w, "index", e->index);
+		jw_kint(w, "virq", e->virq);
 	}
 	if (e->kind == IMSW_KIND_VECTOR) {
-		set_string(o, "op", vector_op_name(e->vec_op));
-		set_int(o, "irq", e->irq);
-		set_int(o, "vector", e->vector);
-		set_untrusted(o, "irq_chip", en ? en->chip : NULL);
-		set_untrusted(o, "irq_actions", en && en->actions[0] ? en->actions : NULL);
-		set_bool(o, "irq_gone", en && en->irq_gone);
+		jw_kstring(w, "op", vector_op_name(e->vec_op));
+		jw_kint(w, "irq", e->irq);
+		jw_kint(w, "vector", e->vector);
+		if (en) {
+			jw_kuntrusted(w, "irq_chip", en->chip);
+			if (en->actions[0])
+				jw_kuntrusted(w, "irq_actions", en->actions);
+		}
+		jw_kbool(w, "irq_gone", en && en->irq_gone);
 	}
 	if (f->ims_attempt) {
-		set_bool(o, "ims_attempt", true);
-		set_bool(o, "kernel_accepted", f->outcome == OUTCOME_ACCEPTED);
+		jw_kbool(w, "ims_attempt", true);
+		jw_kbool(w, "kernel_accepted", f->outcome == OUTCOME_ACCEPTED);
 	}
 	if (alert) {
-		set_string(o, "summary", f->summary);
-		set_value(o, "platform", platform_to_json(p, false));
+		jw_kstring(w, "summary", f->summary);
+		jw_key(w, "platform");
+		json_platform(w, r->p, false);
 	}
+	jw_object_end(w);
 }
 
-json_object *record_event(const struct imsw_event *e, const struct enrichment *en,
-			  const struct finding *f, const struct platform *p,
-			  const struct timebase *tb)
+void json_lost(struct jw *w, const struct lost_info *l, int64_t ts_real_ns)
 {
-	json_object *o = json_object_new_object();
-
-	if (o)
-		record_event_into(o, e, en, f, p, tb);
-	return o;
-}
-
-json_object *record_lost(const uint64_t lost[IMSW_HOOK_COUNT], uint64_t total,
-			 int64_t ts_real_ns)
-{
-	json_object *o = new_record("lost", ts_real_ns), *by = json_object_new_object();
 	unsigned int i;
 
-	ADD(o, "total", json_object_new_int64((int64_t)total));
+	json_header(w, "lost", ts_real_ns);
+	jw_kint(w, "total", (int64_t)l->total);
+	jw_key(w, "by_hook");
+	jw_object_begin(w);
 	for (i = 0; i < IMSW_HOOK_COUNT; i++)
-		if (lost[i])
-			ADD(by, hook_table[i].name, json_object_new_int64((int64_t)lost[i]));
-	ADD(o, "by_hook", by);
-	return o;
+		if (l->by_hook[i])
+			jw_kint(w, hook_table[i].name, (int64_t)l->by_hook[i]);
+	jw_object_end(w);
+	jw_object_end(w);
 }
 
-static const char *const kind_keys[] = {
+const char *const summary_event_keys[IMSW_KIND_VECTOR + 1] = {
 	[IMSW_KIND_PROBE] = "probe",	     [IMSW_KIND_IRQ_VECTORS] = "irq_vectors",
 	[IMSW_KIND_MSI_DOMAIN] = "msi_domain", [IMSW_KIND_IMS_DOMAIN] = "ims_domain",
 	[IMSW_KIND_IMS_ALLOC] = "ims_alloc",   [IMSW_KIND_IMS_FREE] = "ims_free",
 	[IMSW_KIND_VECTOR] = "vector",
 };
 
-json_object *record_summary(const struct summary_info *s, int64_t ts_real_ns)
+/* per-hook key and summary total of each BPF counter, in enum imsw_counter order */
+const struct counter_name summary_counters[IMSW_CNT_COUNT] = {
+	[IMSW_CNT_HITS] = { "hits", NULL },
+	[IMSW_CNT_LOST] = { "lost", "records_lost" },
+	[IMSW_CNT_NO_ENTRY] = { "no_entry", "kretprobe_no_entry" },
+	[IMSW_CNT_STASH_DROPPED] = { "stash_dropped", "kprobe_stash_dropped" },
+	[IMSW_CNT_RET_MISSED] = { "ret_missed", "kretprobe_missed" },
+};
+
+void json_summary(struct jw *w, const struct summary_info *s, int64_t ts_real_ns)
 {
-	json_object *o = new_record("summary", ts_real_ns);
-	json_object *ev = json_object_new_object(), *al = json_object_new_object();
-	json_object *hooks = json_object_new_array(), *cov = json_object_new_object();
-	/* per-hook key and summary total of each BPF counter, in enum imsw_counter order */
-	static const struct {
-		const char *per_hook, *total;
-	} counters[IMSW_CNT_COUNT] = {
-		[IMSW_CNT_HITS] = { "hits", NULL },
-		[IMSW_CNT_LOST] = { "lost", "records_lost" },
-		[IMSW_CNT_NO_ENTRY] = { "no_entry", "kretprobe_no_entry" },
-		[IMSW_CNT_STASH_DROPPED] = { "stash_dropped", "kprobe_stash_dropped" },
-		[IMSW_CNT_RET_MISSED] = { "ret_missed", "kretprobe_missed" },
-	};
 	uint64_t total[IMSW_CNT_COUNT] = { 0 };
 	unsigned int i, c;
-	char dur[32];
 
-	/* milliseconds, fixed: json-c's %.17g printed float noise (15.872318188000008) */
-	snprintf(dur, sizeof(dur), "%.3f", s->duration_s > 0 ? s->duration_s : 0.0);
-	ADD(o, "duration_s", json_object_new_double_s(s->duration_s, dur));
+	json_header(w, "summary", ts_real_ns);
+	/* milliseconds: the figure's real precision, not %.17g float noise */
+	jw_key(w, "duration_s");
+	jw_fixed(w, s->duration_s, 3);
+	jw_key(w, "events");
+	jw_object_begin(w);
 	for (i = IMSW_KIND_PROBE; i <= IMSW_KIND_VECTOR; i++)
-		ADD(ev, kind_keys[i], json_object_new_int64((int64_t)s->events_by_kind[i]));
-	ADD(o, "events", ev);
+		jw_kint(w, summary_event_keys[i], (int64_t)s->events_by_kind[i]);
+	jw_object_end(w);
+	jw_key(w, "alerts");
+	jw_object_begin(w);
 	for (i = SEV_WARNING; i <= SEV_CRITICAL; i++)
-		ADD(al, severity_name(i), json_object_new_int64((int64_t)s->alerts_by_severity[i]));
-	ADD(o, "alerts", al);
+		jw_kint(w, severity_name(i), (int64_t)s->alerts_by_severity[i]);
+	jw_object_end(w);
 	/* beside the alerts: 0 critical with ims "blind" means could not see, not none seen */
+	jw_key(w, "coverage");
+	jw_object_begin(w);
 	for (i = 0; i < IMSW_GROUP_COUNT; i++)
-		ADD(cov, group_table[i].name,
-		    json_object_new_string(coverage_name(group_coverage(s->hooks, i))));
-	ADD(o, "coverage", cov);
-	for (i = 0; i < IMSW_HOOK_COUNT; i++) {
-		json_object *h = json_object_new_object();
-
-		ADD(h, "name", json_object_new_string(hook_table[i].name));
-		ADD(h, "attached", json_object_new_boolean(s->hooks && s->hooks[i].attached));
-		for (c = 0; c < IMSW_CNT_COUNT; c++) {
+		jw_kstring(w, group_table[i].name, coverage_name(group_coverage(s->hooks, i)));
+	jw_object_end(w);
+	for (i = 0; i < IMSW_HOOK_COUNT; i++)
+		for (c = 0; c < IMSW_CNT_COUNT; c++)
 			total[c] += s->counter[c][i];
-			ADD(h, counters[c].per_hook, json_object_new_int64((int64_t)s->counter[c][i]));
-		}
-		json_object_array_add(hooks, h);
-	}
 	for (c = 0; c < IMSW_CNT_COUNT; c++)
-		if (counters[c].total)
-			ADD(o, counters[c].total, json_object_new_int64((int64_t)total[c]));
-	ADD(o, "decode_errors", json_object_new_int64((int64_t)s->decode_errors));
-	ADD(o, "hooks", hooks);
-	return o;
+		if (summary_counters[c].total)
+			jw_kint(w, summary_counters[c].total, (int64_t)total[c]);
+	jw_kint(w, "decode_errors", (int64_t)s->decode_errors);
+	jw_key(w, "hooks");
+	jw_array_begin(w);
+	for (i = 0; i < IMSW_HOOK_COUNT; i++) {
+		jw_object_begin(w);
+		jw_kstring(w, "name", hook_table[i].name);
+		jw_kbool(w, "attached", s->hooks && s->hooks[i].attached);
+		for (c = 0; c < IMSW_CNT_COUNT; c++)
+			jw_kint(w, summary_counters[c].per_hook, (int64_t)s->counter[c][i]);
+		jw_object_end(w);
+	}
+	jw_array_end(w);
+	jw_object_end(w);
 }

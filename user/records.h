@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * records: the data model of every output record, built once as a json-c object whatever
- * the output format; output.c renders it as JSON or text. Field names here are the
- * documented record format (README.md, "Records").
+ * records: the data model of every output record, as C structs gathered once from the ring
+ * buffer, the platform engine and the loader, and handed to the sink (output.h) as they
+ * are. records.c holds the JSON shape of each record type: the one place for its field
+ * names, the documented record format (README.md, "Records"); text.c renders the same
+ * structs for people.
  */
 #ifndef IMSWATCH_RECORDS_H
 #define IMSWATCH_RECORDS_H
 
-#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "enrich.h"
@@ -34,6 +37,8 @@ struct timebase {
 void timebase_init(struct timebase *tb);
 /* Take the offset again when MONO_NS is a second or more past the last time. */
 void timebase_refresh(struct timebase *tb, int64_t mono_ns);
+/* Wall-clock time of a CLOCK_MONOTONIC stamp, saturated (a corrupt stamp cannot overflow). */
+int64_t mono_to_real(const struct timebase *tb, uint64_t mono_ns);
 int64_t now_real_ns(void);
 
 struct status_info {
@@ -55,24 +60,59 @@ struct summary_info {
 	const struct hook_state *hooks;
 };
 
-/* Builders return a new object (caller puts it) or NULL on allocation failure. */
-json_object *record_status(const struct status_info *st, int64_t ts_real_ns);
-json_object *record_platform(const struct platform *p, int64_t ts_real_ns);
-/* Fill or update O in place (the pipeline reuses one object per kind for speed). */
-void record_event_into(json_object *o, const struct imsw_event *e, const struct enrichment *en,
-		       const struct finding *f, const struct platform *p,
-		       const struct timebase *tb);
-json_object *record_event(const struct imsw_event *e, const struct enrichment *en,
-			  const struct finding *f, const struct platform *p,
-			  const struct timebase *tb);
-json_object *record_lost(const uint64_t lost[IMSW_HOOK_COUNT], uint64_t total,
-			 int64_t ts_real_ns);
-json_object *record_summary(const struct summary_info *s, int64_t ts_real_ns);
+/* One event or alert: the decoded record, what sysfs added and the policy's finding. */
+struct event_record {
+	const struct imsw_event *e;
+	const struct enrichment *en; /* NULL: not looked up */
+	const struct finding *f;
+	const struct platform *p;    /* alerts carry its verdicts */
+	int64_t ts_real_ns;
+};
 
-/* Untrusted bytes -> JSON string through the one escaper (escape.h): bytes that are not
- * printed raw, invalid UTF-8 among them, become the text "\xNN". */
-json_object *json_untrusted_string(const char *s);
-/* The same for N bytes that may hold NUL (a CPUID signature). */
-json_object *json_untrusted_bytes(const void *s, size_t n);
+struct lost_info {
+	const uint64_t *by_hook; /* IMSW_HOOK_COUNT entries */
+	uint64_t total;
+};
+
+/* The device an event names: read in the kernel at event time, or looked up in sysfs
+ * afterwards (vector events). */
+struct device_view {
+	const char *bdf;    /* NULL: none */
+	bool ids;	    /* vendor and device known */
+	unsigned int vendor, device;
+	bool pci;	    /* subvendor, subdevice and class known (read by the kernel) */
+	unsigned int subvendor, subdevice, class;
+	bool sysfs;	    /* looked up after the fact */
+};
+
+void event_device(const struct event_record *r, struct device_view *d);
+/* bound driver: the kernel's, else sysfs's, else "" */
+const char *event_driver(const struct event_record *r);
+
+/* The JSON shape of each record type, written with the streaming writer (output.h). */
+struct jw;
+void json_status(struct jw *w, const struct status_info *st, int64_t ts_real_ns);
+void json_platform_record(struct jw *w, const struct platform *p, int64_t ts_real_ns);
+void json_event(struct jw *w, const struct event_record *r);
+void json_lost(struct jw *w, const struct lost_info *l, int64_t ts_real_ns);
+void json_summary(struct jw *w, const struct summary_info *s, int64_t ts_real_ns);
+
+/* Names of the summary's per-family event counts (by enum imsw_kind) and of the BPF
+ * counters (by enum imsw_counter): per hook, and the summary total (NULL: none). */
+extern const char *const summary_event_keys[IMSW_KIND_VECTOR + 1];
+extern const struct counter_name {
+	const char *per_hook, *total;
+} summary_counters[IMSW_CNT_COUNT];
+
+/* Items of blind[] (what this run cannot see), in order: N items into ITEMS (at most MAX). */
+size_t status_blind_items(const struct hook_state *hooks, const char **items, size_t max);
+
+/*
+ * Untrusted bytes -> text safe to print: S itself when nothing needs escaping, else BUF
+ * (LEN bytes) holding S with every unsafe byte written as "\xNN" by the one escaper
+ * (escape.h). LEN of 4 * N + 1 always fits. The _n form takes N bytes that may hold NUL.
+ */
+const char *untrusted_text_n(const char *s, size_t n, char *buf, size_t len);
+const char *untrusted_text(const char *s, char *buf, size_t len);
 
 #endif

@@ -123,7 +123,7 @@ int watch_run(const struct config *cfg, struct sink *sink, const struct platform
 		.ringbuf_kb = cfg->ringbuf_kb,
 		.attach_pref = attach_pref_name(cfg->attach),
 	};
-	note_write(&pipe, sink_write(sink, record_status(&st, now_real_ns())));
+	note_write(&pipe, sink_status(sink, &st, now_real_ns()));
 	note_write(&pipe, sink_flush(sink));
 	if (!loader) {
 		log_error("%s; nothing can be watched (the platform verdict in the status "
@@ -182,9 +182,12 @@ int watch_run(const struct config *cfg, struct sink *sink, const struct platform
 			if (!loader_counters(loader, sum_info.counter) &&
 			    sum(sum_info.counter[IMSW_CNT_LOST]) > reported_lost) {
 				reported_lost = sum(sum_info.counter[IMSW_CNT_LOST]);
-				note_write(&pipe, sink_write(sink, record_lost(sum_info.counter[IMSW_CNT_LOST],
-									       reported_lost,
-									       now_real_ns())));
+				struct lost_info li = {
+					.by_hook = sum_info.counter[IMSW_CNT_LOST],
+					.total = reported_lost,
+				};
+
+				note_write(&pipe, sink_lost(sink, &li, now_real_ns()));
 			}
 		}
 	}
@@ -210,7 +213,7 @@ int watch_run(const struct config *cfg, struct sink *sink, const struct platform
 	loader_stop(loader);
 	pipeline_fini(&pipe);
 	if (!pipe.write_error)
-		note_write(&pipe, sink_write(sink, record_summary(&sum_info, now_real_ns())));
+		note_write(&pipe, sink_summary(sink, &sum_info, now_real_ns()));
 	if (live.root_fd >= 0)
 		hostfs_close(&live);
 	if (!pipe.write_error)

@@ -280,10 +280,11 @@ fi
 
 # text mode: the blind line right under the status header
 "$BIN" --duration 1 >"$TMP/watch.txt" 2>"$TMP/watch.err"
-check "text mode: status header and summary" grep -q " status$" "$TMP/watch.txt"
+check "text mode: status header and summary" \
+	bash -c "head -1 '$TMP/watch.txt' | grep -q ' status: imswatch ' && grep -q ' summary: ' '$TMP/watch.txt'"
 if head -1 "$TMP/watch.json" | jq -e '.blind_summary' >/dev/null; then
 	check "text mode: the blind line is the first line under the status header" \
-		bash -c "sed -n 2p '$TMP/watch.txt' | grep -q '^  blind_summary=\"no '"
+		bash -c "sed -n 2p '$TMP/watch.txt' | grep -q '^  Blind: *no '"
 fi
 # no --duration: only the reader leaving can end this run (timeout says 124 if it did not)
 start=$(date +%s.%N)

@@ -300,6 +300,35 @@ static void test_policy_secondary_domain_counts_as_ims(void **state)
 	assert_int_equal(f.severity, SEV_CRITICAL);
 }
 
+/* a sink on a temporary file, and the Nth (from 1) JSON record written to it */
+static struct sink *tmp_sink(char *path)
+{
+	char err[256];
+	int fd = mkstemp(path);
+	struct sink *s;
+
+	assert_true(fd >= 0);
+	close(fd);
+	s = sink_open(FORMAT_JSON, path, err, sizeof(err));
+	assert_non_null(s);
+	return s;
+}
+
+static json_object *nth_record(const char *path, int n)
+{
+	char line[65536];
+	json_object *o = NULL;
+	FILE *fp = fopen(path, "r");
+
+	assert_non_null(fp);
+	while (n-- > 0)
+		assert_non_null(fgets(line, sizeof(line), fp));
+	fclose(fp);
+	o = json_tokener_parse(line);
+	assert_non_null(o);
+	return o;
+}
+
 /* 6.2-6.9: pci_create_ims_domain() creates its domain through msi_create_device_irq_domain(
  * dev, MSI_SECONDARY_DOMAIN): one attempt, two events, one alert */
 static void test_policy_domain_inside_ims_api_is_not_a_second_attempt(void **state)
@@ -309,8 +338,8 @@ static void test_policy_domain_inside_ims_api_is_not_a_second_attempt(void **sta
 	struct imsw_event inner = make_event(IMSW_KIND_MSI_DOMAIN);
 	struct pipeline pipe;
 	struct finding f;
-	char err[256];
-	struct sink *s = sink_open(FORMAT_JSON, "/dev/null", err, sizeof(err));
+	char path[] = "/tmp/imswatch-test-XXXXXX";
+	struct sink *s = tmp_sink(path);
 	json_object *t, *v;
 
 	(void)state;
@@ -336,13 +365,14 @@ static void test_policy_domain_inside_ims_api_is_not_a_second_attempt(void **sta
 	assert_int_equal(pipeline_record(&pipe, &outer, sizeof(outer)), 0);
 	assert_int_equal(pipe.alerts_by_severity[SEV_CRITICAL], 1);
 	assert_int_equal(pipe.events_by_kind[IMSW_KIND_MSI_DOMAIN], 1);
-	t = pipe.templates[IMSW_KIND_MSI_DOMAIN];
-	assert_non_null(t);
+	pipeline_fini(&pipe);
+	assert_int_equal(sink_close(s), 0);
+	t = nth_record(path, 1);
 	assert_true(json_object_object_get_ex(t, "within_ims_api", &v));
 	assert_true(json_object_get_boolean(v));
 	assert_false(json_object_object_get_ex(t, "ims_attempt", NULL));
-	pipeline_fini(&pipe);
-	assert_int_equal(sink_close(s), 0);
+	json_object_put(t);
+	unlink(path);
 }
 
 static void test_policy_msi_is_info(void **state)
@@ -360,19 +390,29 @@ static void test_policy_msi_is_info(void **state)
 
 /* ---- records and output ---- */
 
-static char *render(enum output_format fmt, json_object *rec)
+enum rec_type { REC_EVENT, REC_PLATFORM, REC_SUMMARY, REC_STATUS };
+
+/* one record through a sink on a temporary file; the bytes written */
+static char *render(enum output_format fmt, enum rec_type type, const void *arg)
 {
 	char path[] = "/tmp/imswatch-test-XXXXXX", err[256];
 	int fd = mkstemp(path);
 	struct sink *s;
 	char *buf = calloc(1, 65536);
 	FILE *fp;
+	int r = -EINVAL;
 
 	assert_true(fd >= 0);
 	close(fd);
 	s = sink_open(fmt, path, err, sizeof(err));
 	assert_non_null(s);
-	assert_int_equal(sink_write(s, rec), 0);
+	switch (type) {
+	case REC_EVENT: r = sink_event(s, arg); break;
+	case REC_PLATFORM: r = sink_platform(s, arg, 1764000000123456789LL); break;
+	case REC_SUMMARY: r = sink_summary(s, arg, 0); break;
+	case REC_STATUS: r = sink_status(s, arg, 0); break;
+	}
+	assert_int_equal(r, 0);
 	assert_int_equal(sink_close(s), 0);
 	fp = fopen(path, "r");
 	assert_non_null(fp);
@@ -382,21 +422,40 @@ static char *render(enum output_format fmt, json_object *rec)
 	return buf;
 }
 
-/* imswatch writes JSON itself (output.c): byte for byte what json-c would write */
-static void check_same_as_json_c(json_object *rec)
+static json_object *render_json(enum rec_type type, const void *arg)
 {
-	char *want, *got;
+	char *out = render(FORMAT_JSON, type, arg);
+	json_object *o;
 
-	want = strdup(json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN |
-							      JSON_C_TO_STRING_NOSLASHESCAPE));
+	/* exactly one line, and a parser accepts it */
+	assert_ptr_equal(strchr(out, '\n'), out + strlen(out) - 1);
+	o = json_tokener_parse(out);
+	assert_non_null(o);
+	free(out);
+	return o;
+}
+
+static struct event_record event_rec(const struct imsw_event *e, const struct finding *f,
+				     const struct platform *p)
+{
+	return (struct event_record){ .e = e, .f = f, .p = p, .ts_real_ns = 0 };
+}
+
+/* imswatch writes JSON itself (output.c): byte for byte what json-c would write */
+static void check_same_as_json_c(const char *got)
+{
+	json_object *o = json_tokener_parse(got);
+	char *want;
+
+	assert_non_null(o);
+	want = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							    JSON_C_TO_STRING_NOSLASHESCAPE));
 	assert_non_null(want);
-	got = render(FORMAT_JSON, json_object_get(rec));
 	assert_int_equal(got[strlen(got) - 1], '\n');
-	got[strlen(got) - 1] = 0;
-	assert_string_equal(got, want);
-	free(got);
+	assert_memory_equal(got, want, strlen(want));
+	assert_int_equal(strlen(got), strlen(want) + 1);
 	free(want);
-	json_object_put(rec);
+	json_object_put(o);
 }
 
 static void test_json_writer_matches_json_c(void **state)
@@ -404,15 +463,56 @@ static void test_json_writer_matches_json_c(void **state)
 	struct platform p = platform_with(true);
 	struct imsw_event e = make_event(IMSW_KIND_IMS_DOMAIN);
 	struct summary_info sum = { .duration_s = 2.5 };
-	struct timebase tb = { 0 };
 	struct finding f;
+	struct event_record r;
 	json_object *o, *a;
+	char *out, *buf = NULL;
+	size_t len = 0;
+	FILE *m;
+	struct jw w;
 
 	(void)state;
 	policy_judge(&e, &p, &f);
-	check_same_as_json_c(record_event(&e, NULL, &f, &p, &tb));
-	check_same_as_json_c(record_platform(&p, 1764000000123456789LL));
-	check_same_as_json_c(record_summary(&sum, 0));
+	r = event_rec(&e, &f, &p);
+	out = render(FORMAT_JSON, REC_EVENT, &r);
+	check_same_as_json_c(out);
+	free(out);
+	out = render(FORMAT_JSON, REC_PLATFORM, &p);
+	check_same_as_json_c(out);
+	free(out);
+	out = render(FORMAT_JSON, REC_SUMMARY, &sum);
+	check_same_as_json_c(out);
+	free(out);
+
+	/* the writer's corners against json-c's serializer of the same object */
+	m = open_memstream(&buf, &len);
+	assert_non_null(m);
+	jw_init(&w, m);
+	jw_object_begin(&w);
+	jw_kstring(&w, "ctl", "a\"b\\c/d\b\f\n\r\t\x01\x1f\x7f");
+	jw_kstring(&w, "utf8", "Gr\xc3\xbc\xc3\x9f" "e");
+	jw_kint(&w, "min", INT64_MIN);
+	jw_kint(&w, "max", INT64_MAX);
+	jw_kint(&w, "zero", 0);
+	jw_key(&w, "null");
+	jw_null(&w);
+	jw_kbool(&w, "f", false);
+	jw_key(&w, "empty_obj");
+	jw_object_begin(&w);
+	jw_object_end(&w);
+	jw_key(&w, "arr");
+	jw_array_begin(&w);
+	jw_array_begin(&w);
+	jw_array_end(&w);
+	jw_double(&w, -0.125);
+	jw_double(&w, 3);
+	jw_double(&w, 0.1);
+	jw_string(&w, "");
+	jw_array_end(&w);
+	jw_kbool(&w, "key\twith\"quote", true);
+	jw_object_end(&w);
+	jw_flush(&w);
+	fclose(m);
 
 	o = json_object_new_object();
 	json_object_object_add(o, "ctl", json_object_new_string("a\"b\\c/d\b\f\n\r\t\x01\x1f\x7f"));
@@ -426,29 +526,30 @@ static void test_json_writer_matches_json_c(void **state)
 	a = json_object_new_array();
 	json_object_array_add(a, json_object_new_array());
 	json_object_array_add(a, json_object_new_double(-0.125));
+	json_object_array_add(a, json_object_new_double(3));
+	json_object_array_add(a, json_object_new_double(0.1));
 	json_object_array_add(a, json_object_new_string(""));
 	json_object_object_add(o, "arr", a);
 	json_object_object_add(o, "key\twith\"quote", json_object_new_boolean(1));
-	check_same_as_json_c(o);
+	assert_string_equal(buf, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+								   JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	free(buf);
 }
 
 static void test_alert_record_json(void **state)
 {
 	struct platform p = platform_with(false);
 	struct imsw_event e = make_event(IMSW_KIND_IMS_DOMAIN);
-	struct timebase tb = { 0 };
 	struct finding f;
+	struct event_record r;
 	json_object *parsed, *v;
-	char *out;
 
 	(void)state;
 	e.ret = 1;
 	policy_judge(&e, &p, &f);
-	out = render(FORMAT_JSON, record_event(&e, NULL, &f, &p, &tb));
-	/* exactly one line, and a parser accepts it */
-	assert_ptr_equal(strchr(out, '\n'), out + strlen(out) - 1);
-	parsed = json_tokener_parse(out);
-	assert_non_null(parsed);
+	r = event_rec(&e, &f, &p);
+	parsed = render_json(REC_EVENT, &r);
 	assert_string_equal(json_object_get_string(json_object_object_get(parsed, "type")),
 			    "alert");
 	assert_string_equal(json_object_get_string(json_object_object_get(parsed, "severity")),
@@ -459,17 +560,19 @@ static void test_alert_record_json(void **state)
 	assert_true(json_object_object_get_ex(parsed, "device", &v));
 	assert_string_equal(json_object_get_string(json_object_object_get(v, "vendor")), "1234");
 	json_object_put(parsed);
-	free(out);
 }
 
 static void test_hostile_strings_escaped(void **state)
 {
 	struct platform p = platform_with(true);
 	struct imsw_event e = make_event(IMSW_KIND_PROBE);
-	struct timebase tb = { 0 };
 	struct finding f;
+	struct event_record r;
 	json_object *parsed;
-	char *out;
+	char *out, *buf = NULL;
+	size_t len = 0;
+	struct jw w;
+	FILE *m;
 
 	(void)state;
 	/*
@@ -478,7 +581,8 @@ static void test_hostile_strings_escaped(void **state)
 	 */
 	strcpy(e.driver, "ev\x1b[2J\xc2\x9b\\x41\n\"x\xff");
 	policy_judge(&e, &p, &f);
-	out = render(FORMAT_JSON, record_event(&e, NULL, &f, &p, &tb));
+	r = event_rec(&e, &f, &p);
+	out = render(FORMAT_JSON, REC_EVENT, &r);
 	assert_null(strchr(out, '\x1b'));
 	assert_null(strchr(out, '\xc2'));
 	assert_ptr_equal(strchr(out, '\n'), out + strlen(out) - 1);
@@ -490,18 +594,18 @@ static void test_hostile_strings_escaped(void **state)
 	json_object_put(parsed);
 	free(out);
 
-	out = render(FORMAT_TEXT, record_event(&e, NULL, &f, &p, &tb));
+	out = render(FORMAT_TEXT, REC_EVENT, &r);
 	assert_null(strchr(out, '\x1b'));
 	assert_null(strchr(out, '\xc2'));
 	assert_ptr_equal(strchr(out, '\n'), out + strlen(out) - 1);
 	/* text mode escapes the model's '\' once more */
-	assert_non_null(strstr(out, "driver=ev\\\\x1b[2J\\\\xc2\\\\x9b\\\\x5cx41"));
+	assert_non_null(strstr(out, " ev\\\\x1b[2J\\\\xc2\\\\x9b\\\\x5cx41"));
 	free(out);
 
 	/* comm is set by any local user: a surrogate, an overlong '/' and a code point above
 	 * U+10FFFF are escaped byte by byte in the event record, like any ill-formed UTF-8 */
 	strcpy(e.comm, "\xed\xa0\x80\xc0\xaf\xf4\x90\x80\x80ok");
-	out = render(FORMAT_JSON, record_event(&e, NULL, &f, &p, &tb));
+	out = render(FORMAT_JSON, REC_EVENT, &r);
 	parsed = json_tokener_parse(out);
 	assert_non_null(parsed);
 	assert_string_equal(json_object_get_string(json_object_object_get(
@@ -511,9 +615,14 @@ static void test_hostile_strings_escaped(void **state)
 	free(out);
 
 	/* valid UTF-8 is kept; U+2028 (a line break to JavaScript) is not */
-	out = render(FORMAT_JSON, json_untrusted_string("Gr\xc3\xbc\xc3\x9f" "e\xe2\x80\xa8"));
-	assert_string_equal(out, "\"Gr\xc3\xbc\xc3\x9f" "e\\\\xe2\\\\x80\\\\xa8\"\n");
-	free(out);
+	m = open_memstream(&buf, &len);
+	assert_non_null(m);
+	jw_init(&w, m);
+	jw_untrusted(&w, "Gr\xc3\xbc\xc3\x9f" "e\xe2\x80\xa8");
+	jw_flush(&w);
+	fclose(m);
+	assert_string_equal(buf, "\"Gr\xc3\xbc\xc3\x9f" "e\\\\xe2\\\\x80\\\\xa8\"");
+	free(buf);
 }
 
 static void test_text_escape_bounds(void **state)
@@ -531,11 +640,11 @@ static void test_pipeline_counts_and_rejects(void **state)
 	struct platform p = platform_with(false);
 	struct imsw_event e = make_event(IMSW_KIND_IMS_DOMAIN);
 	struct pipeline pipe;
-	char err[256];
-	struct sink *s = sink_open(FORMAT_JSON, "/dev/null", err, sizeof(err));
+	char path[] = "/tmp/imswatch-test-XXXXXX";
+	struct sink *s = tmp_sink(path);
+	json_object *t, *d, *v;
 
 	(void)state;
-	assert_non_null(s);
 	pipeline_init(&pipe, s, &p, NULL);
 	e.ret = 1; /* accepted */
 	assert_int_equal(pipeline_record(&pipe, &e, sizeof(e)), 0);
@@ -543,35 +652,31 @@ static void test_pipeline_counts_and_rejects(void **state)
 	assert_int_equal(pipe.events_by_kind[IMSW_KIND_IMS_DOMAIN], 1);
 	assert_int_equal(pipe.alerts_by_severity[SEV_CRITICAL], 1);
 	assert_int_equal(pipe.decode_errors, 1);
-	/* a reused record never keeps fields of the previous kind or device */
+	/* a record never keeps fields of the previous one of its kind or device */
 	e = make_event(IMSW_KIND_PROBE);
 	assert_int_equal(pipeline_record(&pipe, &e, sizeof(e)), 0);
 	e.pci.bdf[0] = 0;
 	e.module[0] = 0;
 	assert_int_equal(pipeline_record(&pipe, &e, sizeof(e)), 0);
-	{
-		json_object *t = pipe.templates[IMSW_KIND_PROBE], *d;
-
-		assert_non_null(t);
-		assert_false(json_object_object_get_ex(t, "module", NULL));
-		assert_true(json_object_object_get_ex(t, "device", &d));
-		assert_false(json_object_object_get_ex(d, "bdf", NULL));
-		assert_false(json_object_object_get_ex(d, "vendor", NULL));
-	}
 	/* MSI enablement: flags inside vectors, as README documents, never at the top level */
 	e = make_event(IMSW_KIND_IRQ_VECTORS);
 	e.flags = 4; /* PCI_IRQ_MSIX */
 	assert_int_equal(pipeline_record(&pipe, &e, sizeof(e)), 0);
-	{
-		json_object *t = pipe.templates[IMSW_KIND_IRQ_VECTORS], *v;
-
-		assert_non_null(t);
-		assert_false(json_object_object_get_ex(t, "flags", NULL));
-		assert_true(json_object_object_get_ex(t, "vectors", &v));
-		assert_int_equal(json_object_get_int(json_object_object_get(v, "flags")), 4);
-	}
 	pipeline_fini(&pipe);
 	assert_int_equal(sink_close(s), 0);
+
+	t = nth_record(path, 3);
+	assert_false(json_object_object_get_ex(t, "module", NULL));
+	assert_true(json_object_object_get_ex(t, "device", &d));
+	assert_false(json_object_object_get_ex(d, "bdf", NULL));
+	assert_false(json_object_object_get_ex(d, "vendor", NULL));
+	json_object_put(t);
+	t = nth_record(path, 4);
+	assert_false(json_object_object_get_ex(t, "flags", NULL));
+	assert_true(json_object_object_get_ex(t, "vectors", &v));
+	assert_int_equal(json_object_get_int(json_object_object_get(v, "flags")), 4);
+	json_object_put(t);
+	unlink(path);
 }
 
 static void test_summary_reports_losses(void **state)
@@ -585,7 +690,7 @@ static void test_summary_reports_losses(void **state)
 	s.counter[IMSW_CNT_STASH_DROPPED][IMSW_HOOK_LOCAL_PCI_PROBE] = 1;
 	s.counter[IMSW_CNT_RET_MISSED][IMSW_HOOK_PCI_ALLOC_IRQ_VECTORS] = 3;
 	s.events_by_kind[IMSW_KIND_VECTOR] = 3;
-	o = record_summary(&s, 0);
+	o = render_json(REC_SUMMARY, &s);
 	assert_int_equal(json_object_get_int64(json_object_object_get(o, "records_lost")), 7);
 	assert_int_equal(json_object_get_int64(json_object_object_get(o, "kretprobe_no_entry")),
 			 2);
@@ -608,7 +713,7 @@ static const char *summary_coverage(const struct hook_state *hooks, const char *
 {
 	static char got[16];
 	struct summary_info s = { .hooks = hooks };
-	json_object *o = record_summary(&s, 0), *cov;
+	json_object *o = render_json(REC_SUMMARY, &s), *cov;
 
 	assert_true(json_object_object_get_ex(o, "coverage", &cov));
 	snprintf(got, sizeof(got), "%s", json_object_get_string(json_object_object_get(cov, group)));
@@ -660,7 +765,7 @@ static void test_status_says_what_is_blind(void **state)
 	(void)state;
 	memset(hooks, 0, sizeof(hooks));
 	attach(hooks, IMSW_HOOK_VECTOR_ALLOC);
-	o = record_status(&st, 0);
+	o = render_json(REC_STATUS, &st);
 	assert_int_equal(json_object_get_int(json_object_object_get(o, "format_version")), 2);
 	assert_true(json_object_object_get_ex(o, "blind_summary", &v));
 	line = json_object_get_string(v);
@@ -682,7 +787,7 @@ static void test_status_says_what_is_blind(void **state)
 	/* nothing blind: no line */
 	for (i = 0; i < IMSW_HOOK_COUNT; i++)
 		attach(hooks, i);
-	o = record_status(&st, 0);
+	o = render_json(REC_STATUS, &st);
 	assert_false(json_object_object_get_ex(o, "blind_summary", &v));
 	json_object_put(o);
 }
@@ -723,14 +828,14 @@ static void test_summary_duration_fixed_precision(void **state)
 
 	(void)state;
 	s.duration_s = 15.872318188000008;
-	out = render(FORMAT_JSON, record_summary(&s, 0));
+	out = render(FORMAT_JSON, REC_SUMMARY, &s);
 	assert_non_null(strstr(out, ",\"duration_s\":15.872,"));
 	free(out);
-	out = render(FORMAT_TEXT, record_summary(&s, 0));
-	assert_non_null(strstr(out, "\n  duration_s=15.872\n"));
+	out = render(FORMAT_TEXT, REC_SUMMARY, &s);
+	assert_non_null(strstr(out, " summary: 15.9 s,"));
 	free(out);
 	s.duration_s = 2.0;
-	out = render(FORMAT_JSON, record_summary(&s, 0));
+	out = render(FORMAT_JSON, REC_SUMMARY, &s);
 	assert_non_null(strstr(out, ",\"duration_s\":2.000,"));
 	free(out);
 }
@@ -878,7 +983,7 @@ static void test_enrich_vector_records(void **state)
 		{ 9, NULL, NULL, NULL, false },
 		{ 77, NULL, NULL, NULL, true },
 	};
-	char root[] = "/tmp/imswatch-enrich-XXXXXX", err[256];
+	char root[] = "/tmp/imswatch-enrich-XXXXXX", path[] = "/tmp/imswatch-test-XXXXXX";
 	struct platform p = platform_with(false);
 	struct pipeline pipe;
 	struct hostfs fs;
@@ -888,8 +993,7 @@ static void test_enrich_vector_records(void **state)
 	(void)state;
 	make_irq_tree(root);
 	assert_int_equal(hostfs_open(&fs, root), 0);
-	s = sink_open(FORMAT_JSON, "/dev/null", err, sizeof(err));
-	assert_non_null(s);
+	s = tmp_sink(path);
 	pipeline_init(&pipe, s, &p, &fs);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct imsw_event e = make_event(IMSW_KIND_VECTOR);
@@ -903,8 +1007,8 @@ static void test_enrich_vector_records(void **state)
 		e.driver[0] = e.module[0] = '\0';
 		e.irq = cases[i].irq;
 		assert_int_equal(pipeline_record(&pipe, &e, sizeof(e)), 0);
-		t = pipe.templates[IMSW_KIND_VECTOR];
-		assert_non_null(t);
+		assert_int_equal(sink_flush(s), 0);
+		t = nth_record(path, (int)i + 1);
 		assert_true(json_object_object_get_ex(t, "device", &d));
 		v = json_object_object_get(d, "bdf");
 		got = v ? json_object_get_string(v) : NULL;
@@ -933,9 +1037,11 @@ static void test_enrich_vector_records(void **state)
 		if (json_object_get_boolean(v) != cases[i].gone)
 			fail_msg("irq %u: irq_gone %d, want %d", cases[i].irq,
 				 json_object_get_boolean(v), cases[i].gone);
+		json_object_put(t);
 	}
 	pipeline_fini(&pipe);
 	assert_int_equal(sink_close(s), 0);
+	unlink(path);
 	hostfs_close(&fs);
 	rm_tree(root);
 }

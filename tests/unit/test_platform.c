@@ -22,11 +22,13 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <json-c/json.h>
 
 #include "cpuid.h"
 #include "hostfs.h"
 #include "platform.h"
-#include "platform_json.h"
+#include "output.h"
+#include "records.h"
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
@@ -1082,10 +1084,33 @@ static void test_engine_acpi_oem_contradicts_clean_cpuid(void **state)
 	tmptree_free(&t);
 }
 
+/* the platform record as imswatch writes it, parsed back (caller puts) */
+static json_object *platform_record_parsed(const struct platform *p)
+{
+	char *mem = NULL;
+	size_t n = 0;
+	FILE *fp = open_memstream(&mem, &n);
+	json_object *o, *plat = NULL;
+	struct jw w;
+
+	assert_non_null(fp);
+	jw_init(&w, fp);
+	json_platform_record(&w, p, 0);
+	jw_flush(&w);
+	fclose(fp);
+	o = json_tokener_parse(mem);
+	free(mem);
+	assert_non_null(o);
+	assert_true(json_object_object_get_ex(o, "platform", &plat));
+	json_object_get(plat);
+	json_object_put(o);
+	return plat;
+}
+
 /* the value of signal SOURCE/KEY as the platform record prints it (caller frees) */
 static char *value_in_record(const struct platform *p, const char *source, const char *key)
 {
-	json_object *o = platform_to_json(p, true), *sigs = json_object_object_get(o, "signals");
+	json_object *o = platform_record_parsed(p), *sigs = json_object_object_get(o, "signals");
 	char *v = NULL;
 	size_t i;
 
@@ -1387,7 +1412,7 @@ static char *signature_in_record(const char *cpuid)
 
 	tmptree_init(&t);
 	p = assess(&t, cpuid, NULL);
-	o = platform_to_json(p, true);
+	o = platform_record_parsed(p);
 	sigs = json_object_object_get(o, "signals");
 	for (i = 0; i < json_object_array_length(sigs); i++) {
 		json_object *s = json_object_array_get_idx(sigs, i);
