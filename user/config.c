@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "names.h"
 #include "hooks.h"
 
 static const char usage[] =
@@ -56,14 +57,13 @@ const char *config_usage(void)
 
 const char *attach_pref_name(enum attach_pref a)
 {
-	switch (a) {
-	case ATTACH_FENTRY:
-		return "fentry";
-	case ATTACH_KPROBE:
-		return "kprobe";
-	default:
-		return "auto";
-	}
+	static const char *const names[] = {
+		[ATTACH_AUTO] = "auto",
+		[ATTACH_FENTRY] = "fentry",
+		[ATTACH_KPROBE] = "kprobe",
+	};
+
+	return NAME_FROM(names, a, "auto");
 }
 
 static int parse_duration(const char *s, double *out)

@@ -5,6 +5,7 @@
  * silently turn into "leaf absent" and change a verdict.
  */
 #include "cpuid.h"
+#include "names.h"
 #include "escape.h"
 
 #include <errno.h>
@@ -57,15 +58,13 @@ void cpuid_source_free(struct cpuid_source *src)
 
 const char *cpuid_kind_name(enum cpuid_kind kind)
 {
-	switch (kind) {
-	case CPUID_ABSENT:
-		return "absent";
-	case CPUID_NATIVE:
-		return "native";
-	case CPUID_REPLAY:
-		return "replay";
-	}
-	return "unknown";
+	static const char *const names[] = {
+		[CPUID_ABSENT] = "absent",
+		[CPUID_NATIVE] = "native",
+		[CPUID_REPLAY] = "replay",
+	};
+
+	return NAME_FROM(names, kind, "unknown");
 }
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)

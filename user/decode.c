@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "decode.h"
+#include "names.h"
 
 #define TERMINATE(arr) ((arr)[sizeof(arr) - 1] = 0)
 
@@ -68,30 +69,23 @@ const char *event_kind_name(const struct imsw_event *e)
 
 const char *vector_op_name(unsigned int op)
 {
-	switch (op) {
-	case IMSW_VEC_ALLOC:
-		return "alloc";
-	case IMSW_VEC_ACTIVATE:
-		return "activate";
-	case IMSW_VEC_DEACTIVATE:
-		return "deactivate";
-	case IMSW_VEC_TEARDOWN:
-		return "teardown";
-	default:
-		return "unknown";
-	}
+	static const char *const names[] = {
+		[IMSW_VEC_ALLOC] = "alloc",
+		[IMSW_VEC_ACTIVATE] = "activate",
+		[IMSW_VEC_DEACTIVATE] = "deactivate",
+		[IMSW_VEC_TEARDOWN] = "teardown",
+	};
+
+	return NAME_FROM(names, op, "unknown");
 }
 
 const char *domain_kind_name(unsigned int kind)
 {
-	switch (kind) {
-	case IMSW_DOMAIN_MSI:
-		return "msi";
-	case IMSW_DOMAIN_MSIX:
-		return "msix";
-	case IMSW_DOMAIN_IMS:
-		return "ims";
-	default:
-		return "unknown";
-	}
+	static const char *const names[] = {
+		[IMSW_DOMAIN_MSI] = "msi",
+		[IMSW_DOMAIN_MSIX] = "msix",
+		[IMSW_DOMAIN_IMS] = "ims",
+	};
+
+	return NAME_FROM(names, kind, "unknown");
 }

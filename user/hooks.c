@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "hooks.h"
+#include "names.h"
 
 #define HOOK_INFO(id_, sym, grp, rev, standby, fe, fx, kp, kr, tp)                          \
 	[IMSW_HOOK_##id_] = {                                                               \
@@ -67,7 +68,13 @@ enum coverage group_coverage(const struct hook_state *hooks, unsigned int g)
 
 const char *coverage_name(enum coverage c)
 {
-	return c == COVERAGE_FULL ? "full" : c == COVERAGE_PARTIAL ? "partial" : "blind";
+	static const char *const names[] = {
+		[COVERAGE_FULL] = "full",
+		[COVERAGE_PARTIAL] = "partial",
+		[COVERAGE_BLIND] = "blind",
+	};
+
+	return NAME_FROM(names, c, "blind");
 }
 
 /* append to BUF (LEN bytes) at offset O; truncates, never overflows */
@@ -154,14 +161,11 @@ int group_by_name(const char *name)
 
 const char *mode_name(unsigned int mode)
 {
-	switch (mode) {
-	case IMSW_MODE_FENTRY:
-		return "fentry";
-	case IMSW_MODE_KPROBE:
-		return "kprobe";
-	case IMSW_MODE_TRACEPOINT:
-		return "tracepoint";
-	default:
-		return "none";
-	}
+	static const char *const names[] = {
+		[IMSW_MODE_FENTRY] = "fentry",
+		[IMSW_MODE_KPROBE] = "kprobe",
+		[IMSW_MODE_TRACEPOINT] = "tracepoint",
+	};
+
+	return NAME_FROM(names, mode, "none");
 }

@@ -6,6 +6,7 @@
  * every item it looked at is listed so a reader can see what the guess was based on.
  */
 #include "platform.h"
+#include "names.h"
 #include "verdict.h"
 
 #include <errno.h>
@@ -81,15 +82,13 @@ const char *const seed_dmi_vendors[] = {
 
 const char *signal_state_name(enum signal_state s)
 {
-	switch (s) {
-	case SIGNAL_PRESENT:
-		return "present";
-	case SIGNAL_ABSENT:
-		return "absent";
-	case SIGNAL_UNREADABLE:
-		return "unreadable";
-	}
-	return "unknown";
+	static const char *const names[] = {
+		[SIGNAL_PRESENT] = "present",
+		[SIGNAL_ABSENT] = "absent",
+		[SIGNAL_UNREADABLE] = "unreadable",
+	};
+
+	return NAME_FROM(names, s, "unknown");
 }
 
 /* Append one seed item (a copy of an engine item, or of what its absence means). */
@@ -277,26 +276,22 @@ bool verdict_is_guest(enum guest_verdict v)
 
 const char *ims_gate_name(enum ims_gate g)
 {
-	switch (g) {
-	case IMS_GATE_OPEN:
-		return "open";
-	case IMS_GATE_CLOSED:
-		return "closed";
-	default:
-		return "unknown";
-	}
+	static const char *const names[] = {
+		[IMS_GATE_UNKNOWN] = "unknown",
+		[IMS_GATE_CLOSED] = "closed",
+		[IMS_GATE_OPEN] = "open",
+	};
+
+	return NAME_FROM(names, g, "unknown");
 }
 
 const char *guest_verdict_name(enum guest_verdict v)
 {
-	switch (v) {
-	case VERDICT_DEFINITELY_GUEST:
-		return "definitely-guest";
-	case VERDICT_PROBABLY_GUEST:
-		return "probably-guest";
-	case VERDICT_PROBABLY_HOST:
-		return "probably-host";
-	default:
-		return "unknown";
-	}
+	static const char *const names[] = {
+		[VERDICT_DEFINITELY_GUEST] = "definitely-guest",
+		[VERDICT_PROBABLY_GUEST] = "probably-guest",
+		[VERDICT_PROBABLY_HOST] = "probably-host",
+	};
+
+	return NAME_FROM(names, v, "unknown");
 }

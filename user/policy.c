@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "policy.h"
+#include "names.h"
 
 const char *severity_name(enum severity s)
 {
-	switch (s) {
-	case SEV_CRITICAL:
-		return "critical";
-	case SEV_WARNING:
-		return "warning";
-	default:
-		return "info";
-	}
+	static const char *const names[] = {
+		[SEV_INFO] = "info",
+		[SEV_WARNING] = "warning",
+		[SEV_CRITICAL] = "critical",
+	};
+
+	return NAME_FROM(names, s, "info");
 }
 
 /*

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* signals: the evidence list shared by the collectors, and the order they run in. */
 #include "signals.h"
+#include "names.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -102,48 +103,44 @@ void signals_collect(const struct hostfs *fs, const struct cpuid_source *cpu,
 
 const char *indication_name(enum indication i)
 {
-	switch (i) {
-	case INDICATES_GUEST:
-		return "guest";
-	case INDICATES_HOST:
-		return "host";
-	default:
-		return "nothing";
-	}
+	static const char *const names[] = {
+		[INDICATES_NOTHING] = "nothing",
+		[INDICATES_GUEST] = "guest",
+		[INDICATES_HOST] = "host",
+	};
+
+	return NAME_FROM(names, i, "nothing");
 }
 
 const char *strength_name(enum strength s)
 {
-	switch (s) {
-	case STRENGTH_STRONG:
-		return "strong";
-	case STRENGTH_MEDIUM:
-		return "medium";
-	default:
-		return "weak";
-	}
+	static const char *const names[] = {
+		[STRENGTH_WEAK] = "weak",
+		[STRENGTH_STRONG] = "strong",
+		[STRENGTH_MEDIUM] = "medium",
+	};
+
+	return NAME_FROM(names, s, "weak");
 }
 
 const char *ir_state_name(enum ir_state s)
 {
-	switch (s) {
-	case IR_ON:
-		return "on";
-	case IR_OFF:
-		return "off";
-	default:
-		return "unknown";
-	}
+	static const char *const names[] = {
+		[IR_UNKNOWN] = "unknown",
+		[IR_OFF] = "off",
+		[IR_ON] = "on",
+	};
+
+	return NAME_FROM(names, s, "unknown");
 }
 
 const char *cc_kind_name(enum cc_kind c)
 {
-	switch (c) {
-	case CC_TDX:
-		return "tdx";
-	case CC_SEV_SNP:
-		return "sev-snp";
-	default:
-		return "none";
-	}
+	static const char *const names[] = {
+		[CC_NONE] = "none",
+		[CC_TDX] = "tdx",
+		[CC_SEV_SNP] = "sev-snp",
+	};
+
+	return NAME_FROM(names, c, "none");
 }
