@@ -37,11 +37,11 @@ echo "$NVME" >/sys/bus/pci/drivers/nvme/unbind
 check "nvme $NVME unbound through sysfs" wait_for 10 pci_unbound "$NVME"
 echo "$NVME" >/sys/bus/pci/drivers/nvme/bind
 check "nvme $NVME bound again with MSI-X" wait_for 20 sh -c "[ -e /sys/bus/pci/devices/$NVME/driver ] && grep -q msix /sys/bus/pci/devices/$NVME/msi_irqs/*"
-NVME_IRQS=$(pci_irqs "$NVME")
+NVME_IRQS=$(pci_irqs "$NVME" | tr "\n" " ")
 
 # 2. edu_msi binds the boot-time edu device
 check "insmod edu_msi binds $EDU with MSI" sh -c ". /imsw/lib.sh; load edu_msi && wait_for 10 pci_bound_to $EDU edu_msi && has_irqs $EDU msi"
-EDU_IRQS=$(pci_irqs "$EDU")
+EDU_IRQS=$(pci_irqs "$EDU" | tr "\n" " ")
 diag "irqs after binding: nvme $NVME: $NVME_IRQS; edu $EDU: $EDU_IRQS"
 
 # 3. hot-plug an edu and an nvme device
