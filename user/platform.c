@@ -217,6 +217,22 @@ static void seed_dmi(const struct signal_list *l, struct seed_verdict *v)
 	}
 }
 
+/* Every collector, in a fixed order (the record lists signals in it). */
+static void signals_collect(const struct hostfs *fs, const struct cpuid_source *cpu,
+		     const struct collect_options *o, struct signal_list *l,
+		     struct platform_facts *f)
+{
+	memset(l, 0, sizeof(*l));
+	memset(f, 0, sizeof(*f));
+	f->smbios_vm_bit = -1;
+	collect_cpu(cpu, fs, o, l, f);
+	collect_firmware(fs, l, f);
+	collect_devices(fs, l, f);
+	if (f->cc != CC_NONE)
+		signals_mark_host_controlled(l);
+}
+
+
 void seed_from_signals(const struct signal_list *l, enum cpuid_kind kind,
 		       struct seed_verdict *out)
 {
@@ -269,29 +285,3 @@ int platform_assess(const struct hostfs *fs, const struct cpuid_source *cpu,
 	return 0;
 }
 
-bool verdict_is_guest(enum guest_verdict v)
-{
-	return v == VERDICT_DEFINITELY_GUEST || v == VERDICT_PROBABLY_GUEST;
-}
-
-const char *ims_gate_name(enum ims_gate g)
-{
-	static const char *const names[] = {
-		[IMS_GATE_UNKNOWN] = "unknown",
-		[IMS_GATE_CLOSED] = "closed",
-		[IMS_GATE_OPEN] = "open",
-	};
-
-	return NAME_FROM(names, g, "unknown");
-}
-
-const char *guest_verdict_name(enum guest_verdict v)
-{
-	static const char *const names[] = {
-		[VERDICT_DEFINITELY_GUEST] = "definitely-guest",
-		[VERDICT_PROBABLY_GUEST] = "probably-guest",
-		[VERDICT_PROBABLY_HOST] = "probably-host",
-	};
-
-	return NAME_FROM(names, v, "unknown");
-}

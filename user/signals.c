@@ -87,20 +87,6 @@ void signals_mark_host_controlled(struct signal_list *l)
 	}
 }
 
-void signals_collect(const struct hostfs *fs, const struct cpuid_source *cpu,
-		     const struct collect_options *o, struct signal_list *l,
-		     struct platform_facts *f)
-{
-	memset(l, 0, sizeof(*l));
-	memset(f, 0, sizeof(*f));
-	f->smbios_vm_bit = -1;
-	collect_cpu(cpu, fs, o, l, f);
-	collect_firmware(fs, l, f);
-	collect_devices(fs, l, f);
-	if (f->cc != CC_NONE)
-		signals_mark_host_controlled(l);
-}
-
 const char *indication_name(enum indication i)
 {
 	static const char *const names[] = {

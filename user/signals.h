@@ -116,11 +116,6 @@ void collect_cpu(const struct cpuid_source *cpu, const struct hostfs *fs,
 void collect_firmware(const struct hostfs *fs, struct signal_list *l, struct platform_facts *f);
 void collect_devices(const struct hostfs *fs, struct signal_list *l, struct platform_facts *f);
 
-/* All of the above, in a fixed order (so output is stable). */
-void signals_collect(const struct hostfs *fs, const struct cpuid_source *cpu,
-		     const struct collect_options *o, struct signal_list *l,
-		     struct platform_facts *f);
-
 /* After collection: in a confidential VM the host writes DMI/ACPI/PCI; mark them. */
 void signals_mark_host_controlled(struct signal_list *l);
 

@@ -13,6 +13,7 @@
  * machine (nested, or a cloak that forgot the IOMMU) still makes it "probably" a hypervisor's.
  */
 #include "verdict.h"
+#include "names.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -286,3 +287,33 @@ enum ims_gate verdict_ims_gate(const struct platform_facts *f, char *why, size_t
 	snprintf(why, len, "interrupt remapping on, no emulation mark: the IR- parent offers IMS");
 	return IMS_GATE_OPEN;
 }
+
+bool verdict_is_guest(enum guest_verdict v)
+{
+	return v == VERDICT_DEFINITELY_GUEST || v == VERDICT_PROBABLY_GUEST;
+}
+
+
+const char *ims_gate_name(enum ims_gate g)
+{
+	static const char *const names[] = {
+		[IMS_GATE_UNKNOWN] = "unknown",
+		[IMS_GATE_CLOSED] = "closed",
+		[IMS_GATE_OPEN] = "open",
+	};
+
+	return NAME_FROM(names, g, "unknown");
+}
+
+
+const char *guest_verdict_name(enum guest_verdict v)
+{
+	static const char *const names[] = {
+		[VERDICT_DEFINITELY_GUEST] = "definitely-guest",
+		[VERDICT_PROBABLY_GUEST] = "probably-guest",
+		[VERDICT_PROBABLY_HOST] = "probably-host",
+	};
+
+	return NAME_FROM(names, v, "unknown");
+}
+
