@@ -131,11 +131,77 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 
 /* ---- probing the running kernel ------------------------------------------------- */
 
+/* a loaded module's BTF (split on vmlinux's), kept while probing */
+struct module_btf {
+	int fd;
+	struct btf *btf;
+};
+
 struct probe_env {
 	struct btf *vmlinux;
 	bool kprobes_supported;
 	struct ksyms *ksyms; /* the run's one /proc/kallsyms reader (read on demand) */
+	struct module_btf *mods; /* read once, on the first function not in vmlinux */
+	size_t n_mods;
+	bool mods_read;
 };
+
+/* The probing BTF (vmlinux's and the modules' on it), freed before libbpf parses its own. */
+static void free_probe_btf(struct probe_env *env)
+{
+	size_t i;
+
+	for (i = 0; i < env->n_mods; i++) {
+		btf__free(env->mods[i].btf);
+		close(env->mods[i].fd);
+	}
+	free(env->mods);
+	env->mods = NULL;
+	env->n_mods = 0;
+	env->mods_read = false;
+	btf__free(env->vmlinux);
+	env->vmlinux = NULL;
+}
+
+/*
+ * Every loaded module's BTF, parsed once for all the hooks that need it. vmlinux is a
+ * kernel BTF object too (the first id): it is skipped, having been parsed already, since
+ * loading it again as "split" on itself is a second full copy of 5 MB of BTF.
+ */
+static void read_module_btfs(struct probe_env *env)
+{
+	__u32 id = 0;
+
+	env->mods_read = true;
+	while (!bpf_btf_get_next_id(id, &id)) {
+		char name[64] = "";
+		struct bpf_btf_info info = { .name = (__u64)(unsigned long)name,
+					     .name_len = sizeof(name) };
+		__u32 len = sizeof(info);
+		struct module_btf *m;
+		int fd = bpf_btf_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue;
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) || !info.kernel_btf ||
+		    !strcmp(name, "vmlinux")) {
+			close(fd);
+			continue;
+		}
+		m = realloc(env->mods, (env->n_mods + 1) * sizeof(*m));
+		if (!m) {
+			close(fd);
+			break;
+		}
+		env->mods = m;
+		m[env->n_mods].btf = btf__load_from_kernel_by_id_split(id, env->vmlinux);
+		if (!m[env->n_mods].btf) {
+			close(fd);
+			continue;
+		}
+		m[env->n_mods++].fd = fd;
+	}
+}
 
 static bool kprobes_supported(void)
 {
@@ -146,10 +212,10 @@ static bool kprobes_supported(void)
 }
 
 /* BTF id of function NAME in vmlinux or any loaded module; *OBJ_FD gets the module BTF fd
- * (caller closes) or -1 for vmlinux. Returns the id, or -ENOENT. */
+ * (the env's, not to be closed) or -1 for vmlinux. Returns the id, or -ENOENT. */
 static int find_func_btf(struct probe_env *env, const char *name, int *obj_fd)
 {
-	__u32 id = 0;
+	size_t i;
 	int r;
 
 	*obj_fd = -1;
@@ -157,26 +223,14 @@ static int find_func_btf(struct probe_env *env, const char *name, int *obj_fd)
 	if (r > 0)
 		return r;
 	/* module functions (e.g. a driver providing the IMS API) live in module BTF */
-	while (!bpf_btf_get_next_id(id, &id)) {
-		struct bpf_btf_info info = {};
-		__u32 len = sizeof(info);
-		struct btf *mod;
-		int fd = bpf_btf_get_fd_by_id(id);
-
-		if (fd < 0)
-			continue;
-		if (bpf_obj_get_info_by_fd(fd, &info, &len) || !info.kernel_btf) {
-			close(fd);
-			continue;
-		}
-		mod = btf__load_from_kernel_by_id_split(id, env->vmlinux);
-		r = mod ? btf__find_by_name_kind(mod, name, BTF_KIND_FUNC) : -ENOENT;
-		btf__free(mod);
+	if (!env->mods_read)
+		read_module_btfs(env);
+	for (i = 0; i < env->n_mods; i++) {
+		r = btf__find_by_name_kind(env->mods[i].btf, name, BTF_KIND_FUNC);
 		if (r > 0) {
-			*obj_fd = fd;
+			*obj_fd = env->mods[i].fd;
 			return r;
 		}
-		close(fd);
 	}
 	return -ENOENT;
 }
@@ -202,8 +256,6 @@ static int probe_fexit(struct probe_env *env, const char *name, char *reason, si
 	err = fd < 0 ? -errno : 0;
 	if (fd >= 0)
 		close(fd);
-	if (obj_fd >= 0)
-		close(obj_fd);
 	if (err)
 		snprintf(reason, len, "fentry: kernel refused a tracing program (%s)",
 			 strerror(-err));
@@ -675,14 +727,14 @@ static int start(struct loader **out, const struct loader_opts *opts, struct ksy
 	env.kprobes_supported = kprobes_supported();
 	usable = choose_variants(&env, opts->attach, hooks, kprobe_standby);
 	if (!usable) {
-		btf__free(env.vmlinux);
+		free_probe_btf(&env);
 		snprintf(problem, problem_len, "no hook can attach on this kernel");
 		return -ENOENT;
 	}
 
 	l = calloc(1, sizeof(*l));
 	if (!l) {
-		btf__free(env.vmlinux);
+		free_probe_btf(&env);
 		return -ENOMEM;
 	}
 	l->on_record = opts->on_record;
@@ -695,8 +747,7 @@ static int start(struct loader **out, const struct loader_opts *opts, struct ksy
 	 * copy meanwhile kept two (5 MB of BTF each, more parsed) at the peak of RSS. The rare
 	 * hook-by-hook fallback below reads it again.
 	 */
-	btf__free(env.vmlinux);
-	env.vmlinux = NULL;
+	free_probe_btf(&env);
 	/* the kernel_view program rides along: one load for the hooks and the kernel view */
 	l->skel = open_and_load(want, opts->ringbuf_kb,
 				opts->kview && kview_loadable(ksyms, opts->kview), &err);
@@ -746,7 +797,7 @@ static int start(struct loader **out, const struct loader_opts *opts, struct ksy
 		}
 		l->skel = open_and_load(want, opts->ringbuf_kb, false, &err);
 	}
-	btf__free(env.vmlinux);
+	free_probe_btf(&env);
 	if (!l->skel) {
 		describe_failure(err, problem, problem_len);
 		mark_all(hooks, "not loaded");
