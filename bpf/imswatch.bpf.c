@@ -733,6 +733,7 @@ int kernel_view(u64 *ctx)
 				   (void *)hyper_type_addr)) {
 		kview.hyper_type_valid = 1;
 		/* the value's name, by the running kernel's BTF (userspace parses none) */
+		kview.hyper_type_name = 0;
 #define HYPER_NAME(e)                                                                       \
 		if (bpf_core_enum_value_exists(enum x86_hypervisor_type, e) &&             \
 		    kview.hyper_type == bpf_core_enum_value(enum x86_hypervisor_type, e))  \
