@@ -19,6 +19,7 @@ struct ksym {
 };
 
 struct ksyms {
+	const char *path;
 	struct ksym *syms;
 	size_t n, cap;
 	bool read;	    /* every wanted name has been looked for */
@@ -27,9 +28,18 @@ struct ksyms {
 	unsigned char first[256 / 8]; /* first bytes of wanted names: most lines skip at once */
 };
 
+struct ksyms *ksyms_new_at(const char *path)
+{
+	struct ksyms *ks = calloc(1, sizeof(*ks));
+
+	if (ks)
+		ks->path = path;
+	return ks;
+}
+
 struct ksyms *ksyms_new(void)
 {
-	return calloc(1, sizeof(struct ksyms));
+	return ksyms_new_at("/proc/kallsyms");
 }
 
 static struct ksym *lookup(struct ksyms *ks, const char *name)
@@ -130,9 +140,9 @@ static void read_kallsyms(struct ksyms *ks)
 	ks->read = true;
 	ks->readable = false;
 	ks->reads++;
-	fd = open("/proc/kallsyms", O_RDONLY | O_CLOEXEC);
+	fd = open(ks->path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		log_debug("/proc/kallsyms: %s", strerror(errno));
+		log_debug("%s: %s", ks->path, strerror(errno));
 		return;
 	}
 	ks->readable = true;
@@ -143,7 +153,7 @@ static void read_kallsyms(struct ksyms *ks)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			log_debug("/proc/kallsyms: %s", strerror(errno));
+			log_debug("%s: %s", ks->path, strerror(errno));
 			ks->readable = false;
 		}
 		if (n <= 0) {

@@ -15,6 +15,9 @@ struct ksyms;
 
 /* An empty set; NULL on ENOMEM. Names are copied. */
 struct ksyms *ksyms_new(void);
+/* The same for a file in kallsyms format other than /proc/kallsyms (tests); PATH is kept,
+ * not copied. */
+struct ksyms *ksyms_new_at(const char *path);
 /* Add NAME to the names the one pass looks for. 0 or -ENOMEM. */
 int ksyms_want(struct ksyms *ks, const char *name);
 /* The hook table's kprobe targets and the kernel view's symbol: all a run looks up. */
