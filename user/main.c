@@ -106,16 +106,15 @@ int main(int argc, char **argv)
 		cpuid_source_free(&cpu);
 		return EXIT_USAGE;
 	}
+	/* watch loads BPF once: its hooks, and the kernel view from the same object */
 	if (cfg.command == CMD_WATCH)
 		watch_load(&cfg, &bpf, replay ? NULL : &kview);
 	if (replay)
 		snprintf(kview.why, sizeof(kview.why),
 			 "not read: the platform is replayed from --sysroot/--cpuid-file");
-	else if (cfg.command == CMD_WATCH)
-		; /* read by watch_load() */
-	else if (cfg.kernel_view)
+	else if (cfg.command != CMD_WATCH && cfg.kernel_view)
 		kview_read(&kview, NULL);
-	else
+	else if (cfg.command != CMD_WATCH)
 		snprintf(kview.why, sizeof(kview.why), "not read (imswatch platform --kernel-view)");
 	inputs.kview = &kview;
 	inputs.timing_probe = cfg.timing_probe;
