@@ -7,6 +7,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <zlib.h>
 
 #include "imswatch.h" /* before the skeleton: it names struct kernel_view */
 #include "imswatch.skel.h"
@@ -47,6 +48,27 @@ static int bpf_allowed(void)
 	return 0;
 }
 
+/*
+ * Does the running kernel's own configuration (/proc/config.gz, CONFIG_IKCONFIG_PROC) say
+ * CONFIG_KALLSYMS_ALL is not set? Then kallsyms holds text symbols only, never cpu_info:
+ * a 1 ms answer instead of a pass over /proc/kallsyms. Unknown (no such file) is "no".
+ */
+static bool kallsyms_all_unset(void)
+{
+	static const char unset[] = "# CONFIG_KALLSYMS_ALL is not set";
+	gzFile gz = gzopen("/proc/config.gz", "rb");
+	bool found = false;
+	char line[256];
+
+	if (!gz)
+		return false;
+	while (!found && gzgets(gz, line, sizeof(line)))
+		found = !strncmp(line, unset, sizeof(unset) - 1) &&
+			(line[sizeof(unset) - 1] == '\n' || !line[sizeof(unset) - 1]);
+	gzclose(gz);
+	return found;
+}
+
 bool kview_loadable(struct ksyms *ks, struct kernel_platform_view *view)
 {
 	int err = bpf_allowed();
@@ -54,6 +76,10 @@ bool kview_loadable(struct ksyms *ks, struct kernel_platform_view *view)
 	/* refused outright: that is the reason, whatever kallsyms says */
 	if (err == -EPERM || err == -EACCES) {
 		kview_load_failed(view, err);
+		return false;
+	}
+	if (kallsyms_all_unset()) {
+		kview_load_failed(view, -ENOENT);
 		return false;
 	}
 	if (!ksyms_readable(ks) || ksyms_find(ks, KVIEW_CPU_INFO_SYMBOL, NULL) == KSYM_PRESENT)

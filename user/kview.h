@@ -41,9 +41,11 @@ void kview_run(struct imswatch_bpf *skel, struct ksyms *ks, struct kernel_platfo
 void kview_load_failed(struct kernel_platform_view *view, int err);
 
 /*
- * Can kernel_view load here? False (VIEW then says why, as the failed load would) when
- * /proc/kallsyms was read and has no cpu_info: a load would only fail, costing a parse of
- * the kernel's BTF. Reads /proc/kallsyms through KS, which kview_run needs anyway.
+ * Can kernel_view load here? False (VIEW then says why, as the failed load would) when BPF
+ * is refused, when the kernel's own config (/proc/config.gz) says CONFIG_KALLSYMS_ALL is
+ * not set, or when /proc/kallsyms was read and has no cpu_info: a load would only fail,
+ * costing a parse of the kernel's BTF. Reads /proc/kallsyms through KS (which kview_run
+ * needs anyway) unless the config already answered.
  */
 bool kview_loadable(struct ksyms *ks, struct kernel_platform_view *view);
 
