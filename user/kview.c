@@ -82,6 +82,9 @@ bool kview_loadable(struct ksyms *ks, struct kernel_platform_view *view)
 		kview_load_failed(view, -ENOENT);
 		return false;
 	}
+	/* both names in the one pass (no-ops where the run wanted them already) */
+	if (ksyms_want(ks, KVIEW_CPU_INFO_SYMBOL) || ksyms_want(ks, KVIEW_HYPER_TYPE_SYMBOL))
+		return true; /* out of memory: let the load decide */
 	if (!ksyms_readable(ks) || ksyms_find(ks, KVIEW_CPU_INFO_SYMBOL, NULL) == KSYM_PRESENT)
 		return true;
 	kview_load_failed(view, -ENOENT);
