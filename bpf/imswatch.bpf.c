@@ -704,6 +704,7 @@ int BPF_PROG(tp_vector_teardown, unsigned int irq)
  * exposes cloaking. cpu_info is a per-CPU variable, so its BTF is always there; the
  * detected hypervisor type (x86_hyper_type) is a plain global, which has no BTF: userspace
  * passes its address from /proc/kallsyms (present with CONFIG_KALLSYMS_ALL) in ctx[0].
+ * Loaded with the hooks, in the same object, and run once after the load (user/kview.c).
  */
 extern struct cpuinfo_x86 cpu_info __ksym __weak;
 
@@ -729,7 +730,16 @@ int kernel_view(u64 *ctx)
 	}
 	if (hyper_type_addr &&
 	    !bpf_probe_read_kernel(&kview.hyper_type, sizeof(kview.hyper_type),
-				   (void *)hyper_type_addr))
+				   (void *)hyper_type_addr)) {
 		kview.hyper_type_valid = 1;
+		/* the value's name, by the running kernel's BTF (userspace parses none) */
+		kview.hyper_type_name = 0;
+#define HYPER_NAME(e)                                                                       \
+		if (bpf_core_enum_value_exists(enum x86_hypervisor_type, e) &&             \
+		    kview.hyper_type == bpf_core_enum_value(enum x86_hypervisor_type, e))  \
+			kview.hyper_type_name = IMSW_##e + 1;
+		IMSW_X86_HYPER_TYPES(HYPER_NAME)
+#undef HYPER_NAME
+	}
 	return 0;
 }

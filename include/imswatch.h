@@ -140,12 +140,33 @@ struct imsw_event {
 	__u32 pad2;
 };
 
+/*
+ * The enumerators of enum x86_hypervisor_type the kernel_view program names. Their values
+ * come from the running kernel's BTF by CO-RE enum relocation (the names are what is
+ * stable); a value none of them has stays a number.
+ */
+#define IMSW_X86_HYPER_TYPES(X)                                                             \
+	X(X86_HYPER_NATIVE)                                                                 \
+	X(X86_HYPER_VMWARE)                                                                 \
+	X(X86_HYPER_MS_HYPERV)                                                              \
+	X(X86_HYPER_XEN_PV)                                                                 \
+	X(X86_HYPER_XEN_HVM)                                                                \
+	X(X86_HYPER_KVM)                                                                    \
+	X(X86_HYPER_JAILHOUSE)                                                              \
+	X(X86_HYPER_ACRN)                                                                   \
+	X(X86_HYPER_BHYVE)
+
+#define IMSW_HYPER_ENUM(e) IMSW_##e,
+enum imsw_x86_hyper { IMSW_X86_HYPER_TYPES(IMSW_HYPER_ENUM) IMSW_X86_HYPER_COUNT };
+#undef IMSW_HYPER_ENUM
+
 /* Filled by the kernel_view program (one shot, BPF_PROG_TEST_RUN), read from .bss. */
 struct kernel_view {
 	__u32 cap_valid;      /* boot CPU capability word was readable */
 	__u32 hypervisor_cap; /* X86_FEATURE_HYPERVISOR as the kernel recorded it at boot */
 	__u32 hyper_type_valid;
-	__u32 hyper_type;     /* enum x86_hypervisor_type value (names from BTF) */
+	__u32 hyper_type;     /* enum x86_hypervisor_type value */
+	__u32 hyper_type_name; /* 1 + enum imsw_x86_hyper of that value's name; 0: none */
 };
 
 _Static_assert(sizeof(struct imsw_hdr) == 8, "imsw_hdr size is ABI");

@@ -3,56 +3,126 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <zlib.h>
 
 #include "imswatch.h" /* before the skeleton: it names struct kernel_view */
 #include "imswatch.skel.h"
+#include "ksyms.h"
 #include "kview.h"
 
-/* x86_hyper_type's address; 0 when /proc/kallsyms lacks data symbols (no KALLSYMS_ALL)
- * or hides addresses (kptr_restrict). */
-static unsigned long long hyper_type_addr(void)
-{
-	unsigned long long addr, found = 0;
-	char line[256], type, name[128];
-	FILE *fp = fopen("/proc/kallsyms", "re");
+#define HYPER_NAME(e) #e,
+static const char *const hyper_names[IMSW_X86_HYPER_COUNT] = { IMSW_X86_HYPER_TYPES(HYPER_NAME) };
+#undef HYPER_NAME
 
-	if (!fp)
-		return 0;
-	while (fgets(line, sizeof(line), fp)) {
-		if (sscanf(line, "%llx %c %127s", &addr, &type, name) == 3 &&
-		    !strcmp(name, "x86_hyper_type")) {
-			found = addr;
-			break;
-		}
-	}
-	fclose(fp);
+void kview_load_failed(struct kernel_platform_view *view, int err)
+{
+	memset(view, 0, sizeof(*view));
+	view->attempted = true;
+	if (err == -EPERM || err == -EACCES)
+		snprintf(view->why, sizeof(view->why), "BPF refused (%s): needs root",
+			 strerror(-err));
+	else if (err == -ENOENT)
+		snprintf(view->why, sizeof(view->why),
+			 "kernel data symbols are not in kallsyms (no "
+			 "CONFIG_KALLSYMS_ALL): cpu_info cannot be resolved");
+	else
+		snprintf(view->why, sizeof(view->why), "BPF load failed: %s", strerror(-err));
+}
+
+/* Can this process load BPF at all? 0, or the errno a load gets (EPERM without root). */
+static int bpf_allowed(void)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	int fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, NULL, "GPL", insns, 2, NULL);
+
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+/*
+ * Does the running kernel's own configuration (/proc/config.gz, CONFIG_IKCONFIG_PROC) say
+ * CONFIG_KALLSYMS_ALL is not set? Then kallsyms holds text symbols only, never cpu_info:
+ * a 1 ms answer instead of a pass over /proc/kallsyms. Unknown (no such file) is "no".
+ */
+static bool kallsyms_all_unset(void)
+{
+	static const char unset[] = "# CONFIG_KALLSYMS_ALL is not set";
+	gzFile gz = gzopen("/proc/config.gz", "rb");
+	bool found = false;
+	char line[256];
+
+	if (!gz)
+		return false;
+	while (!found && gzgets(gz, line, sizeof(line)))
+		found = !strncmp(line, unset, sizeof(unset) - 1) &&
+			(line[sizeof(unset) - 1] == '\n' || !line[sizeof(unset) - 1]);
+	gzclose(gz);
 	return found;
 }
 
-static void type_name(unsigned int value, char *out, size_t len)
+bool kview_loadable(struct ksyms *ks, struct kernel_platform_view *view)
 {
-	struct btf *btf = btf__load_vmlinux_btf();
-	const struct btf_type *t;
-	int id, i;
+	int err = bpf_allowed();
 
-	snprintf(out, len, "%u", value);
-	if (!btf)
-		return;
-	id = btf__find_by_name_kind(btf, "x86_hypervisor_type", BTF_KIND_ENUM);
-	t = id > 0 ? btf__type_by_id(btf, id) : NULL;
-	for (i = 0; t && i < btf_vlen(t); i++) {
-		const struct btf_enum *e = btf_enum(t) + i;
-
-		if ((unsigned int)e->val == value) {
-			snprintf(out, len, "%s", btf__name_by_offset(btf, e->name_off));
-			break;
-		}
+	/* refused outright: that is the reason, whatever kallsyms says */
+	if (err == -EPERM || err == -EACCES) {
+		kview_load_failed(view, err);
+		return false;
 	}
-	btf__free(btf);
+	if (kallsyms_all_unset()) {
+		kview_load_failed(view, -ENOENT);
+		return false;
+	}
+	/* both names in the one pass (no-ops where the run wanted them already) */
+	if (ksyms_want(ks, KVIEW_CPU_INFO_SYMBOL) || ksyms_want(ks, KVIEW_HYPER_TYPE_SYMBOL))
+		return true; /* out of memory: let the load decide */
+	if (!ksyms_readable(ks) || ksyms_find(ks, KVIEW_CPU_INFO_SYMBOL, NULL) == KSYM_PRESENT)
+		return true;
+	kview_load_failed(view, -ENOENT);
+	return false;
+}
+
+void kview_run(struct imswatch_bpf *skel, struct ksyms *ks, struct kernel_platform_view *view)
+{
+	unsigned long long args[1] = { 0 };
+	unsigned int name;
+	int err;
+
+	memset(view, 0, sizeof(*view));
+	view->attempted = true;
+	/* 0 when /proc/kallsyms lacks data symbols (no KALLSYMS_ALL) or hides addresses
+	 * (kptr_restrict) */
+	ksyms_find(ks, KVIEW_HYPER_TYPE_SYMBOL, &args[0]);
+	LIBBPF_OPTS(bpf_test_run_opts, run, .ctx_in = args, .ctx_size_in = sizeof(args));
+	err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.kernel_view), &run);
+	if (err) {
+		snprintf(view->why, sizeof(view->why), "cannot run the kernel-view program: %s",
+			 strerror(errno));
+		return;
+	}
+	view->available = true;
+	view->cap_valid = skel->bss->kview.cap_valid;
+	view->hypervisor_cap = skel->bss->kview.hypervisor_cap;
+	view->type_valid = skel->bss->kview.hyper_type_valid;
+	view->type = skel->bss->kview.hyper_type;
+	name = skel->bss->kview.hyper_type_name;
+	if (view->type_valid && name && name <= IMSW_X86_HYPER_COUNT)
+		snprintf(view->type_name, sizeof(view->type_name), "%s", hyper_names[name - 1]);
+	else if (view->type_valid)
+		snprintf(view->type_name, sizeof(view->type_name), "%u", view->type);
+	else
+		snprintf(view->why, sizeof(view->why), "%s",
+			 args[0] ? "x86_hyper_type unreadable"
+				 : "x86_hyper_type not in /proc/kallsyms (no CONFIG_KALLSYMS_ALL)");
 }
 
 static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -63,20 +133,32 @@ static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 	return 0;
 }
 
-void kview_read(struct kernel_platform_view *view)
+int kview_read(struct kernel_platform_view *view, struct ksyms *ks)
 {
-	unsigned long long args[1] = { hyper_type_addr() };
 	libbpf_print_fn_t old = libbpf_set_print(quiet);
-	struct imswatch_bpf *skel;
+	struct ksyms *own = NULL;
+	struct imswatch_bpf *skel = NULL;
 	struct bpf_program *prog;
 	int err;
 
 	memset(view, 0, sizeof(*view));
 	view->attempted = true;
+	if (!ks)
+		ks = own = ksyms_new();
+	if (!ks) {
+		err = -ENOMEM;
+		snprintf(view->why, sizeof(view->why), "out of memory");
+		goto out;
+	}
+	if (!kview_loadable(ks, view)) {
+		err = -ENOENT;
+		goto out;
+	}
 	skel = imswatch_bpf__open();
 	if (!skel) {
+		err = -errno;
 		snprintf(view->why, sizeof(view->why), "cannot open BPF object: %s",
-			 strerror(errno));
+			 strerror(-err));
 		goto out;
 	}
 	bpf_object__for_each_program(prog, skel->obj)
@@ -85,37 +167,13 @@ void kview_read(struct kernel_platform_view *view)
 	bpf_map__set_max_entries(skel->maps.events, 4096);
 	err = imswatch_bpf__load(skel);
 	if (err) {
-		if (err == -EPERM || err == -EACCES)
-			snprintf(view->why, sizeof(view->why), "BPF refused (%s): needs root",
-				 strerror(-err));
-		else if (err == -ENOENT)
-			snprintf(view->why, sizeof(view->why),
-				 "kernel data symbols are not in kallsyms (no "
-				 "CONFIG_KALLSYMS_ALL): cpu_info cannot be resolved");
-		else
-			snprintf(view->why, sizeof(view->why), "BPF load failed: %s",
-				 strerror(-err));
+		kview_load_failed(view, err);
 		goto out;
 	}
-	LIBBPF_OPTS(bpf_test_run_opts, run, .ctx_in = args, .ctx_size_in = sizeof(args));
-	err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.kernel_view), &run);
-	if (err) {
-		snprintf(view->why, sizeof(view->why), "cannot run the kernel-view program: %s",
-			 strerror(errno));
-		goto out;
-	}
-	view->available = true;
-	view->cap_valid = skel->bss->kview.cap_valid;
-	view->hypervisor_cap = skel->bss->kview.hypervisor_cap;
-	view->type_valid = skel->bss->kview.hyper_type_valid;
-	view->type = skel->bss->kview.hyper_type;
-	if (view->type_valid)
-		type_name(view->type, view->type_name, sizeof(view->type_name));
-	else
-		snprintf(view->why, sizeof(view->why), "%s",
-			 args[0] ? "x86_hyper_type unreadable"
-				 : "x86_hyper_type not in /proc/kallsyms (no CONFIG_KALLSYMS_ALL)");
+	kview_run(skel, ks, view);
 out:
+	ksyms_free(own);
 	imswatch_bpf__destroy(skel);
 	libbpf_set_print(old);
+	return err;
 }

@@ -13,6 +13,8 @@
 
 #include "imswatch.h"
 #include "imswatch.skel.h"
+#include "ksyms.h"
+#include "kview.h"
 #include "loader.h"
 #include "log.h"
 
@@ -129,12 +131,77 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 
 /* ---- probing the running kernel ------------------------------------------------- */
 
+/* a loaded module's BTF (split on vmlinux's), kept while probing */
+struct module_btf {
+	int fd;
+	struct btf *btf;
+};
+
 struct probe_env {
 	struct btf *vmlinux;
 	bool kprobes_supported;
-	char *kallsyms; /* whole /proc/kallsyms, read once on demand */
-	bool kallsyms_read;
+	struct ksyms *ksyms; /* the run's one /proc/kallsyms reader (read on demand) */
+	struct module_btf *mods; /* read once, on the first function not in vmlinux */
+	size_t n_mods;
+	bool mods_read;
 };
+
+/* The probing BTF (vmlinux's and the modules' on it), freed before libbpf parses its own. */
+static void free_probe_btf(struct probe_env *env)
+{
+	size_t i;
+
+	for (i = 0; i < env->n_mods; i++) {
+		btf__free(env->mods[i].btf);
+		close(env->mods[i].fd);
+	}
+	free(env->mods);
+	env->mods = NULL;
+	env->n_mods = 0;
+	env->mods_read = false;
+	btf__free(env->vmlinux);
+	env->vmlinux = NULL;
+}
+
+/*
+ * Every loaded module's BTF, parsed once for all the hooks that need it. vmlinux is a
+ * kernel BTF object too (the first id): it is skipped, having been parsed already, since
+ * loading it again as "split" on itself is a second full copy of 5 MB of BTF.
+ */
+static void read_module_btfs(struct probe_env *env)
+{
+	__u32 id = 0;
+
+	env->mods_read = true;
+	while (!bpf_btf_get_next_id(id, &id)) {
+		char name[64] = "";
+		struct bpf_btf_info info = { .name = (__u64)(unsigned long)name,
+					     .name_len = sizeof(name) };
+		__u32 len = sizeof(info);
+		struct module_btf *m;
+		int fd = bpf_btf_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue;
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) || !info.kernel_btf ||
+		    !strcmp(name, "vmlinux")) {
+			close(fd);
+			continue;
+		}
+		m = realloc(env->mods, (env->n_mods + 1) * sizeof(*m));
+		if (!m) {
+			close(fd);
+			break;
+		}
+		env->mods = m;
+		m[env->n_mods].btf = btf__load_from_kernel_by_id_split(id, env->vmlinux);
+		if (!m[env->n_mods].btf) {
+			close(fd);
+			continue;
+		}
+		m[env->n_mods++].fd = fd;
+	}
+}
 
 static bool kprobes_supported(void)
 {
@@ -144,68 +211,11 @@ static bool kprobes_supported(void)
 	       !access("/sys/kernel/debug/tracing/kprobe_events", F_OK);
 }
 
-static char *read_whole(const char *path)
-{
-	size_t cap = 1 << 20, len = 0;
-	char *buf = malloc(cap + 1), *nbuf;
-	FILE *fp = fopen(path, "re");
-	size_t n;
-
-	if (!buf || !fp) {
-		free(buf);
-		if (fp)
-			fclose(fp);
-		return NULL;
-	}
-	while ((n = fread(buf + len, 1, cap - len, fp)) > 0) {
-		len += n;
-		if (len == cap) {
-			nbuf = realloc(buf, cap * 2 + 1);
-			if (!nbuf) {
-				free(buf);
-				fclose(fp);
-				return NULL;
-			}
-			buf = nbuf;
-			cap *= 2;
-		}
-	}
-	fclose(fp);
-	buf[len] = 0;
-	return buf;
-}
-
-/* Is SYM a kallsyms text symbol? Returns 1 yes, 0 no, -2 only as a compiler clone
- * (e.g. "local_pci_probe.isra.0", which a kprobe by plain name cannot reach). */
-static int kallsyms_has(struct probe_env *env, const char *sym)
-{
-	size_t len = strlen(sym);
-	bool clone = false;
-	const char *p;
-
-	if (!env->kallsyms_read) {
-		env->kallsyms = read_whole("/proc/kallsyms");
-		env->kallsyms_read = true;
-	}
-	if (!env->kallsyms)
-		return 0;
-	/* lines: "<addr> <type> <name>[\t[module]]" */
-	for (p = env->kallsyms; (p = strstr(p, sym)); p += len) {
-		if (p[-1] != ' ')
-			continue;
-		if (p[len] == '\n' || p[len] == '\t' || p[len] == 0)
-			return 1;
-		if (p[len] == '.')
-			clone = true;
-	}
-	return clone ? -2 : 0;
-}
-
 /* BTF id of function NAME in vmlinux or any loaded module; *OBJ_FD gets the module BTF fd
- * (caller closes) or -1 for vmlinux. Returns the id, or -ENOENT. */
+ * (the env's, not to be closed) or -1 for vmlinux. Returns the id, or -ENOENT. */
 static int find_func_btf(struct probe_env *env, const char *name, int *obj_fd)
 {
-	__u32 id = 0;
+	size_t i;
 	int r;
 
 	*obj_fd = -1;
@@ -213,26 +223,14 @@ static int find_func_btf(struct probe_env *env, const char *name, int *obj_fd)
 	if (r > 0)
 		return r;
 	/* module functions (e.g. a driver providing the IMS API) live in module BTF */
-	while (!bpf_btf_get_next_id(id, &id)) {
-		struct bpf_btf_info info = {};
-		__u32 len = sizeof(info);
-		struct btf *mod;
-		int fd = bpf_btf_get_fd_by_id(id);
-
-		if (fd < 0)
-			continue;
-		if (bpf_obj_get_info_by_fd(fd, &info, &len) || !info.kernel_btf) {
-			close(fd);
-			continue;
-		}
-		mod = btf__load_from_kernel_by_id_split(id, env->vmlinux);
-		r = mod ? btf__find_by_name_kind(mod, name, BTF_KIND_FUNC) : -ENOENT;
-		btf__free(mod);
+	if (!env->mods_read)
+		read_module_btfs(env);
+	for (i = 0; i < env->n_mods; i++) {
+		r = btf__find_by_name_kind(env->mods[i].btf, name, BTF_KIND_FUNC);
 		if (r > 0) {
-			*obj_fd = fd;
+			*obj_fd = env->mods[i].fd;
 			return r;
 		}
-		close(fd);
 	}
 	return -ENOENT;
 }
@@ -258,8 +256,6 @@ static int probe_fexit(struct probe_env *env, const char *name, char *reason, si
 	err = fd < 0 ? -errno : 0;
 	if (fd >= 0)
 		close(fd);
-	if (obj_fd >= 0)
-		close(obj_fd);
 	if (err)
 		snprintf(reason, len, "fentry: kernel refused a tracing program (%s)",
 			 strerror(-err));
@@ -274,10 +270,10 @@ static int probe_kprobe(struct probe_env *env, const char *name, char *reason, s
 		snprintf(reason, len, "kprobe: kernel has no kprobe support (no kprobe PMU)");
 		return -EOPNOTSUPP;
 	}
-	has = kallsyms_has(env, name);
-	if (has == 1)
+	has = ksyms_find(env->ksyms, name, NULL);
+	if (has == KSYM_PRESENT)
 		return 0;
-	if (has == -2)
+	if (has == KSYM_CLONE)
 		snprintf(reason, len, "kprobe: %s exists only as a compiler clone (%s.*)", name,
 			 name);
 	else
@@ -383,16 +379,18 @@ static unsigned int want_of(const struct hook_state *st, bool kprobe_standby)
 	return mode_bit(st->mode) | (kprobe_standby ? V_KPROBE : 0);
 }
 
-/* Autoload exactly the wanted variants of each hook, nothing else. */
-static void set_autoload(struct imswatch_bpf *skel, const unsigned int want[IMSW_HOOK_COUNT])
+/* Autoload exactly the wanted variants of each hook, and the kernel_view program when
+ * KVIEW, nothing else. */
+static void set_autoload(struct imswatch_bpf *skel, const unsigned int want[IMSW_HOOK_COUNT],
+			 bool kview)
 {
 	struct hook_progs p[IMSW_HOOK_COUNT];
 	struct bpf_program *prog;
 	unsigned int i;
 
-	/* off by default, so programs that are not hooks (kernel_view) stay out */
+	/* off by default, so programs that are not hooks (kernel_view, unless asked for) stay out */
 	bpf_object__for_each_program(prog, skel->obj)
-		bpf_program__set_autoload(prog, false);
+		bpf_program__set_autoload(prog, kview && prog == skel->progs.kernel_view);
 	hook_progs(skel, p);
 	for (i = 0; i < IMSW_HOOK_COUNT; i++) {
 		if (p[i].fentry)
@@ -452,7 +450,7 @@ static void size_stash_maps(struct imswatch_bpf *skel)
 }
 
 static struct imswatch_bpf *open_and_load(const unsigned int want[IMSW_HOOK_COUNT],
-					  unsigned int ringbuf_kb, int *err)
+					  unsigned int ringbuf_kb, bool kview, int *err)
 {
 	struct imswatch_bpf *skel = imswatch_bpf__open();
 
@@ -463,7 +461,7 @@ static struct imswatch_bpf *open_and_load(const unsigned int want[IMSW_HOOK_COUN
 	bpf_map__set_max_entries(skel->maps.events, ringbuf_kb * 1024);
 	size_stash_maps(skel);
 	skel->rodata->imsw_fail_mask = fail_mask;
-	set_autoload(skel, want);
+	set_autoload(skel, want, kview);
 	*err = imswatch_bpf__load(skel);
 	if (*err) {
 		imswatch_bpf__destroy(skel);
@@ -483,7 +481,7 @@ static int trial_load(unsigned int i, unsigned int variants, char *why, size_t l
 	want[i] = variants;
 	memset(&capture, 0, sizeof(capture));
 	capture.on = true;
-	skel = open_and_load(want, 4, &err);
+	skel = open_and_load(want, 4, false, &err);
 	capture.on = false;
 	if (skel) {
 		imswatch_bpf__destroy(skel);
@@ -673,7 +671,7 @@ static int on_ringbuf(void *ctx, void *data, size_t size)
 {
 	struct loader *l = ctx;
 
-	return l->on_record(l->ctx, data, size);
+	return l->on_record ? l->on_record(l->ctx, data, size) : 0;
 }
 
 /* Why nothing can be loaded, in the operator's words. */
@@ -701,21 +699,15 @@ static void mark_all(struct hook_state hooks[IMSW_HOOK_COUNT], const char *why)
 	}
 }
 
-int loader_start(struct loader **out, const struct loader_opts *opts,
+static int start(struct loader **out, const struct loader_opts *opts, struct ksyms *ksyms,
 		 struct hook_state hooks[IMSW_HOOK_COUNT], char *problem, size_t problem_len)
 {
 	bool kprobe_standby[IMSW_HOOK_COUNT] = { false };
 	unsigned int want[IMSW_HOOK_COUNT];
-	struct probe_env env = { 0 };
+	struct probe_env env = { .ksyms = ksyms };
 	struct loader *l;
 	int err, usable;
 	unsigned int i;
-
-	*out = NULL;
-	problem[0] = 0;
-	memset(hooks, 0, sizeof(*hooks) * IMSW_HOOK_COUNT);
-	libbpf_set_print(libbpf_print);
-	fail_mask = test_fail_mask();
 
 	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
 		snprintf(problem, problem_len,
@@ -735,16 +727,14 @@ int loader_start(struct loader **out, const struct loader_opts *opts,
 	env.kprobes_supported = kprobes_supported();
 	usable = choose_variants(&env, opts->attach, hooks, kprobe_standby);
 	if (!usable) {
-		btf__free(env.vmlinux);
-		free(env.kallsyms);
+		free_probe_btf(&env);
 		snprintf(problem, problem_len, "no hook can attach on this kernel");
 		return -ENOENT;
 	}
 
 	l = calloc(1, sizeof(*l));
 	if (!l) {
-		btf__free(env.vmlinux);
-		free(env.kallsyms);
+		free_probe_btf(&env);
 		return -ENOMEM;
 	}
 	l->on_record = opts->on_record;
@@ -757,9 +747,25 @@ int loader_start(struct loader **out, const struct loader_opts *opts,
 	 * copy meanwhile kept two (5 MB of BTF each, more parsed) at the peak of RSS. The rare
 	 * hook-by-hook fallback below reads it again.
 	 */
-	btf__free(env.vmlinux);
-	env.vmlinux = NULL;
-	l->skel = open_and_load(want, opts->ringbuf_kb, &err);
+	free_probe_btf(&env);
+	/* the kernel_view program rides along: one load for the hooks and the kernel view */
+	l->skel = open_and_load(want, opts->ringbuf_kb,
+				opts->kview && kview_loadable(ksyms, opts->kview), &err);
+	if (!l->skel && opts->kview && opts->kview->attempted) {
+		/* kernel_view was not in it (kview_loadable said why) */
+	} else if (!l->skel && opts->kview && err == -EPERM) {
+		kview_load_failed(opts->kview, err);
+	} else if (!l->skel && opts->kview) {
+		/*
+		 * Was it the kernel view or a hook? Loading kernel_view alone (what `platform
+		 * --kernel-view` does, and what this run would have done before) tells, and
+		 * reads the view when it loads; the hooks are then loaded without it.
+		 */
+		if (kview_read(opts->kview, ksyms))
+			l->skel = open_and_load(want, opts->ringbuf_kb, false, &err);
+	} else if (l->skel && opts->kview && !opts->kview->attempted) {
+		kview_run(l->skel, ksyms, opts->kview);
+	}
 	if (!l->skel && err != -EPERM)
 		env.vmlinux = btf__load_vmlinux_btf();
 	/*
@@ -774,7 +780,7 @@ int loader_start(struct loader **out, const struct loader_opts *opts,
 		isolate_failures(&env, opts->attach, hooks, kprobe_standby);
 		for (i = 0; i < IMSW_HOOK_COUNT; i++)
 			want[i] = want_of(&hooks[i], kprobe_standby[i]);
-		l->skel = open_and_load(want, opts->ringbuf_kb, &err);
+		l->skel = open_and_load(want, opts->ringbuf_kb, false, &err);
 	}
 	if (!l->skel) {
 		/* each loads alone but not together: keep the tracepoint layer */
@@ -789,10 +795,9 @@ int loader_start(struct loader **out, const struct loader_opts *opts,
 			}
 			want[i] = want_of(&hooks[i], false);
 		}
-		l->skel = open_and_load(want, opts->ringbuf_kb, &err);
+		l->skel = open_and_load(want, opts->ringbuf_kb, false, &err);
 	}
-	btf__free(env.vmlinux);
-	free(env.kallsyms);
+	free_probe_btf(&env);
 	if (!l->skel) {
 		describe_failure(err, problem, problem_len);
 		mark_all(hooks, "not loaded");
@@ -831,6 +836,41 @@ int loader_start(struct loader **out, const struct loader_opts *opts,
 	}
 	*out = l;
 	return 0;
+}
+
+int loader_start(struct loader **out, const struct loader_opts *opts,
+		 struct hook_state hooks[IMSW_HOOK_COUNT], char *problem, size_t problem_len)
+{
+	struct ksyms *own = NULL, *ksyms = opts->ksyms;
+	int err;
+
+	*out = NULL;
+	problem[0] = 0;
+	memset(hooks, 0, sizeof(*hooks) * IMSW_HOOK_COUNT);
+	if (opts->kview)
+		memset(opts->kview, 0, sizeof(*opts->kview));
+	libbpf_set_print(libbpf_print);
+	fail_mask = test_fail_mask();
+	if (!ksyms && (ksyms = own = ksyms_new()) && ksyms_want_all(ksyms)) {
+		ksyms_free(own);
+		ksyms = own = NULL;
+	}
+	if (!ksyms)
+		return -ENOMEM;
+	err = start(out, opts, ksyms, hooks, problem, problem_len);
+	/* nothing was loaded (no BTF, no hook possible): the kernel view on its own */
+	if (opts->kview && !opts->kview->attempted)
+		kview_read(opts->kview, ksyms);
+	ksyms_free(own);
+	return err;
+}
+
+void loader_set_consumer(struct loader *l, int (*on_record)(void *ctx, const void *data,
+							      size_t size),
+			 void *ctx)
+{
+	l->on_record = on_record;
+	l->ctx = ctx;
 }
 
 int loader_epoll_fd(struct loader *l)

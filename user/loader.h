@@ -12,23 +12,38 @@
 
 #include "config.h"
 #include "hooks.h"
+#include "kview.h"
 
 struct loader;
+struct ksyms;
 
 struct loader_opts {
 	enum attach_pref attach;
 	unsigned int ringbuf_kb;
+	/* where records go; may be set later (loader_set_consumer), before the first drain */
 	int (*on_record)(void *ctx, const void *data, size_t size);
 	void *ctx;
+	/* the run's /proc/kallsyms reader (NULL: a private one) */
+	struct ksyms *ksyms;
+	/* non-NULL: load the kernel_view program with the hooks, in the same object, run it
+	 * once and fill this (always filled: an unavailable view says why) */
+	struct kernel_platform_view *kview;
 };
 
 /*
  * Probe, load and attach. HOOKS (IMSW_HOOK_COUNT entries) always gets a state and a reason
  * per hook. Returns 0 with *OUT set when at least one hook is attached; otherwise -errno
- * with PROBLEM saying what is missing (no privileges, no BTF, BPF refused).
+ * with PROBLEM saying what is missing (no privileges, no BTF, BPF refused). The kernel's
+ * BTF is parsed once here for probing, and once by libbpf for the load; /proc/kallsyms is
+ * read at most once (opts->ksyms), for the kprobe probes and the kernel view together.
  */
 int loader_start(struct loader **out, const struct loader_opts *opts,
 		 struct hook_state hooks[IMSW_HOOK_COUNT], char *problem, size_t problem_len);
+
+/* Where records go from now on. */
+void loader_set_consumer(struct loader *l, int (*on_record)(void *ctx, const void *data,
+							      size_t size),
+			 void *ctx);
 
 /* A file descriptor that polls readable when records wait (for poll(2) beside others). */
 int loader_epoll_fd(struct loader *l);

@@ -57,6 +57,7 @@ int main(int argc, char **argv)
 {
 	struct cpuid_source cpu = { 0 };
 	struct kernel_platform_view kview = { 0 };
+	struct watch_bpf bpf = { 0 };
 	struct platform_inputs inputs = { 0 };
 	struct platform platform;
 	struct config cfg;
@@ -105,8 +106,8 @@ int main(int argc, char **argv)
 		hostfs_close(&fs);
 		return dump_cpuid(&cfg, &cpu);
 	}
-	/* the kernel's view costs a BPF load (~0.1 s of BTF parsing): watch needs BPF anyway,
-	 * platform only on request */
+	/* the kernel's view costs a BPF load (~0.1 s of BTF parsing): watch reads it from its
+	 * own one load of the BPF object, platform only on request */
 	if (replay && cfg.kernel_view) {
 		log_error("--kernel-view reads the running kernel: it cannot describe the machine "
 			  "replayed by --sysroot/--cpuid-file");
@@ -114,12 +115,15 @@ int main(int argc, char **argv)
 		cpuid_source_free(&cpu);
 		return EXIT_USAGE;
 	}
+	/* watch loads BPF once: its hooks, and the kernel view from the same object */
+	if (cfg.command == CMD_WATCH)
+		watch_load(&cfg, &bpf, replay ? NULL : &kview);
 	if (replay)
 		snprintf(kview.why, sizeof(kview.why),
 			 "not read: the platform is replayed from --sysroot/--cpuid-file");
-	else if (cfg.command == CMD_WATCH || cfg.kernel_view)
-		kview_read(&kview);
-	else
+	else if (cfg.command != CMD_WATCH && cfg.kernel_view)
+		kview_read(&kview, NULL);
+	else if (cfg.command != CMD_WATCH)
 		snprintf(kview.why, sizeof(kview.why), "not read (imswatch platform --kernel-view)");
 	inputs.kview = &kview;
 	inputs.timing_probe = cfg.timing_probe;
@@ -128,12 +132,14 @@ int main(int argc, char **argv)
 	cpuid_source_free(&cpu);
 	if (r) {
 		log_error("platform assessment failed: %s", strerror(-r));
+		watch_unload(&bpf);
 		return EXIT_USAGE;
 	}
 
 	sink = sink_open(cfg.format, cfg.output, err, sizeof(err));
 	if (!sink) {
 		log_error("%s", err);
+		watch_unload(&bpf);
 		return EXIT_USAGE;
 	}
 	sink_set_verbose(sink, cfg.verbose);
@@ -141,7 +147,7 @@ int main(int argc, char **argv)
 		sink_platform(sink, &platform, now_real_ns());
 		code = EXIT_OK;
 	} else {
-		code = watch_run(&cfg, sink, &platform);
+		code = watch_run(&cfg, sink, &platform, &bpf);
 	}
 	r = sink_close(sink);
 	if (r && r != -EPIPE) {

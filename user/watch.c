@@ -7,6 +7,7 @@
 #include <sys/utsname.h>
 #include <time.h>
 
+#include "ksyms.h"
 #include "loader.h"
 #include "log.h"
 #include "pipeline.h"
@@ -87,33 +88,59 @@ static bool reader_gone(short revents)
 	return revents & (POLLERR | POLLHUP);
 }
 
-int watch_run(const struct config *cfg, struct sink *sink, const struct platform *platform)
+void watch_load(const struct config *cfg, struct watch_bpf *bpf,
+		struct kernel_platform_view *kview)
 {
-	struct hook_state hooks[IMSW_HOOK_COUNT];
+	struct ksyms *ksyms = ksyms_new();
+	struct loader_opts lo = {
+		.attach = cfg->attach,
+		.ringbuf_kb = cfg->ringbuf_kb,
+		.kview = kview,
+	};
+
+	/* a stop asked for while loading still ends the run with its summary */
+	install_signals();
+	memset(bpf, 0, sizeof(*bpf));
+	/* one /proc/kallsyms pass for the kprobe probes and the kernel view */
+	if (ksyms && !ksyms_want_all(ksyms))
+		lo.ksyms = ksyms;
+	bpf->err = loader_start(&bpf->loader, &lo, bpf->hooks, bpf->problem,
+				sizeof(bpf->problem));
+	if (ksyms)
+		log_debug("/proc/kallsyms read %u time(s)", ksyms_reads(ksyms));
+	ksyms_free(ksyms);
+}
+
+void watch_unload(struct watch_bpf *bpf)
+{
+	loader_stop(bpf->loader);
+	bpf->loader = NULL;
+}
+
+int watch_run(const struct config *cfg, struct sink *sink, const struct platform *platform,
+	      struct watch_bpf *bpf)
+{
+	struct hook_state *hooks = bpf->hooks;
 	struct summary_info sum_info = { 0 };
-	struct loader *loader = NULL;
+	struct loader *loader = bpf->loader;
+	char *problem = bpf->problem;
 	struct pipeline pipe;
 	struct hostfs live;
 	struct utsname uts;
-	char problem[256], blind[2048];
+	char blind[2048];
 	uint64_t reported_lost = 0;
 	double start, last_check;
-	int err, n;
+	int err = bpf->err, n;
 
+	bpf->loader = NULL; /* ours now: every path below stops it */
 	install_signals();
 	uname(&uts);
 	/* enrichment reads the live sysfs, whatever --sysroot says about the platform */
 	if (hostfs_open(&live, "/"))
 		live.root_fd = -1;
 	pipeline_init(&pipe, sink, platform, live.root_fd >= 0 ? &live : NULL);
-
-	struct loader_opts lo = {
-		.attach = cfg->attach,
-		.ringbuf_kb = cfg->ringbuf_kb,
-		.on_record = pipeline_record,
-		.ctx = &pipe,
-	};
-	err = loader_start(&loader, &lo, hooks, problem, sizeof(problem));
+	if (loader)
+		loader_set_consumer(loader, pipeline_record, &pipe);
 
 	struct status_info st = {
 		.kernel = uts.release,

@@ -5,9 +5,34 @@
 #define IMSWATCH_WATCH_H
 
 #include "config.h"
+#include "hooks.h"
+#include "kview.h"
 #include "output.h"
 #include "platform.h"
 
-int watch_run(const struct config *cfg, struct sink *sink, const struct platform *platform);
+struct loader;
+
+/* The BPF side of one watch: loaded once, before the platform is assessed. */
+struct watch_bpf {
+	struct loader *loader; /* NULL: nothing could be loaded (problem says why) */
+	int err;
+	char problem[256];
+	struct hook_state hooks[IMSW_HOOK_COUNT];
+};
+
+/*
+ * Probe, load and attach the hooks, and read the kernel's view (KVIEW, for the platform
+ * assessment) from the same BPF object, run once after that one load. Records wait in the
+ * ring buffer until watch_run().
+ */
+void watch_load(const struct config *cfg, struct watch_bpf *bpf,
+		struct kernel_platform_view *kview);
+
+/* Runs the watch with what watch_load() loaded, and unloads it. */
+int watch_run(const struct config *cfg, struct sink *sink, const struct platform *platform,
+	      struct watch_bpf *bpf);
+
+/* Unload without watching (the run ended before watch_run). */
+void watch_unload(struct watch_bpf *bpf);
 
 #endif

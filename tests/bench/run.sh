@@ -82,8 +82,15 @@ figure "watch peak RSS" "$(awk -v k="$(field maxrss_kb <"$OUT/watch.txt")" 'BEGI
 	"ru_maxrss of 'imswatch watch --duration 5' ($HOOKS hooks attached), $LOADDESC"
 $X ./imswatch platform --format json >"$OUT/platform-rss.txt"
 $X ./imswatch platform --format json --kernel-view >"$OUT/kview-rss.txt"
+# the kernel view loads BPF only where it can run (cpu_info in kallsyms): say which it was
+if ./imswatch platform --format json --kernel-view 2>/dev/null |
+	grep -q '"key":"boot_cpu_data.hypervisor","state":"present"'; then
+	KVDESC="one BPF object loaded: libbpf parses the kernel's BTF, $(($(stat -c %s /sys/kernel/btf/vmlinux) / 1024)) KiB"
+else
+	KVDESC="no BPF object loaded: the kernel view cannot run on this kernel (see its note)"
+fi
 echo "    where it goes: 'imswatch platform' (no BPF) peaks at $(awk -v k="$(field maxrss_kb <"$OUT/platform-rss.txt")" 'BEGIN { printf "%.1f", k / 1024 }') MB;" \
-	"'platform --kernel-view' (one BPF object loaded: libbpf parses the kernel's BTF, $(($(stat -c %s /sys/kernel/btf/vmlinux) / 1024)) KiB) $(awk -v k="$(field maxrss_kb <"$OUT/kview-rss.txt")" 'BEGIN { printf "%.1f", k / 1024 }') MB"
+	"'platform --kernel-view' ($KVDESC) $(awk -v k="$(field maxrss_kb <"$OUT/kview-rss.txt")" 'BEGIN { printf "%.1f", k / 1024 }') MB"
 
 echo "== exec to the first status record: imswatch watch --format json --duration 0.2, 10 runs (bench_exec: fork to the first stdout line)"
 for _ in $(seq 10); do
