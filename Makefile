@@ -9,7 +9,9 @@ ARCH := x86
 # CFLAGS, CPPFLAGS, LDFLAGS and LDLIBS are the caller's (`make CFLAGS=-O0`): the project's
 # own flags live in IMSW_* and are always added, so overriding one never drops them.
 CFLAGS ?= -O2 -g
-IMSW_CPPFLAGS := -Iinclude -Iuser -I$(OUTPUT)
+# user/ is one folder per subsystem (see README, Layout); headers are included by name
+IMSW_CPPFLAGS := -Iinclude -Iuser -Iuser/common -Iuser/output -Iuser/watch -Iuser/platform \
+	-I$(OUTPUT)
 # snprintf truncation of diagnostic text is intended (bounded reason strings)
 IMSW_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wno-format-truncation
 # one .d file per object: each object depends on the headers it includes, no others
@@ -32,9 +34,10 @@ FUZZ_PKGS := clang libclang-rt-dev
 TEST_PKGS := $(UNIT_PKGS) $(FUZZ_PKGS) jq qemu-system-x86 busybox-static cpio pahole kmod \
 	systemd virt-what dmidecode xz-utils flex bison bc patch libssl-dev binutils
 
-USER_SRCS := $(wildcard user/*.c)
+USER_SRCS := $(wildcard user/*.c user/*/*.c)
 # everything but argv handling and the libbpf-facing modules: what unit tests and benches link
-CORE_SRCS := $(filter-out user/main.c user/loader.c user/watch.c user/kview.c,$(USER_SRCS))
+CORE_SRCS := $(filter-out user/main.c user/watch/loader.c user/watch/watch.c user/watch/kview.c,\
+	$(USER_SRCS))
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/%.o,$(USER_SRCS))
 SAN := $(OUTPUT)/sanitize
 SAN_OBJS := $(patsubst user/%.c,$(SAN)/%.o,$(USER_SRCS))
@@ -73,6 +76,7 @@ $(SKEL): $(BPF_OBJ)
 # The skeleton is order-only: the first build needs it to exist, and from then on the .d
 # files name it for the objects that include it (loader, kview).
 $(OUTPUT)/%.o: user/%.c | $(SKEL) $(OUTPUT)
+	@mkdir -p $(@D)
 	$(COMPILE) -c $< -o $@
 
 imswatch: $(USER_OBJS)
@@ -81,6 +85,7 @@ imswatch: $(USER_OBJS)
 # ASan/UBSan build of the binary itself (the host tests run it).
 sanitize: $(SAN)/imswatch
 $(SAN)/%.o: user/%.c | $(SKEL) $(SAN)
+	@mkdir -p $(@D)
 	$(COMPILE) $(SANITIZE) -c $< -o $@
 $(SAN)/imswatch: $(SAN_OBJS)
 	$(LINK) $(SANITIZE) $^ $(IMSW_LIBS) $(LDLIBS) -o $@
@@ -157,6 +162,7 @@ FUZZ_BINS := $(patsubst %,$(FUZZ)/fuzz_%,$(FUZZ_TARGETS))
 $(FUZZ):
 	mkdir -p $@
 $(FUZZ)/%.o: user/%.c | $(SKEL) $(FUZZ)
+	@mkdir -p $(@D)
 	$(FUZZ_COMPILE) -fsanitize=fuzzer-no-link -c $< -o $@
 $(FUZZ)/fuzz_check.o: tests/fuzz/fuzz_check.c | $(FUZZ)
 	$(FUZZ_COMPILE) -Itests/fuzz -c $< -o $@
@@ -180,4 +186,5 @@ trixie-check:
 clean:
 	rm -rf $(OUTPUT) imswatch
 
--include $(wildcard $(OUTPUT)/*.d $(SAN)/*.d $(OUTPUT)/test/*.d $(FUZZ)/*.d)
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/*/*.d $(SAN)/*.d $(SAN)/*/*.d $(OUTPUT)/test/*.d \
+	$(FUZZ)/*.d $(FUZZ)/*/*.d)

@@ -23,7 +23,7 @@ enum irq_domain_bus_token___imsw {
  * as void *. Declared here rather than trusting vmlinux.h, because kernels after 6.18 change
  * local_pci_probe()'s argument; CO-RE then fails the relocation instead of reading garbage:
  * libbpf poisons the instruction, the verifier rejects local_pci_probe's programs, and the
- * loader (isolate_failures() in user/loader.c) loads the other hooks without them and takes
+ * loader (isolate_failures() in user/watch/loader.c) loads the other hooks without them and takes
  * pci_device_probe out of standby. The live VM scenario checks that path with an injected
  * verifier failure (IMSWATCH_TEST_FAIL_HOOKS=local_pci_probe).
  */

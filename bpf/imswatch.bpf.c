@@ -704,7 +704,7 @@ int BPF_PROG(tp_vector_teardown, unsigned int irq)
  * exposes cloaking. cpu_info is a per-CPU variable, so its BTF is always there; the
  * detected hypervisor type (x86_hyper_type) is a plain global, which has no BTF: userspace
  * passes its address from /proc/kallsyms (present with CONFIG_KALLSYMS_ALL) in ctx[0].
- * Loaded with the hooks, in the same object, and run once after the load (user/kview.c).
+ * Loaded with the hooks, in the same object, and run once after the load (user/watch/kview.c).
  */
 extern struct cpuinfo_x86 cpu_info __ksym __weak;
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * --cpuid-file: the replay parser (user/cpuid.c) on arbitrary file contents. A file that
+ * --cpuid-file: the replay parser (user/platform/cpuid.c) on arbitrary file contents. A file that
  * loads must answer every leaf it holds and nothing else, its dump must load again to the
  * same leaves, and a file that does not load must say why in one line naming the file.
  */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Ring-buffer records: user/decode.c and everything after it (enrich, policy, records,
+ * Ring-buffer records: user/watch/decode.c and everything after it (enrich, policy, records,
  * both sinks) on arbitrary bytes, as pipeline_record() gets them from libbpf.
  *
  * Input: one control byte, then the record. Control bits: 0 patch the header (abi, type,

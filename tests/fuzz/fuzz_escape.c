@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The untrusted-string escaper (user/records.c), the JSON writer and the text escaper
- * (user/output.c) on arbitrary bytes.
+ * The untrusted-string escaper (user/output/records.c), the JSON writer and the text escaper
+ * (user/output/output.c) on arbitrary bytes.
  *
  * Properties: the escaped string is strict UTF-8 with no control character, C1 control or
  * U+2028/U+2029 and un-escapes to the input (README, "Records"); a record holding it, as a

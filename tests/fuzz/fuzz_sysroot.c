@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The platform readers (DMI, SMBIOS, ACPI, /proc/cpuinfo, kernel log, Xen, device tree,
- * CoCo, fw_cfg, PCI, IOMMU, irq chips: user/signals*.c, user/platform.c, user/hostfs.c)
- * and the vector enrichment (user/enrich.c) on a generated --sysroot tree.
+ * CoCo, fw_cfg, PCI, IOMMU, irq chips: user/platform/signals*.c, user/platform/platform.c, user/common/hostfs.c)
+ * and the vector enrichment (user/watch/enrich.c) on a generated --sysroot tree.
  *
  * Input: entries of [selector][length, 2 bytes little endian][content]. The selector picks
  * a file of the table below (modulo its size); with bit 7 set the file is a symlink whose

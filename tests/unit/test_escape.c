@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The one escaper for untrusted bytes (user/escape.c): a table of well-formed and
+ * The one escaper for untrusted bytes (user/common/escape.c): a table of well-formed and
  * ill-formed UTF-8 (Unicode Table 3-7), and random byte strings whose escaped form must
  * always be strict UTF-8, parse as JSON, and map back to the original bytes.
  */

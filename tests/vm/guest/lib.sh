@@ -317,7 +317,7 @@ dmi_trimmed() {
 	printf '%s' "$_v"
 }
 
-# seed_says_vm: the same function as imswatch's C seed (user/platform.c), in shell, as an
+# seed_says_vm: the same function as imswatch's C seed (user/platform/platform.c), in shell, as an
 # independent reference: raw CPUID leaf 1 ECX[31] set (not /proc/cpuinfo's flag: that is
 # the kernel's copy, cpu_hv_flag), or DMI sys_vendor equal to one of the twelve names of the
 # RFC that implemented the seed, compared as the kernel's dmi_match() does (whole string,

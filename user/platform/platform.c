@@ -2,7 +2,7 @@
 /*
  * platform: the evidence engine's signals -> the seed heuristic (probably_on_bare_metal(),
  * tglx 2020) as a view over them, and the Q1/Q2 verdicts. The seed reads nothing itself: its
- * two checks are computed from the same items the engine collects (user/signals*.c), and
+ * two checks are computed from the same items the engine collects (user/platform/signals*.c), and
  * every item it looked at is listed so a reader can see what the guess was based on.
  */
 #include "platform.h"
@@ -38,7 +38,7 @@
  *
  * imswatch follows the RFC, with these differences and their reasons:
  *   - field: DMI_SYS_VENDOR only, as the RFC (/sys/class/dmi/id/sys_vendor). Other DMI
- *     fields are the evidence engine's business (user/signals_fw.c), not the seed's.
+ *     fields are the evidence engine's business (user/platform/signals_fw.c), not the seed's.
  *   - rule: exact, case-sensitive comparison of the whole string, as the kernel's
  *     dmi_match() does (drivers/firmware/dmi_scan.c: !strcmp(info, str)). It is not a prefix
  *     match: "VMware, Inc." (what VMware writes) matches none of "VMware", "VMW",

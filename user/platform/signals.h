@@ -20,7 +20,7 @@
 
 #include "cpuid.h"
 #include "hostfs.h"
-#include "kview.h"
+#include "kernel_view.h"
 
 enum signal_state {
 	SIGNAL_PRESENT,	   /* read, value in .value */

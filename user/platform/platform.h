@@ -8,7 +8,7 @@
  *	if (dmi_match_hypervisor_vendor()) return false;
  *	return PROBABLY_RUNNING_ON_BARE_METAL;
  * with the DMI field, vendor list and matching rule of Lu Baolu's RFC that implemented it
- * (Dec 2020): DMI sys_vendor compared exactly, as dmi_match() does. user/platform.c says
+ * (Dec 2020): DMI sys_vendor compared exactly, as dmi_match() does. user/platform/platform.c says
  * where each piece comes from and where imswatch differs. Unknown signals do not count
  * against bare metal there, exactly as in the seed; the evidence list says which signals
  * were unknown so the reader can see the guess.
@@ -21,7 +21,7 @@
 
 #include "cpuid.h"
 #include "hostfs.h"
-#include "kview.h"
+#include "kernel_view.h"
 #include "signals.h"
 #include "verdict.h"
 
@@ -38,7 +38,7 @@ struct platform {
 
 /*
  * The DMI fields the seed checks (keys of the engine's "dmi" items) and the vendor list from
- * the seed thread; see user/platform.c for where each comes from.
+ * the seed thread; see user/platform/platform.c for where each comes from.
  */
 extern const char *const seed_dmi_fields[];    /* NULL-terminated, e.g. "sys_vendor" */
 extern const char *const seed_dmi_vendors[];   /* NULL-terminated */

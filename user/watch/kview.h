@@ -13,16 +13,7 @@
 
 #include <stdbool.h>
 
-struct kernel_platform_view {
-	bool attempted;	      /* kview_read ran (false: not asked for, which is not "unreadable") */
-	bool available;	      /* the BPF program ran */
-	char why[160];	      /* why not, or what was missing */
-	bool cap_valid;
-	bool hypervisor_cap;  /* X86_FEATURE_HYPERVISOR in boot_cpu_data (via cpu_info[0]) */
-	bool type_valid;
-	unsigned int type;    /* enum x86_hypervisor_type */
-	char type_name[32];   /* "X86_HYPER_KVM", from the kernel's BTF */
-};
+#include "kernel_view.h"
 
 /* the plain global the program reads by address (from /proc/kallsyms) */
 #define KVIEW_HYPER_TYPE_SYMBOL "x86_hyper_type"
