@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The untrusted-string escaper (user/output/records.c), the JSON writer and the text escaper
- * (user/output/output.c) on arbitrary bytes.
+ * The untrusted-string escaper (user/common/escape.c, through untrusted_text()), the
+ * streaming JSON writer and the text escaper (user/output/output.c) on arbitrary bytes.
  *
  * Properties: the escaped string is strict UTF-8 with no control character, C1 control or
  * U+2028/U+2029 and un-escapes to the input (README, "Records"); a record holding it, as a
@@ -41,15 +41,12 @@ static void roundtrip(const uint8_t *line, size_t len, const char *key, const ch
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char path[300];
-	char *in, err[256], *tbuf, *key;
-	json_object *str, *rec;
-	struct sink *sink;
-	size_t inlen, len, tlen, keylen;
-	uint8_t *out;
+	char *in, *tbuf, *key, *esc, *mem = NULL;
+	const char *text;
+	size_t inlen, len = 0, tlen, keylen;
+	FILE *fp;
+	struct jw w;
 
-	if (!path[0])
-		snprintf(path, sizeof(path), "%s/out", fuzz_tmpdir());
 	/* a C string, as every untrusted value is: up to the first NUL */
 	in = malloc(size + 1);
 	if (!in)
@@ -58,38 +55,39 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	in[size] = 0;
 	inlen = strlen(in);
 
-	str = json_untrusted_string(in);
-	if (!str)
+	esc = malloc(4 * inlen + 1);
+	if (!esc)
 		abort();
-	fuzz_require(untrusted_check((const uint8_t *)in, inlen, json_object_get_string(str)),
-		     "json_untrusted_string", in, inlen);
+	text = untrusted_text(in, esc, 4 * inlen + 1);
+	fuzz_require(untrusted_check((const uint8_t *)in, inlen, text), "untrusted_text", in,
+		     inlen);
 
-	/* the escaped text as a value and as a key, and the raw text when it is UTF-8 */
-	keylen = strlen(json_object_get_string(str)) + 3;
+	/* the escaped text as a value and as a key, and the raw text when it is UTF-8, through
+	 * the streaming writer the sinks use */
+	keylen = strlen(text) + 3;
 	key = malloc(keylen);
-	rec = json_object_new_object();
-	if (!key || !rec)
+	fp = open_memstream(&mem, &len);
+	if (!key || !fp)
 		abort();
-	json_object_object_add(rec, "v", json_object_get(str));
-	snprintf(key, keylen, "k:%s", json_object_get_string(str));
-	json_object_object_add(rec, key, json_object_new_int(1));
+	snprintf(key, keylen, "k:%s", text);
+	jw_init(&w, fp);
+	jw_object_begin(&w);
+	jw_key(&w, "v");
+	jw_untrusted(&w, in);
+	jw_kint(&w, key, 1);
 	if (utf8_valid((const uint8_t *)in, inlen))
-		json_object_object_add(rec, "raw", json_object_new_string(in));
-	sink = sink_open(FORMAT_JSON, path, err, sizeof(err));
-	if (!sink)
-		abort();
-	sink_emit(sink, rec);
-	if (sink_close(sink))
-		abort();
-	out = fuzz_read_file(path, &len);
-	fuzz_require(jsonl_check(out, len), "JSON writer output", out, len);
-	roundtrip(out, len, "v", json_object_get_string(str));
+		jw_kstring(&w, "raw", in);
+	jw_object_end(&w);
+	jw_flush(&w);
+	fputc('\n', fp);
+	fclose(fp);
+	fuzz_require(jsonl_check((const uint8_t *)mem, len), "JSON writer output", mem, len);
+	roundtrip((const uint8_t *)mem, len, "v", text);
 	if (utf8_valid((const uint8_t *)in, inlen))
-		roundtrip(out, len, "raw", in);
-	free(out);
-	json_object_put(rec);
-	json_object_put(str);
+		roundtrip((const uint8_t *)mem, len, "raw", in);
+	free(mem);
 	free(key);
+	free(esc);
 
 	/* text mode */
 	tlen = inlen * 4 + 6;
