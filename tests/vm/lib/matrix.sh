@@ -24,8 +24,9 @@ matrix_table() {
 		echo "in the QEMU-DMI cells as well."
 		echo "'seed' is the seed's probably_on_bare_metal() done in shell; 'imswatch pbm' is"
 		echo "imswatch's probably_on_bare_metal; Q1 (guest?) and Q2 (hypervisor owns interrupt"
-		echo "remapping?) are imswatch's evidence engine; 'gate' is what a 6.2-6.9 kernel's IMS gate"
-		echo "would answer by imswatch's reading; the IMS result is ims_standin's 6.2-style gate."
+		echo "remapping?) are imswatch's evidence engine; 'gate' is imswatch's reading of what a 6.2-6.9"
+		echo "kernel's IMS gate does here (checked against the real kernel in the ims-real cells, not"
+		echo "here); 'IMS (stand-in)' is ims_standin's own copy of that gate, which only drives the alert."
 		echo
 		echo "| kernel | hv bit | DMI | caching mode | hv flag seen | sys_vendor | SMBIOS VM bit | seed | imswatch pbm (watch / platform) | imswatch Q1 | imswatch Q2 | gate | imswatch alert | IMS (stand-in) | systemd-detect-virt | virt-what |"
 		echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
