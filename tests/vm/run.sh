@@ -96,7 +96,7 @@ SERIES=${s_keep# }
 # IMS test kernel cells: the IOMMU (none, VT-d Caching Mode off/on, VT-d without
 # remapping, AMD) crossed with the seed's inputs where they change the finding (hypervisor
 # bit and DMI honest; bit hidden; bit hidden and DMI spoofed: the seed's FAIL cell with
-# vtdcm0), each under both attach modes.
+# vtdcm0), each under both attach modes (one boot runs both).
 IMS_IOMMUS="none vtdcm0 vtdcm1 vtdnoir amd"
 IMS_SEEDS="hv-on,dmi-qemu hv-off,dmi-qemu hv-off,dmi-dell"
 
@@ -106,12 +106,11 @@ plan_boots() {
 	local series=$1 hv dmi cm sc="" iommu seed attach
 	if [[ $series == ims ]]; then
 		wants ims-real || return 0
+		# both attach modes run one after the other in each boot (imsw.attach=both)
 		for iommu in $IMS_IOMMUS; do
 			for seed in $IMS_SEEDS; do
-				for attach in fentry kprobe; do
-					hv=${seed%%,*} dmi=${seed#*,}
-					echo "ims-$iommu-$hv-$dmi-$attach|ims-real|imsw.cell=iommu-$iommu,$seed imsw.attach=$attach|ims:$iommu:${hv#hv-}:${dmi#dmi-}|240"
-				done
+				hv=${seed%%,*} dmi=${seed#*,}
+				echo "ims-$iommu-$hv-$dmi|ims-real|imsw.cell=iommu-$iommu,$seed imsw.attach=both|ims:$iommu:${hv#hv-}:${dmi#dmi-}|300"
 			done
 		done
 		return 0

@@ -14,21 +14,22 @@ NVME_ID=1b36:0010
 
 diag() { echo "# $*"; }
 
+# TAP_PREFIX, when set, starts every description (e.g. the attach mode of a repeated run)
 tap_ok() {
 	T_N=$((T_N + 1))
-	echo "ok $T_N - $*"
+	echo "ok $T_N - ${TAP_PREFIX:-}$*"
 }
 
 tap_fail() {
 	T_N=$((T_N + 1))
 	T_FAILED=$((T_FAILED + 1))
-	echo "not ok $T_N - $*"
+	echo "not ok $T_N - ${TAP_PREFIX:-}$*"
 }
 
 # tap_skip DESC REASON
 tap_skip() {
 	T_N=$((T_N + 1))
-	echo "ok $T_N - $1 # SKIP $2"
+	echo "ok $T_N - ${TAP_PREFIX:-}$1 # SKIP $2"
 }
 
 # check DESC CMD...: one TAP point from a command's exit status
