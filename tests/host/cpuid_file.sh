@@ -2,15 +2,8 @@
 # --cpuid-file: what is not a CPUID dump is refused (one line on stderr, exit 2, no
 # --output file), nothing makes it hang, and a large file loads in linear-ish time.
 # No root needed.
-set -u
-cd "$(dirname "$0")/../.."
-BIN=./imswatch
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-n=0
-fail=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); fail=1; echo "not ok $n - $1"; [ -n "${2:-}" ] && sed 's/^/# /' "$2" | head -20; }
+# shellcheck source=tap.bash
+source "$(dirname "$0")/tap.bash"
 
 LEAF01='0x0 0x0 0xd 0x756e6547 0x6c65746e 0x49656e69
 0x1 0x0 0x000606a6 0x00010800 0xfffa3203 0x0f8bfbff'

@@ -2,15 +2,8 @@
 # Untrusted bytes in records: random byte strings in DMI fields (read through --sysroot) and
 # a hostile CPUID vendor signature must always give output that decodes as strict UTF-8 and,
 # in --format json, parses (Python's json over a strict utf-8 decode). No root needed.
-set -u
-cd "$(dirname "$0")/../.."
-BIN=./imswatch
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-n=0
-fail=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); fail=1; echo "not ok $n - $1"; [ -n "${2:-}" ] && sed 's/^/# /' "$2" | head -20; }
+# shellcheck source=tap.bash
+source "$(dirname "$0")/tap.bash"
 
 if ! command -v python3 >/dev/null; then
 	echo "1..0 # SKIP python3 not installed"

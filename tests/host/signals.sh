@@ -2,15 +2,8 @@
 # Signals and pipes: a reader that leaves is a clean end (exit 0, whatever the timing), a
 # write error is reported once, SIGHUP ends `watch` like SIGINT/SIGTERM (summary, exit 0),
 # and duration_s has a fixed precision. The watch checks need root and BPF.
-set -u
-cd "$(dirname "$0")/../.."
-BIN=./imswatch
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-n=0
-fail=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); fail=1; echo "not ok $n - $1"; [ -n "${2:-}" ] && sed 's/^/# /' "$2" | head -20; }
+# shellcheck source=tap.bash
+source "$(dirname "$0")/tap.bash"
 skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
 
 # --- a reader that leaves: exit 0 every time (SIGPIPE made it 0 or 141 at random) --------
