@@ -8,9 +8,14 @@
 # blind is the table, blind[], coverage and the "blind:" line follow from what attached, Q1
 # follows from its signals. Each rule is also run once against a record broken on purpose,
 # so a rule that cannot fail fails. Needs root for the watch checks; the others run anyway.
+#
+# Runs outside the repository too (the VM bench's hosttest scenario copies it with
+# consistency.jq into a guest): IMSWATCH names the binary, IMSWATCH_HOOK_TABLE a hook table
+# already read through the preprocessor (tests/host/hook-table) where there is no compiler.
 set -u
-cd "$(dirname "$0")/../.."
-BIN=${IMSWATCH:-./imswatch} # IMSWATCH: another build to check
+HOST_DIR=$(cd "$(dirname "$0")" && pwd)
+cd "$HOST_DIR/../.."
+BIN=${IMSWATCH:-./imswatch} # IMSWATCH: another build to check (relative to the repository)
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 n=0
@@ -41,16 +46,16 @@ bad_input "bad.cpuid:2" platform --cpuid-file "$TMP/bad.cpuid"
 bad_input "nope" platform --cpuid-file "$TMP/nope"
 
 # --- the hook table and what this machine offers, read without imswatch --------------
-# the table, through the C preprocessor: the same rows the binary was built from
-{
-	printf '#include "imswatch_hooks.h"\n#define NULL null\n'
-	printf '#define ROW(id, sym, grp, rev, sb, fe, fx, kp, kr, tp) {"row": "hook", "id": #id, "name": sym, "groups": #grp, "reveals": rev, "standby": #sb, "fentry": fe, "fexit": fx, "kprobe": kp, "kretprobe": kr, "raw_tp": tp}\n'
-	printf '#define GRP(id, nm, lbl, what) {"row": "group", "name": nm, "label": lbl, "shows": what}\n'
-	printf '@@\nIMSW_HOOKS(ROW)\nIMSW_GROUPS(GRP)\n'
-} | ${CC:-cc} -E -P -Iinclude -x c - 2>"$TMP/cpp.err" | sed -n '/^@@/,$p' | tail -n +2 |
-	jq -s -c '{hooks: [.[] | select(.row == "hook") | .groups |= [scan("IMSW_GROUP_([A-Z]+)")[0] | ascii_downcase]],
-		groups: [.[] | select(.row == "group")]}' >"$TMP/table.json" 2>>"$TMP/cpp.err"
-check "the hook table reads through the preprocessor ($(jq '.hooks | length' "$TMP/table.json" 2>/dev/null) hooks)" \
+# the table, through the C preprocessor (tests/host/hook-table): the same rows the binary
+# was built from; or the one IMSWATCH_HOOK_TABLE names, made by that script elsewhere
+if [ -n "${IMSWATCH_HOOK_TABLE:-}" ]; then
+	table_from="pre-generated: $IMSWATCH_HOOK_TABLE"
+	cp "$IMSWATCH_HOOK_TABLE" "$TMP/table.json" 2>"$TMP/cpp.err"
+else
+	table_from="the preprocessor"
+	"$HOST_DIR/hook-table" "$HOST_DIR/../../include" >"$TMP/table.json" 2>"$TMP/cpp.err"
+fi
+check "the hook table reads ($table_from, $(jq '.hooks | length' "$TMP/table.json" 2>/dev/null) hooks)" \
 	jq -e '(.hooks | length) > 0 and (.groups | length) > 0 and all(.hooks[]; .name and (.groups | length) > 0)' "$TMP/table.json"
 NHOOKS=$(jq '.hooks | length' "$TMP/table.json" 2>/dev/null || echo 0)
 
@@ -113,7 +118,7 @@ grep -qw hypervisor /proc/cpuinfo && cpuinfo_hv=true
 # over the records in FILE finds no violation
 rule() {
 	local name=$1 filter=$2 file=$3 errf=${4:-/dev/null}
-	if jq -s -L tests/host --argjson table "$(cat "$TMP/table.json")" \
+	if jq -s -L "$HOST_DIR" --argjson table "$(cat "$TMP/table.json")" \
 		--argjson facts "$(cat "$TMP/facts.json")" --rawfile err "$errf" \
 		--argjson cpuinfo_hv "$cpuinfo_hv" \
 		"include \"consistency\"; $filter" "$file" >"$TMP/violations" 2>&1 &&
@@ -130,7 +135,7 @@ rule() {
 rule_catches() {
 	local name=$1 filter=$2 file=$3 edit=$4
 	jq -c "$edit" "$file" >"$TMP/broken.json"
-	if jq -s -L tests/host --argjson table "$(cat "$TMP/table.json")" \
+	if jq -s -L "$HOST_DIR" --argjson table "$(cat "$TMP/table.json")" \
 		--argjson facts "$(cat "$TMP/facts.json")" --rawfile err /dev/null \
 		--argjson cpuinfo_hv "$cpuinfo_hv" \
 		"include \"consistency\"; $filter | length > 0" "$TMP/broken.json" 2>/dev/null | grep -qx true; then
@@ -222,7 +227,7 @@ rule_catches "blind[]" rule_blind "$TMP/watch.json" 'if .type == "status" then .
 
 # one machine's answers, kept as a fixture: compared only on that machine (same kernel
 # release and hypervisor), where they also catch a change the rules above allow
-fx=tests/host/this-machine.json
+fx=$HOST_DIR/this-machine.json
 jq -s '{kernel: $k, hypervisor: .[0].platform.q1.hypervisor, q1: .[0].platform.q1.verdict,
 	q2: .[0].platform.q2.verdict, attached: [.[0].hooks[] | select(.attached) | .name + "/" + .mode],
 	coverage: .[-1].coverage}' --arg k "$(uname -r)" "$TMP/watch.json" >"$TMP/answers.json"
@@ -241,7 +246,7 @@ fi
 tp=$(jq -r '.hooks[] | select(.raw_tp != null) | .name' "$TMP/table.json" | head -1)
 if [ -n "$tp" ] && jq -e --arg tp "${tp#*:}" '.tp[$tp] == true' "$TMP/facts.json" >/dev/null; then
 	IMSWATCH_TEST_FAIL_HOOKS=$tp "$BIN" --format json --duration 0.5 >"$TMP/tpfail.json" 2>/dev/null
-	if jq -s -L tests/host --argjson table "$(cat "$TMP/table.json")" \
+	if jq -s -L "$HOST_DIR" --argjson table "$(cat "$TMP/table.json")" \
 		--argjson facts "$(cat "$TMP/facts.json")" \
 		'include "consistency"; rule_tracepoints | length > 0' "$TMP/tpfail.json" | grep -qx true; then
 		ok "a tracepoint the kernel has but imswatch failed to load fails the tracepoint rule ($tp)"
