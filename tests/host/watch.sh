@@ -16,6 +16,9 @@ set -u
 HOST_DIR=$(cd "$(dirname "$0")" && pwd)
 cd "$HOST_DIR/../.."
 BIN=${IMSWATCH:-./imswatch} # IMSWATCH: another build to check (relative to the repository)
+# IMSWATCH_ATTACH: auto (default), fentry or kprobe, passed to every watch run as --attach
+ATTACH=()
+[ -n "${IMSWATCH_ATTACH:-}" ] && ATTACH=(--attach "$IMSWATCH_ATTACH")
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 n=0
@@ -121,7 +124,7 @@ grep -qw hypervisor /proc/cpuinfo && cpuinfo_hv=true
 rule() {
 	local name=$1 filter=$2 file=$3 errf=${4:-/dev/null}
 	if jq -s -L "$HOST_DIR" --argjson table "$(cat "$TMP/table.json")" \
-		--argjson facts "$(cat "$TMP/facts.json")" --rawfile err "$errf" \
+		--argjson facts "$(cat "$TMP/facts.json")" --arg attach "${IMSWATCH_ATTACH:-auto}" --rawfile err "$errf" \
 		--argjson cpuinfo_hv "$cpuinfo_hv" \
 		"include \"consistency\"; $filter" "$file" >"$TMP/violations" 2>&1 &&
 		jq -e 'length == 0' "$TMP/violations" >/dev/null 2>&1; then
@@ -138,7 +141,7 @@ rule_catches() {
 	local name=$1 filter=$2 file=$3 edit=$4
 	jq -c "$edit" "$file" >"$TMP/broken.json"
 	if jq -s -L "$HOST_DIR" --argjson table "$(cat "$TMP/table.json")" \
-		--argjson facts "$(cat "$TMP/facts.json")" --rawfile err /dev/null \
+		--argjson facts "$(cat "$TMP/facts.json")" --arg attach "${IMSWATCH_ATTACH:-auto}" --rawfile err /dev/null \
 		--argjson cpuinfo_hv "$cpuinfo_hv" \
 		"include \"consistency\"; $filter | length > 0" "$TMP/broken.json" 2>/dev/null | grep -qx true; then
 		ok "a broken record fails the rule: $name"
@@ -173,7 +176,7 @@ if command -v setpriv >/dev/null && [ "$(id -u)" -eq 0 ]; then
 		jq -e '([.platform.signals[] | select((.source == "cpuid" or .source == "cpuinfo") and
 			.indicates == "guest" and .strength == "strong")] | length == 0)
 			or .platform.q1.verdict == "definitely-guest"' "$TMP/plat.json"
-	setpriv --reuid=65534 --regid=65534 --clear-groups "$TMP/imswatch" watch --format json \
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$TMP/imswatch" watch "${ATTACH[@]}" --format json \
 		--duration 1 >"$TMP/noroot.json" 2>"$TMP/noroot.err"
 	rc=$?
 	check "watch without root exits 2" test $rc -eq 2
@@ -195,7 +198,7 @@ fi
 # --duration counts from the status record (written once the hooks are loaded): the time
 # to load, which a slow machine stretches, is timed apart and reported
 start=$(now)
-"$BIN" --format json --duration 2 >"$TMP/watch.json" 2>"$TMP/watch.err" &
+"$BIN" "${ATTACH[@]}" --format json --duration 2 >"$TMP/watch.json" 2>"$TMP/watch.err" &
 pid=$!
 while [ ! -s "$TMP/watch.json" ] && kill -0 $pid 2>/dev/null; do sleep 0.05; done
 up=$(now)
@@ -212,7 +215,7 @@ check "first record is status, last is summary" \
 check "every record has a type and a timestamp" \
 	jq -e -s 'length > 1 and all(has("type") and (.ts | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T")))' "$TMP/watch.json"
 status() { head -1 "$TMP/watch.json" | jq -e "$1" >/dev/null; }
-echo "# attached: $(head -1 "$TMP/watch.json" | jq -c '[.hooks[] | select(.attached) | .name + "/" + .mode]')"
+echo "# attached${ATTACH[*]:+ (${ATTACH[*]})}: $(head -1 "$TMP/watch.json" | jq -c '[.hooks[] | select(.attached) | .name + "/" + .mode]')"
 rule "status: Q1, Q2 and the seed follow from the signals listed" \
 	'status.platform | rule_platform($cpuinfo_hv)' "$TMP/watch.json"
 check "the kernel's BPF view is read, or unreadable with the reason" \
@@ -241,7 +244,9 @@ fx=$HOST_DIR/this-machine.json
 jq -s '{kernel: $k, hypervisor: .[0].platform.q1.hypervisor, q1: .[0].platform.q1.verdict,
 	q2: .[0].platform.q2.verdict, attached: [.[0].hooks[] | select(.attached) | .name + "/" + .mode],
 	coverage: .[-1].coverage}' --arg k "$(uname -r)" "$TMP/watch.json" >"$TMP/answers.json"
-if jq -e --slurpfile a "$TMP/answers.json" '.kernel == $a[0].kernel and .hypervisor == $a[0].hypervisor' "$fx" >/dev/null; then
+if [ -n "${IMSWATCH_ATTACH:-}" ] && [ "$IMSWATCH_ATTACH" != auto ]; then
+	skip "this machine's answers match its fixture" "the fixture holds --attach auto's answers, this run is --attach $IMSWATCH_ATTACH"
+elif jq -e --slurpfile a "$TMP/answers.json" '.kernel == $a[0].kernel and .hypervisor == $a[0].hypervisor' "$fx" >/dev/null; then
 	if jq -e --slurpfile a "$TMP/answers.json" '. == $a[0]' "$fx" >/dev/null; then
 		ok "this machine's answers match its fixture ($fx)"
 	else
@@ -255,9 +260,9 @@ fi
 # a tracepoint made to fail to load (test-only fault injection) must be caught as blind
 tp=$(jq -r '.hooks[] | select(.raw_tp != null) | .name' "$TMP/table.json" | head -1)
 if [ -n "$tp" ] && jq -e --arg tp "${tp#*:}" '.tp[$tp] == true' "$TMP/facts.json" >/dev/null; then
-	IMSWATCH_TEST_FAIL_HOOKS=$tp "$BIN" --format json --duration 0.5 >"$TMP/tpfail.json" 2>/dev/null
+	IMSWATCH_TEST_FAIL_HOOKS=$tp "$BIN" "${ATTACH[@]}" --format json --duration 0.5 >"$TMP/tpfail.json" 2>/dev/null
 	if jq -s -L "$HOST_DIR" --argjson table "$(cat "$TMP/table.json")" \
-		--argjson facts "$(cat "$TMP/facts.json")" \
+		--argjson facts "$(cat "$TMP/facts.json")" --arg attach "${IMSWATCH_ATTACH:-auto}" \
 		'include "consistency"; rule_tracepoints | length > 0' "$TMP/tpfail.json" | grep -qx true; then
 		ok "a tracepoint the kernel has but imswatch failed to load fails the tracepoint rule ($tp)"
 	else
@@ -271,7 +276,7 @@ fi
 for g in $(jq -r '.groups[].name' "$TMP/table.json"); do
 	want=0
 	tail -1 "$TMP/watch.json" | jq -e --arg g "$g" '.coverage[$g] == "blind"' >/dev/null && want=2
-	"$BIN" --format json --duration 0.3 --require "$g" >"$TMP/req.json" 2>"$TMP/req.err"
+	"$BIN" "${ATTACH[@]}" --format json --duration 0.3 --require "$g" >"$TMP/req.json" 2>"$TMP/req.err"
 	rc=$?
 	if [ $rc -eq $want ] && { [ $want -eq 0 ] || grep -q "error: --require: $g: no hook attached" "$TMP/req.err"; }; then
 		ok "--require $g exits $want ($(tail -1 "$TMP/watch.json" | jq -r --arg g "$g" '.coverage[$g]'))"
@@ -282,7 +287,7 @@ done
 blind_hook=$(head -1 "$TMP/watch.json" | jq -r 'first(.hooks[] | select(.attached | not) | .name) // empty')
 seen_hook=$(head -1 "$TMP/watch.json" | jq -r 'first(.hooks[] | select(.attached) | .name) // empty')
 if [ -n "$blind_hook" ]; then
-	"$BIN" --format json --duration 0.3 --require "$seen_hook,$blind_hook" >"$TMP/req.json" 2>"$TMP/req.err"
+	"$BIN" "${ATTACH[@]}" --format json --duration 0.3 --require "$seen_hook,$blind_hook" >"$TMP/req.json" 2>"$TMP/req.err"
 	rc=$?
 	check "--require $blind_hook (blind) exits 2, names it, and watches nothing (status only)" \
 		bash -c "[ $rc -eq 2 ] && grep -q '$blind_hook: not attached' '$TMP/req.err' &&
@@ -291,10 +296,10 @@ else
 	skip "--require of a blind hook" "every hook attached on this machine"
 fi
 [ -n "$seen_hook" ] && check "--require $seen_hook (attached) watches and exits 0" \
-	bash -c "'$BIN' --format json --duration 0.3 --require '$seen_hook' 2>/dev/null"
+	bash -c "'$BIN' ${ATTACH[*]} --format json --duration 0.3 --require '$seen_hook' 2>/dev/null"
 
 # text mode: the blind line right under the status header
-"$BIN" --duration 1 >"$TMP/watch.txt" 2>"$TMP/watch.err"
+"$BIN" "${ATTACH[@]}" --duration 1 >"$TMP/watch.txt" 2>"$TMP/watch.err"
 check "text mode: status header and summary" \
 	bash -c "head -1 '$TMP/watch.txt' | grep -q ' status: imswatch ' && grep -q ' summary: ' '$TMP/watch.txt'"
 if head -1 "$TMP/watch.json" | jq -e '.blind_summary' >/dev/null; then
@@ -304,7 +309,7 @@ fi
 # no --duration: only the reader leaving can end this run (timeout says 124 if it did not);
 # timed from the moment the reader left, not from the start (loading is the machine's speed)
 start=$(now)
-timeout 20 "$BIN" --format json 2>"$TMP/pipe.err" | { head -1 >"$TMP/head.json"; now >"$TMP/left"; }
+timeout 20 "$BIN" "${ATTACH[@]}" --format json 2>"$TMP/pipe.err" | { head -1 >"$TMP/head.json"; now >"$TMP/left"; }
 rcs=("${PIPESTATUS[@]}")
 end=$(now)
 left=$(cat "$TMP/left")
@@ -319,7 +324,7 @@ else
 	ok "a reader leaving is not reported as an error on stderr"
 fi
 check "SIGTERM ends the run with a summary" bash -c "
-	'$BIN' --format json >'$TMP/term.json' 2>/dev/null & pid=\$!
+	'$BIN' ${ATTACH[*]} --format json >'$TMP/term.json' 2>/dev/null & pid=\$!
 	sleep 1; kill -TERM \$pid; wait \$pid; rc=\$?
 	[ \$rc -eq 0 ] && tail -1 '$TMP/term.json' | jq -e '.type == \"summary\"' >/dev/null"
 

@@ -124,8 +124,8 @@ plan_boots() {
 	fi
 	wants ims && echo "ims|ims||iommu-cm-off|300"
 	wants lost && echo "lost|lost||plain|300"
-	# tests/host/watch.sh runs imswatch a dozen times, each loading every BPF program
-	wants hosttest && echo "hosttest|hosttest||plain|900"
+	# tests/host/watch.sh, twice (attach auto and kprobe), runs imswatch a dozen times each
+	wants hosttest && echo "hosttest|hosttest||plain|1200"
 	wants matrix && sc=matrix
 	wants peers && sc=${sc:+$sc,}peers
 	if [[ -n $sc ]]; then
