@@ -14,7 +14,7 @@
 # already read through the preprocessor (tests/host/hook-table) where there is no compiler.
 set -u
 HOST_DIR=$(cd "$(dirname "$0")" && pwd)
-cd "$HOST_DIR/../.."
+cd "$HOST_DIR/../.." || exit 1
 BIN=${IMSWATCH:-./imswatch} # IMSWATCH: another build to check (relative to the repository)
 # IMSWATCH_ATTACH: auto (default), fentry or kprobe, passed to every watch run as --attach
 ATTACH=()
