@@ -15,7 +15,7 @@ ht_run() {
 	if [ "$1" = auto ]; then _p="host test in guest"; else _p="host test in guest (--attach $1)"; fi
 	_t0=$(date +%s)
 	IMSWATCH=$IMSW_BIN IMSWATCH_HOOK_TABLE=/imsw/host/hook-table.json IMSWATCH_ATTACH=$1 \
-		timeout 600 bash /imsw/host/watch.sh >/tmp/hosttest.tap 2>/tmp/hosttest.err
+		timeout 500 bash /imsw/host/watch.sh >/tmp/hosttest.tap 2>/tmp/hosttest.err
 	_rc=$?
 	diag "$_p: tests/host/watch.sh exited $_rc after $(($(date +%s) - _t0)) s"
 	_n=0
