@@ -7,6 +7,8 @@
 #            fexit program can load: bpftool feature probe), kprobes: bool (kprobe PMU or
 #            kprobe_events), sym: {name: {btf: bool|null, kallsyms: "exact"|"clone"|
 #            "absent"}}, tp: {name: bool|null (btf_trace_<name> in BTF, or tracefs)}}
+#   $attach  the --attach preference of the run (auto, fentry or kprobe): a preference, so
+#            a hook without the preferred variant still tries the other
 # and the records of one watch run as the input (an array).
 
 def status: first(.[] | select(.type == "status"));
@@ -41,8 +43,10 @@ def rule_functions:
 	status as $st
 	| [ $table.hooks[] | select(.raw_tp == null) | . as $h | hook($st; $h.name) as $s
 	    | $facts.sym[$h.name] as $f | primary($h) as $p
-	    | ($h.fexit != null and $f.btf == true and $facts.tracing != false) as $can_f
-	    | ($h.kprobe != null and $facts.kprobes and $f.kallsyms == "exact") as $can_k
+	    | ($h.fexit != null and ($attach != "kprobe" or $h.kprobe == null)) as $try_f
+	    | ($h.kprobe != null and ($attach != "fentry" or $h.fexit == null)) as $try_k
+	    | ($try_f and $f.btf == true and $facts.tracing != false) as $can_f
+	    | ($try_k and $facts.kprobes and $f.kallsyms == "exact") as $can_k
 	    | if $p != null and hook($st; $p.name).attached then
 		(if $s.attached then "\($h.name): attached although \($p.name) covers it" else empty end,
 		 if ($s.reason | startswith("standby")) then empty else "\($h.name): not said to be standby: \($s.reason)" end)
@@ -54,15 +58,19 @@ def rule_functions:
 		(if ($s.reason | test("load failed|attach failed")) then empty
 		 else "\($h.name): could attach here (fentry \($can_f), kprobe \($can_k)) but is blind without a load or attach failure: \($s.reason)" end)
 	      else
-		(if $h.fexit != null and $f.btf == false and ($s.reason | contains("\($h.name) not in kernel or module BTF") | not)
+		(if $h.fexit != null and ($try_f | not) and ($s.reason | contains("fentry: not tried (--attach kprobe)") | not)
+		   then "\($h.name): fentry not tried under --attach \($attach), reason does not say so: \($s.reason)" else empty end,
+		 if $h.kprobe != null and ($try_k | not) and ($s.reason | contains("kprobe: not tried (--attach fentry)") | not)
+		   then "\($h.name): kprobe not tried under --attach \($attach), reason does not say so: \($s.reason)" else empty end,
+		 if $try_f and $f.btf == false and ($s.reason | contains("\($h.name) not in kernel or module BTF") | not)
 		   then "\($h.name): absent from BTF, reason does not say so: \($s.reason)" else empty end,
-		 if $h.fexit != null and $f.btf == true and $facts.tracing == false and ($s.reason | test("fentry: (kernel refused|load failed)") | not)
+		 if $try_f and $f.btf == true and $facts.tracing == false and ($s.reason | test("fentry: (kernel refused|load failed)") | not)
 		   then "\($h.name): tracing programs refused here, reason does not say so: \($s.reason)" else empty end,
-		 if $h.kprobe != null and ($facts.kprobes | not) and ($s.reason | contains("kprobe: kernel has no kprobe support") | not)
+		 if $try_k and ($facts.kprobes | not) and ($s.reason | contains("kprobe: kernel has no kprobe support") | not)
 		   then "\($h.name): no kprobes here, reason does not say so: \($s.reason)" else empty end,
-		 if $h.kprobe != null and $facts.kprobes and $f.kallsyms == "absent" and ($s.reason | contains("not in /proc/kallsyms") | not)
+		 if $try_k and $facts.kprobes and $f.kallsyms == "absent" and ($s.reason | contains("not in /proc/kallsyms") | not)
 		   then "\($h.name): absent from kallsyms, reason does not say so: \($s.reason)" else empty end,
-		 if $h.kprobe != null and $facts.kprobes and $f.kallsyms == "clone" and ($s.reason | contains("compiler clone") | not)
+		 if $try_k and $facts.kprobes and $f.kallsyms == "clone" and ($s.reason | contains("compiler clone") | not)
 		   then "\($h.name): only a compiler clone in kallsyms, reason does not say so: \($s.reason)" else empty end)
 	      end ];
 

@@ -1,7 +1,10 @@
 # shellcheck shell=bash
 # Build the guest initramfs for one kernel: static busybox, /init and the scenario scripts,
 # the test modules, the imswatch binary (if any), and the peers and tools the scenarios
-# run (jq, bash, systemd-detect-virt, virt-what, dmidecode) with their shared libraries.
+# run (jq, bash, bpftool, setpriv, systemd-detect-virt, virt-what, dmidecode) with their
+# shared libraries, and the host test (tests/host/watch.sh, consistency.jq, this machine's
+# fixture) under /imsw/host/ with the hook table it would read through the preprocessor,
+# pre-generated here by tests/host/hook-table (/imsw/host/hook-table.json).
 #
 # initramfs_build sets INITRD. Reads KVER, KMOD_DIR, IMSWATCH_BIN (may be empty).
 
@@ -27,6 +30,11 @@ initramfs_build() {
 	install -m 0644 "$VM_DIR/guest/lib.sh" "$root/imsw/lib.sh"
 	install -m 0644 "$VM_DIR"/scenarios/*.sh "$root/imsw/scenarios/"
 	install -m 0755 "$REPO_DIR/tools/capture-fixture" "$root/imsw/capture-fixture"
+	install -D -m 0755 "$REPO_DIR/tests/host/watch.sh" "$root/imsw/host/watch.sh"
+	install -m 0644 "$REPO_DIR/tests/host/consistency.jq" "$REPO_DIR/tests/host/this-machine.json" \
+		"$root/imsw/host/"
+	"$REPO_DIR/tests/host/hook-table" "$REPO_DIR/include" >"$root/imsw/host/hook-table.json" ||
+		die "tests/host/hook-table: the hook table did not read through the preprocessor"
 	install -m 0644 "$KMOD_DIR"/*.ko "$root/imsw/kmod/"
 	echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
 	echo "root:x:0:" >"$root/etc/group"
@@ -36,7 +44,7 @@ initramfs_build() {
 	fi
 	# tools from this machine; each is optional and a scenario that needs a missing one
 	# says so. jq reads imswatch's JSON in the guest.
-	for tool in jq bash dmidecode systemd-detect-virt virt-what; do
+	for tool in jq bash bpftool setpriv dmidecode systemd-detect-virt virt-what; do
 		a=$(command -v "$tool" 2>/dev/null || true)
 		[[ -z $a ]] && for a in /usr/sbin/$tool /sbin/$tool ""; do [[ -x $a ]] && break; done
 		[[ -n $a ]] || continue
@@ -45,7 +53,11 @@ initramfs_build() {
 			[[ -x /usr/libexec/virt-what-cpuid-helper ]] &&
 				copy_elf "$root" /usr/libexec/virt-what-cpuid-helper
 		else
-			case $tool in dmidecode) copy_elf "$root" "$a" /usr/sbin/$tool ;; bash) copy_elf "$root" "$a" /bin/bash ;; *) copy_elf "$root" "$a" /usr/bin/$tool ;; esac
+			case $tool in
+			dmidecode | bpftool) copy_elf "$root" "$a" /usr/sbin/$tool ;;
+			bash) copy_elf "$root" "$a" /bin/bash ;;
+			*) copy_elf "$root" "$a" /usr/bin/$tool ;;
+			esac
 		fi
 	done
 	INITRD=$OUT_DIR/initramfs-$KVER.cpio.gz
