@@ -21,27 +21,11 @@
 #include "pipeline.h"
 #include "policy.h"
 #include "records.h"
+#include "test_event.h"
 
 static struct imsw_event make_event(unsigned int kind)
 {
-	struct imsw_event e;
-
-	memset(&e, 0, sizeof(e));
-	e.hdr.type = IMSW_REC_EVENT;
-	e.hdr.size = sizeof(e);
-	e.hdr.abi = IMSW_ABI_VERSION;
-	e.kind = kind;
-	e.hook = IMSW_HOOK_PCI_CREATE_IMS_DOMAIN;
-	e.mode = IMSW_MODE_KPROBE;
-	e.ts_ns = 123456789;
-	strcpy(e.comm, "kworker/0:1");
-	strcpy(e.pci.bdf, "0000:00:04.0");
-	e.pci.is_pci = 1;
-	e.pci.vendor = 0x1234;
-	e.pci.device = 0x11e8;
-	strcpy(e.driver, "edu_ims");
-	strcpy(e.module, "edu_ims");
-	return e;
+	return test_event(kind);
 }
 
 static struct platform platform_with(bool bare_metal)

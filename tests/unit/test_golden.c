@@ -27,36 +27,23 @@
 #include "pipeline.h"
 #include "platform.h"
 #include "records.h"
+#include "test_event.h"
 
 #define GOLDEN_DIR "tests/golden"
 /* 2025-11-24T16:00:00.123456Z, minus the events' monotonic stamps below */
 #define REAL_NS 1764000000123456789LL
 
+/* the unit tests' event with every field set, so the golden records show each one */
 static struct imsw_event make_event(unsigned int kind)
 {
-	struct imsw_event e;
+	struct imsw_event e = test_event(kind);
 
-	memset(&e, 0, sizeof(e));
-	e.hdr.type = IMSW_REC_EVENT;
-	e.hdr.size = sizeof(e);
-	e.hdr.abi = IMSW_ABI_VERSION;
-	e.kind = kind;
-	e.hook = IMSW_HOOK_PCI_CREATE_IMS_DOMAIN;
-	e.mode = IMSW_MODE_KPROBE;
-	e.ts_ns = 123456789;
 	e.cpu = 1;
 	e.pid = 77;
 	e.tid = 78;
-	strcpy(e.comm, "kworker/0:1");
-	strcpy(e.pci.bdf, "0000:00:04.0");
-	e.pci.is_pci = 1;
-	e.pci.vendor = 0x1234;
-	e.pci.device = 0x11e8;
 	e.pci.subvendor = 0x1af4;
 	e.pci.subdevice = 0x1100;
 	e.pci.class = 0xff0000;
-	strcpy(e.driver, "edu_ims");
-	strcpy(e.module, "edu_ims");
 	return e;
 }
 
