@@ -583,6 +583,10 @@ int cpuid_dump(const struct cpuid_source *src, FILE *fp)
 				dump_leaf(src, fp, leaf);
 	}
 	dump_leaf(src, fp, 0x80000000u);
+	/* the brand string, when the CPU has one */
+	if (!cpuid_query(src, 0x80000000u, 0, &r) && r.eax >= 0x80000004u)
+		for (leaf = 0x80000002u; leaf <= 0x80000004u; leaf++)
+			dump_leaf(src, fp, leaf);
 	if (fflush(fp) || ferror(fp))
 		return errno ? -errno : -EIO;
 	return 0;

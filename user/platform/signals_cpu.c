@@ -39,6 +39,10 @@ static const struct {
 	{ "EVMMEVMMEVMM", "Intel KGT" },
 	{ "Jailhouse\0\0\0", "Jailhouse" },
 	{ "UnisysSpar64", "Unisys s-Par" },
+	{ "LKVMLKVMLKVM", "kvmtool" },
+	{ "OpenBSDVMM58", "OpenBSD vmm" },
+	{ "HAXMHAXMHAXM", "Intel HAXM" },
+	{ "SRESRESRESRE", "Lockheed Martin LMHS" },
 };
 
 static void regs_signature(const struct cpuid_regs *r, char sig[13])
@@ -85,6 +89,117 @@ static void cpu_leaf1(const struct cpuid_source *cpu, struct signal_list *l,
 	else
 		signal_mark(s, INDICATES_NOTHING, STRENGTH_WEAK, "",
 			    "hypervisor bit clear (a VMM may leave it clear)");
+}
+
+/*
+ * CPU brand strings that only a VMM's CPU model carries. QEMU's defaults name themselves;
+ * its named models (target/i386/cpu.c model_id) read "Intel Xeon Processor (Cascadelake)"
+ * or "AMD EPYC-Rome Processor": a code name in parentheses and none of the "(R)"/"(TM)"
+ * marks every real Intel and AMD brand string since the Pentium 4 carries. A VMM can set
+ * any string (-cpu ...,model-id=), so silence proves nothing.
+ */
+static const struct {
+	const char *prefix;
+	const char *names;
+	enum strength strength;
+	const char *why;
+} brand_patterns[] = {
+	{ "QEMU Virtual CPU", "QEMU", STRENGTH_STRONG, "QEMU's default CPU model (qemu64/qemu32)" },
+	{ "Common KVM processor", "KVM", STRENGTH_STRONG, "QEMU's kvm64 CPU model" },
+	{ "Common 32-bit KVM processor", "KVM", STRENGTH_STRONG, "QEMU's kvm32 CPU model" },
+	{ "AMD EPYC Processor", "QEMU", STRENGTH_MEDIUM, "QEMU's EPYC CPU model" },
+	{ "AMD EPYC-", "QEMU", STRENGTH_MEDIUM, "a QEMU EPYC-<generation> CPU model" },
+	{ "Hygon Dhyana Processor", "QEMU", STRENGTH_MEDIUM, "QEMU's Dhyana CPU model" },
+};
+
+static bool has_trademark(const char *s)
+{
+	return strstr(s, "(R)") || strstr(s, "(TM)") || strstr(s, "(tm)") || strstr(s, "(r)");
+}
+
+/* "Intel Core Processor (Haswell, no TSX)", "Westmere E56xx/L56xx/X56xx (Nehalem-C)" */
+static bool qemu_model_shape(const char *s)
+{
+	size_t n = strlen(s);
+	const char *open = strrchr(s, '(');
+
+	return n > 4 && s[n - 1] == ')' && open && open > s && open[-1] == ' ' &&
+	       !has_trademark(s);
+}
+
+/* Leaves 0x80000002-4, else the kernel's "model name" line (captured trees without CPUID). */
+static bool read_brand(const struct cpuid_source *cpu, const struct hostfs *fs, char *out,
+		       size_t size, const char **from)
+{
+	static char buf[65536];
+	struct cpuid_regs r;
+	char raw[49] = { 0 }, *line, *end, *v;
+	uint32_t leaf;
+	ssize_t n;
+
+	if (cpu->kind != CPUID_ABSENT && !cpuid_query(cpu, 0x80000000u, 0, &r) &&
+	    r.eax >= 0x80000004u) {
+		for (leaf = 0; leaf < 3; leaf++) {
+			if (cpuid_query(cpu, 0x80000002u + leaf, 0, &r))
+				break;
+			memcpy(raw + leaf * 16, &r, 16);
+		}
+		if (leaf == 3) {
+			for (v = raw; *v == ' '; v++)
+				;
+			for (n = (ssize_t)strlen(v); n > 0 && v[n - 1] == ' '; n--)
+				v[n - 1] = '\0';
+			copy_str(out, size, v);
+			*from = "cpuid";
+			return out[0] != '\0';
+		}
+	}
+	n = hostfs_read_text(fs, "proc/cpuinfo", buf, sizeof(buf));
+	if (n < 0)
+		return false;
+	for (line = buf; line && *line; line = end ? end + 1 : NULL) {
+		end = strchr(line, '\n');
+		if (end)
+			*end = '\0';
+		if (!strncmp(line, "model name", 10) && (v = strchr(line, ':'))) {
+			for (v++; *v == ' ' || *v == '\t'; v++)
+				;
+			copy_str(out, size, v);
+			*from = "cpuinfo";
+			return out[0] != '\0';
+		}
+	}
+	return false;
+}
+
+static void cpu_brand(const struct cpuid_source *cpu, const struct hostfs *fs,
+		      struct signal_list *l)
+{
+	const char *from = "";
+	char brand[64];
+	struct signal *s;
+	size_t i;
+
+	if (!read_brand(cpu, fs, brand, sizeof(brand), &from))
+		return; /* no brand string (older CPUs, non-x86): nothing to say */
+	s = signal_add(l, from, "brand_string", brand, SIGNAL_PRESENT);
+	for (i = 0; i < sizeof(brand_patterns) / sizeof(brand_patterns[0]); i++)
+		if (!strncmp(brand, brand_patterns[i].prefix, strlen(brand_patterns[i].prefix))) {
+			signal_mark(s, INDICATES_GUEST, brand_patterns[i].strength,
+				    brand_patterns[i].names, "CPU brand string of %s",
+				    brand_patterns[i].why);
+			return;
+		}
+	if (strstr(brand, " Virtual "))
+		signal_mark(s, INDICATES_GUEST, STRENGTH_MEDIUM, "",
+			    "CPU brand string says 'Virtual': a VMM's CPU model");
+	else if (qemu_model_shape(brand))
+		signal_mark(s, INDICATES_GUEST, STRENGTH_MEDIUM, "QEMU",
+			    "CPU brand string shaped like a QEMU CPU model (code name in "
+			    "parentheses, no (R)/(TM))");
+	else
+		signal_mark(s, INDICATES_NOTHING, STRENGTH_WEAK, "",
+			    "names no VMM CPU model (a VMM may pass the host's through)");
 }
 
 /* Hyper-V root partition: the host's management OS runs above the hypervisor too. */
@@ -447,6 +562,7 @@ void collect_cpu(const struct cpuid_source *cpu, const struct hostfs *fs,
 	cpu_leaf1(cpu, l, f);
 	cpu_vendor_leaves(cpu, l, f);
 	cpu_tdx(cpu, l, f);
+	cpu_brand(cpu, fs, l);
 	cpu_kernel_flags(fs, l, f);
 	cpu_kernel_log(fs, l, f);
 	cpu_kernel_view(o ? o->kview : NULL, l, f);
