@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define DMI_DIR "sys/class/dmi/id"
@@ -235,19 +236,72 @@ static void fw_smbios(const struct hostfs *fs, struct signal_list *l, struct pla
 	signal_mark(s, INDICATES_NOTHING, STRENGTH_WEAK, "", "no type 0 structure");
 }
 
-static const struct {
-	const char *id; /* prefix of the OEM id or the OEM table id */
+/*
+ * ACPI header ids a VMM's firmware writes. The OEM id is compared whole, without its
+ * padding: a prefix match made Google's GCE id "GOOG" match coreboot's "GOOGLE" on real
+ * Chromebooks. Table ids are prefixes ("BXPCDSDT", "VBOXFACP", "GOOGAPIC") of a VMM's own
+ * naming scheme.
+ */
+static const struct acpi_id {
+	const char *id;
 	const char *names;
-} acpi_vmm_ids[] = {
-	{ "BOCHS", "QEMU" },   { "BXPC", "QEMU" },	{ "VBOX", "VirtualBox" },
-	{ "VRTUAL", "Microsoft Hyper-V" }, { "Xen", "Xen" }, { "FIRECK", "Firecracker" },
-	{ "FCVM", "Firecracker" }, { "AMAZON", "Amazon EC2" }, { "Google", "Google Compute Engine" },
-	{ "GOOG", "Google Compute Engine" }, { "VMWARE", "VMware" }, { "PRLS", "Parallels" },
-	{ "BHYVE", "bhyve" },  { "ACRN", "ACRN" },	{ "CLOUDH", "Cloud Hypervisor" },
+} acpi_vmm_oem_ids[] = {
+	{ "BOCHS", "QEMU" },	   { "VBOX", "VirtualBox" }, { "VRTUAL", "Microsoft Hyper-V" },
+	{ "Xen", "Xen" },	   { "FIRECK", "Firecracker" }, { "AMAZON", "Amazon EC2" },
+	{ "Google", "Google Compute Engine" }, { "VMWARE", "VMware" }, { "PRLS", "Parallels" },
+	{ "BHYVE", "bhyve" },	   { "ACRN", "ACRN" },	     { "CLOUDH", "Cloud Hypervisor" },
+}, acpi_vmm_table_ids[] = {
+	{ "BXPC", "QEMU" },	   { "VBOX", "VirtualBox" }, { "FCVM", "Firecracker" },
+	{ "GOOG", "Google Compute Engine" }, { "AMZN", "Amazon EC2" }, { "BVDSDT", "bhyve" },
+}, acpi_vmm_creators[] = {
+	/*
+	 * The creator id (header bytes 28-31) names the program that built the table: QEMU's
+	 * table builder writes "BXPC" whatever -machine x-oem-id= says, Xen's hvmloader
+	 * "HVML", Firecracker "FCAT", Cloud Hypervisor "RVAT". Real firmware names its ASL
+	 * compiler or vendor ("INTL", "MSFT", "AMI ", "ACPI", "CORE").
+	 */
+	{ "BXPC", "QEMU" }, { "HVML", "Xen" }, { "FCAT", "Firecracker" },
+	{ "RVAT", "Cloud Hypervisor" },
 };
+
+/*
+ * Device ids in the AML of the DSDT/SSDTs (as _HID/_CID strings) that only a VMM's virtual
+ * platform declares. The fw_cfg and vmgenid devices survive every cloaking option QEMU
+ * has; Hyper-V declares its VMBus; virtio-mmio transports use Linaro's id.
+ */
+static const struct aml_id {
+	const char *id;
+	const char *names;
+	const char *what;
+} aml_vmm_ids[] = {
+	{ "QEMU0002", "QEMU", "QEMU's fw_cfg device" },
+	{ "QEMU0001", "QEMU", "QEMU's pvpanic device" },
+	{ "QEMUVGID", "QEMU", "QEMU's VM generation id device" },
+	{ "VMBus", "Microsoft Hyper-V", "Hyper-V's VMBus" },
+	{ "VMBUS", "Microsoft Hyper-V", "Hyper-V's VMBus" },
+	{ "Hyper_V_Gen_Counter_V1", "Microsoft Hyper-V", "Hyper-V's generation counter" },
+	{ "FCVMGID", "Firecracker", "Firecracker's VM generation id device" },
+	{ "LNRO0005", "", "a virtio-mmio transport" },
+};
+
+#define AML_TABLE_MAX (4u << 20) /* DSDTs of large servers are a few hundred KiB */
+
+static const struct acpi_id *acpi_find(const struct acpi_id *t, size_t n, const char *v,
+				       bool whole)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (whole ? !strcmp(v, t[i].id) : has_prefix(v, t[i].id))
+			return &t[i];
+	return NULL;
+}
+
+#define ACPI_FIND(table, v, whole) acpi_find(table, sizeof(table) / sizeof(table[0]), v, whole)
 
 /* distinct OEM id pairs listed one by one; real servers have 3-6, the rest is counted */
 #define ACPI_LISTED_MAX 8
+#define ACPI_SEEN_MAX 8 /* distinct VMM creator ids and AML device ids listed */
 
 struct acpi_walk {
 	const struct hostfs *fs;
@@ -258,12 +312,15 @@ struct acpi_walk {
 	size_t seen_len[ACPI_LISTED_MAX];
 	int n_seen;
 	int unlisted; /* further distinct ids naming no VMM, past the cap */
+	const void *named[ACPI_SEEN_MAX]; /* creator and AML table entries already listed */
+	int n_named;
+	unsigned char *aml; /* scratch for whole DSDT/SSDT tables, allocated on first use */
 };
 
 /*
  * An ACPI id field as read, without its padding (spaces or NULs): raw bytes, NUL-terminated
- * for prefix matching, length returned. The record layer escapes them (escape.h), so a
- * hostile id shows as the bytes it holds, not as '?'.
+ * for matching, length returned. The record layer escapes them (escape.h), so a hostile id
+ * shows as the bytes it holds, not as '?'.
  */
 static size_t trim_field(const unsigned char *src, size_t n, char *out)
 {
@@ -274,12 +331,82 @@ static size_t trim_field(const unsigned char *src, size_t n, char *out)
 	return n;
 }
 
+/* list each creator id or AML id entry once, however many tables carry it */
+static bool acpi_first_time(struct acpi_walk *w, const void *entry)
+{
+	int k;
+
+	for (k = 0; k < w->n_named; k++)
+		if (w->named[k] == entry)
+			return false;
+	if (w->n_named < ACPI_SEEN_MAX)
+		w->named[w->n_named++] = entry;
+	return true;
+}
+
+static void acpi_creator(struct acpi_walk *w, const char *name, const unsigned char *h)
+{
+	const struct acpi_id *c;
+	char creator[8], key[40];
+	size_t len = trim_field(h + 28, 4, creator);
+	struct signal *s;
+
+	c = ACPI_FIND(acpi_vmm_creators, creator, true);
+	if (!c || !acpi_first_time(w, c))
+		return;
+	snprintf(key, sizeof(key), "%.8s.creator_id", name);
+	s = signal_add_bytes(w->l, "acpi", key, creator, len, SIGNAL_PRESENT);
+	signal_mark(s, INDICATES_GUEST, STRENGTH_MEDIUM, c->names,
+		    "creator id of a VMM's ACPI table builder (spoofing the OEM ids leaves "
+		    "it)");
+}
+
+/* AML encodes a string _HID/_CID as StringPrefix (0x0d), the bytes, NUL */
+static bool aml_has_string(const unsigned char *t, size_t n, const char *id)
+{
+	size_t len = strlen(id), i;
+
+	for (i = 0; i + len + 2 <= n; i++)
+		if (t[i] == 0x0d && t[i + 1] == (unsigned char)id[0] &&
+		    !memcmp(t + i + 1, id, len) && t[i + 1 + len] == '\0')
+			return true;
+	return false;
+}
+
+static void acpi_aml(struct acpi_walk *w, const char *name, const char *path)
+{
+	struct signal *s;
+	char key[40];
+	ssize_t n;
+	size_t i;
+
+	if (strcmp(name, "DSDT") && strncmp(name, "SSDT", 4))
+		return;
+	if (!w->aml && !(w->aml = malloc(AML_TABLE_MAX)))
+		return;
+	n = hostfs_read_bin(w->fs, path, w->aml, AML_TABLE_MAX);
+	if (n <= ACPI_HEADER_LEN)
+		return;
+	for (i = 0; i < sizeof(aml_vmm_ids) / sizeof(aml_vmm_ids[0]); i++) {
+		const struct aml_id *a = &aml_vmm_ids[i];
+
+		if (!aml_has_string(w->aml + ACPI_HEADER_LEN, (size_t)n - ACPI_HEADER_LEN, a->id) ||
+		    !acpi_first_time(w, a))
+			continue;
+		snprintf(key, sizeof(key), "%.8s.device_id", name);
+		s = signal_add(w->l, "acpi", key, a->id, SIGNAL_PRESENT);
+		signal_mark(s, INDICATES_GUEST, STRENGTH_MEDIUM, a->names,
+			    "the firmware declares %s", a->what);
+	}
+}
+
 static int acpi_table(const char *name, void *ctx)
 {
 	struct acpi_walk *w = ctx;
 	unsigned char h[ACPI_HEADER_LEN];
 	char path[160], oem[8], tab[12], key[40], val[24];
-	size_t i, oem_len, tab_len, val_len;
+	size_t oem_len, tab_len, val_len;
+	const struct acpi_id *id;
 	const char *names = NULL;
 	struct signal *s;
 	ssize_t n;
@@ -297,11 +424,13 @@ static int acpi_table(const char *name, void *ctx)
 	if (n < ACPI_HEADER_LEN)
 		return 0;
 	w->readable++;
+	acpi_creator(w, name, h);
+	acpi_aml(w, name, path);
 	oem_len = trim_field(h + 10, 6, oem);
 	tab_len = trim_field(h + 16, 8, tab);
-	for (i = 0; i < sizeof(acpi_vmm_ids) / sizeof(acpi_vmm_ids[0]) && !names; i++)
-		if (has_prefix(oem, acpi_vmm_ids[i].id) || has_prefix(tab, acpi_vmm_ids[i].id))
-			names = acpi_vmm_ids[i].names;
+	if ((id = ACPI_FIND(acpi_vmm_oem_ids, oem, true)) ||
+	    (id = ACPI_FIND(acpi_vmm_table_ids, tab, false)))
+		names = id->names;
 	if (names && w->f->ec2_metal && !strcmp(names, "Amazon EC2"))
 		names = NULL;
 	/* "OEMID/TABLEID", byte for byte (an id may hold a NUL before its padding) */
@@ -338,6 +467,8 @@ static void fw_acpi(const struct hostfs *fs, struct signal_list *l, struct platf
 	struct acpi_walk w = { .fs = fs, .l = l, .f = f };
 	struct signal *s;
 	int r = hostfs_list(fs, ACPI_DIR, acpi_table, &w);
+
+	free(w.aml);
 
 	if (w.unlisted) {
 		char n[16];
