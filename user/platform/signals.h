@@ -63,6 +63,7 @@ enum cc_kind { CC_NONE, CC_TDX, CC_SEV_SNP };
 struct platform_facts {
 	bool cpuid_leaf1_known;	  /* leaf 1 could be read */
 	bool cpuid_hv_bit;	  /* CPUID.1:ECX[31] */
+	uint32_t cpuid_leaf1_eax; /* processor signature (family, model, stepping) */
 	char cpuid_vendor[48];	  /* hypervisor named by a 0x400000xx signature, or "" */
 	bool hyperv_root;	  /* Hyper-V root partition (CreatePartitions privilege) */
 	bool xen_dom0;		  /* /proc/xen/capabilities has control_d */

@@ -80,6 +80,7 @@ static void cpu_leaf1(const struct cpuid_source *cpu, struct signal_list *l,
 		return;
 	}
 	f->cpuid_leaf1_known = true;
+	f->cpuid_leaf1_eax = r.eax;
 	f->cpuid_hv_bit = !!(r.ecx & CPUID_HYPERVISOR_BIT);
 	s = signal_add(l, "cpuid", "leaf1.ecx.hypervisor", f->cpuid_hv_bit ? "1" : "0",
 		       SIGNAL_PRESENT);

@@ -36,8 +36,38 @@ static const struct {
 	{ 0x1234, 0x1111, "QEMU", STRENGTH_MEDIUM, "QEMU standard VGA" },
 	{ 0x1d0f, -1, "Amazon EC2", STRENGTH_WEAK,
 	  "Amazon Nitro device (also on EC2 bare-metal instances)" },
-	{ 0x8086, 0x1237, "QEMU", STRENGTH_WEAK, "i440FX host bridge: emulated by QEMU, rare on "
-						   "real hardware since the 1990s" },
+};
+
+/*
+ * Subsystem vendor ids that a VMM's device model writes onto the devices it emulates: QEMU
+ * puts Red Hat's 1af4:1100 on its Intel chipset, e1000 and AHCI models, VMware 15ad on its
+ * vmxnet/SVGA/chipset, VirtualBox 80ee. No physical board carries them. Checked only on
+ * devices whose own vendor differs (a virtio device's subsystem is its own vendor).
+ */
+static const struct {
+	unsigned int subvendor;
+	const char *names;
+} pci_vmm_subvendors[] = {
+	{ 0x1af4, "QEMU" },
+	{ 0x15ad, "VMware" },
+	{ 0x80ee, "VirtualBox" },
+	{ 0x1ab8, "Parallels" },
+};
+
+/*
+ * Chipsets QEMU emulates: its "pc" machine is a 1996 i440FX/PIIX3, "q35" a 2007 Q35 MCH
+ * with ICH9. Real boards with them exist, but none ships firmware years younger than the
+ * chipset: under a BIOS dated CHIPSET_FIRMWARE_GAP years or more after it, the chipset is
+ * emulated. The gap leaves room for late BIOS updates of old boards.
+ */
+#define CHIPSET_FIRMWARE_GAP 6
+static const struct {
+	unsigned int vendor, device;
+	int year;
+	const char *what;
+} qemu_chipsets[] = {
+	{ 0x8086, 0x1237, 1996, "i440FX host bridge" },
+	{ 0x8086, 0x29c0, 2007, "Q35/G33 memory controller hub" },
 };
 
 struct pci_walk {
@@ -45,7 +75,10 @@ struct pci_walk {
 	struct signal_list *l;
 	struct platform_facts *f;
 	int devices, unreadable;
+	int bios_year; /* from DMI bios_date, 0 when unknown */
 	bool listed[sizeof(pci_ids) / sizeof(pci_ids[0])];
+	bool sub_listed[sizeof(pci_vmm_subvendors) / sizeof(pci_vmm_subvendors[0])];
+	bool chipset_listed;
 };
 
 static int read_hex(const struct hostfs *fs, const char *path, unsigned long long *out)
@@ -58,6 +91,76 @@ static int read_hex(const struct hostfs *fs, const char *path, unsigned long lon
 	errno = 0;
 	*out = strtoull(buf, &end, 16);
 	return (errno || end == buf) ? -EINVAL : 0;
+}
+
+static void pci_subsystem(struct pci_walk *w, const char *bdf, unsigned long long vendor,
+			  unsigned long long device)
+{
+	unsigned long long sv, sd = 0;
+	char path[160], key[48], val[32];
+	struct signal *s;
+	size_t i;
+
+	snprintf(path, sizeof(path), PCI_DIR "/%s/subsystem_vendor", bdf);
+	if (read_hex(w->fs, path, &sv) || sv == vendor)
+		return;
+	for (i = 0; i < sizeof(pci_vmm_subvendors) / sizeof(pci_vmm_subvendors[0]); i++) {
+		if (pci_vmm_subvendors[i].subvendor != sv || w->sub_listed[i])
+			continue;
+		w->sub_listed[i] = true;
+		snprintf(path, sizeof(path), PCI_DIR "/%s/subsystem_device", bdf);
+		(void)read_hex(w->fs, path, &sd);
+		snprintf(key, sizeof(key), "%.40s.subsystem", bdf);
+		snprintf(val, sizeof(val), "%04llx:%04llx sub %04llx:%04llx", vendor, device, sv,
+			 sd);
+		s = signal_add(w->l, "pci", key, val, SIGNAL_PRESENT);
+		signal_mark(s, INDICATES_GUEST, STRENGTH_MEDIUM, pci_vmm_subvendors[i].names,
+			    "a VMM's subsystem id on an emulated device of another vendor");
+		return;
+	}
+}
+
+static void pci_chipset(struct pci_walk *w, const char *bdf, unsigned long long vendor,
+			unsigned long long device)
+{
+	char key[48], val[16];
+	struct signal *s;
+	size_t i;
+
+	for (i = 0; i < sizeof(qemu_chipsets) / sizeof(qemu_chipsets[0]); i++) {
+		if (qemu_chipsets[i].vendor != vendor || qemu_chipsets[i].device != device ||
+		    w->chipset_listed)
+			continue;
+		w->chipset_listed = true;
+		snprintf(key, sizeof(key), "%.40s.chipset", bdf);
+		snprintf(val, sizeof(val), "%04llx:%04llx", vendor, device);
+		s = signal_add(w->l, "pci", key, val, SIGNAL_PRESENT);
+		if (w->bios_year >= qemu_chipsets[i].year + CHIPSET_FIRMWARE_GAP)
+			signal_mark(s, INDICATES_GUEST, STRENGTH_MEDIUM, "QEMU",
+				    "%s (%d) under firmware dated %d: QEMU's emulated chipset",
+				    qemu_chipsets[i].what, qemu_chipsets[i].year, w->bios_year);
+		else
+			signal_mark(s, INDICATES_GUEST, STRENGTH_WEAK, "QEMU",
+				    "%s (%d): QEMU emulates it; real boards had it too (firmware "
+				    "date %s)",
+				    qemu_chipsets[i].what, qemu_chipsets[i].year,
+				    w->bios_year ? "not years younger" : "unknown");
+		return;
+	}
+}
+
+/* year of DMI bios_date ("MM/DD/YYYY", SMBIOS 2.3+; "MM/DD/YY" before), 0 if unknown */
+static int bios_year(const struct hostfs *fs)
+{
+	char buf[32];
+	unsigned int m, d, y;
+
+	if (hostfs_read_text(fs, "sys/class/dmi/id/bios_date", buf, sizeof(buf)) < 0 ||
+	    sscanf(buf, "%u/%u/%u", &m, &d, &y) != 3)
+		return 0;
+	if (y < 100)
+		y += y < 70 ? 2000 : 1900;
+	return y >= 1980 && y <= 2100 ? (int)y : 0;
 }
 
 static int pci_device(const char *bdf, void *ctx)
@@ -79,6 +182,8 @@ static int pci_device(const char *bdf, void *ctx)
 		return 0;
 	}
 	w->devices++;
+	pci_subsystem(w, bdf, vendor, device);
+	pci_chipset(w, bdf, vendor, device);
 	for (i = 0; i < sizeof(pci_ids) / sizeof(pci_ids[0]); i++) {
 		if (pci_ids[i].vendor != vendor ||
 		    (pci_ids[i].device >= 0 && (unsigned long long)pci_ids[i].device != device))
@@ -102,7 +207,7 @@ static int pci_device(const char *bdf, void *ctx)
 
 static void dev_pci(const struct hostfs *fs, struct signal_list *l, struct platform_facts *f)
 {
-	struct pci_walk w = { .fs = fs, .l = l, .f = f };
+	struct pci_walk w = { .fs = fs, .l = l, .f = f, .bios_year = bios_year(fs) };
 	struct signal *s;
 	char val[64];
 	int r = hostfs_list(fs, PCI_DIR, pci_device, &w);

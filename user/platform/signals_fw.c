@@ -35,7 +35,8 @@ static const struct dmi_pattern {
 	const char *names;
 } dmi_patterns[] = {
 	{ "QEMU", NULL, "QEMU" },
-	{ "Bochs", NULL, "Bochs" },
+	/* SeaBIOS's default when QEMU passes no type 1: QEMU, not the Bochs emulator */
+	{ "Bochs", NULL, "QEMU" },
 	{ "KVM", NULL, "KVM" },
 	{ "Xen", NULL, "Xen" },
 	{ "HVM domU", NULL, "Xen" },
@@ -184,16 +185,109 @@ static void fw_dmi(const struct hostfs *fs, struct signal_list *l, struct platfo
 	}
 }
 
+#define SMBIOS_ENTRY "sys/firmware/dmi/tables/smbios_entry_point"
+
+/* SMBIOS version from the entry point ("_SM_" 2.x: bytes 6-7, "_SM3_" 3.x: bytes 7-8) */
+static int smbios_version(const struct hostfs *fs)
+{
+	unsigned char e[32];
+	ssize_t n = hostfs_read_bin(fs, SMBIOS_ENTRY, e, sizeof(e));
+
+	if (n >= 9 && !memcmp(e, "_SM3_", 5))
+		return e[7] * 100 + e[8];
+	if (n >= 8 && !memcmp(e, "_SM_", 4))
+		return e[6] * 100 + e[7];
+	return -1;
+}
+
 /*
  * SMBIOS type 0, BIOS characteristics extension byte 2 (offset 0x13), bit 4: "virtual
- * machine". The raw table is root-only: unreadable is unknown, not "no".
+ * machine" (defined from SMBIOS 2.5; reserved before). Weak: real firmware sets it too
+ * (desktops and point-of-sale terminals, some on 2.4 tables), and most KVM guests' SeaBIOS
+ * or OVMF tables leave it clear, so it never decides alone.
  */
+static void smbios_type0(const unsigned char *t, size_t len, int version, struct signal_list *l,
+			 struct platform_facts *f)
+{
+	int bit = len > 0x13 ? !!(t[0x13] & (1u << 4)) : -1;
+	struct signal *s = signal_add(l, "smbios", "type0.virtual_machine",
+				      bit < 0 ? "" : bit ? "1" : "0",
+				      bit < 0 ? SIGNAL_ABSENT : SIGNAL_PRESENT);
+
+	f->smbios_vm_bit = bit;
+	if (bit == 1 && version >= 0 && version < 205)
+		signal_mark(s, INDICATES_NOTHING, STRENGTH_WEAK, "",
+			    "virtual-machine bit set in an SMBIOS %d.%d table, where the bit is "
+			    "still reserved: firmware noise",
+			    version / 100, version % 100);
+	else if (bit == 1)
+		signal_mark(s, INDICATES_GUEST, STRENGTH_WEAK, "",
+			    "BIOS characteristics: virtual machine (real firmware sets it too: "
+			    "never decides alone)");
+	else
+		signal_mark(s, INDICATES_NOTHING, STRENGTH_WEAK, "", "%s",
+			    bit == 0 ? "virtual-machine bit clear"
+				     : "type 0 too short for extension byte 2");
+}
+
+/*
+ * Type 4 (processor) ID holds the boot CPU's CPUID leaf 1 EAX (x86). Firmware copied from
+ * another machine (-smbios file=, a cloak) names a CPU this one is not. Weak: a few real
+ * boards fill the field carelessly, and we have no real captures with both to measure.
+ */
+struct type4_check {
+	int seen, zero, match;
+	uint32_t first;
+};
+
+static void smbios_type4(const unsigned char *t, size_t len, const struct platform_facts *f,
+			 struct type4_check *c)
+{
+	uint32_t eax;
+
+	if (len < 0x10)
+		return;
+	memcpy(&eax, t + 8, 4);
+	if (!eax) {
+		c->zero++; /* unpopulated socket, or firmware that leaves it blank */
+		return;
+	}
+	if (!c->seen++)
+		c->first = eax;
+	/* family, model, extended ids; the stepping (bits 0-3) may differ between sockets */
+	if (f->cpuid_leaf1_known && (eax & ~0xfu) == (f->cpuid_leaf1_eax & ~0xfu))
+		c->match++;
+}
+
+static void smbios_type4_item(const struct type4_check *c, const struct platform_facts *f,
+			      struct signal_list *l)
+{
+	struct signal *s;
+	char v[32];
+
+	if (!c->seen || !f->cpuid_leaf1_known)
+		return;
+	snprintf(v, sizeof(v), "0x%08x/0x%08x", c->first, f->cpuid_leaf1_eax);
+	s = signal_add(l, "smbios", "type4.processor_id", v, SIGNAL_PRESENT);
+	if (c->match)
+		signal_mark(s, INDICATES_NOTHING, STRENGTH_WEAK, "",
+			    "DMI processor id matches CPUID leaf 1");
+	else
+		signal_mark(s, INDICATES_GUEST, STRENGTH_WEAK, "",
+			    "DMI processor id (type 4) is not this CPU's CPUID signature: firmware "
+			    "describing another machine");
+}
+
+/* The raw table is root-only: unreadable is unknown, not "no". */
 static void fw_smbios(const struct hostfs *fs, struct signal_list *l, struct platform_facts *f)
 {
 	static unsigned char t[65536];
 	ssize_t n = hostfs_read_bin(fs, SMBIOS_TABLE, t, sizeof(t));
+	struct type4_check c4 = { 0 };
+	bool type0 = false;
 	struct signal *s;
 	size_t off = 0;
+	int version;
 
 	if (n < 0) {
 		s = signal_add(l, "smbios", "type0.virtual_machine", "", state_of_errno(n));
@@ -203,27 +297,18 @@ static void fw_smbios(const struct hostfs *fs, struct signal_list *l, struct pla
 		return;
 	}
 	f->dmi_readable = true;
+	version = smbios_version(fs);
 	while (off + 4 <= (size_t)n) {
 		unsigned char type = t[off], len = t[off + 1];
 		size_t next;
 
 		if (len < 4 || off + len > (size_t)n)
 			break;
-		if (type == 0) {
-			int bit = len > 0x13 ? !!(t[off + 0x13] & (1u << 4)) : -1;
-
-			s = signal_add(l, "smbios", "type0.virtual_machine",
-				       bit < 0 ? "" : bit ? "1" : "0",
-				       bit < 0 ? SIGNAL_ABSENT : SIGNAL_PRESENT);
-			f->smbios_vm_bit = bit;
-			if (bit == 1)
-				signal_mark(s, INDICATES_GUEST, STRENGTH_MEDIUM, "",
-					    "BIOS characteristics: virtual machine");
-			else
-				signal_mark(s, INDICATES_NOTHING, STRENGTH_WEAK, "", "%s",
-					    bit == 0 ? "virtual-machine bit clear"
-						     : "type 0 too short for extension byte 2");
-			return;
+		if (type == 0 && !type0) {
+			type0 = true;
+			smbios_type0(t + off, len, version, l, f);
+		} else if (type == 4) {
+			smbios_type4(t + off, len, f, &c4);
 		}
 		if (type == 127)
 			break;
@@ -232,8 +317,11 @@ static void fw_smbios(const struct hostfs *fs, struct signal_list *l, struct pla
 			;
 		off = next + 2;
 	}
-	s = signal_add(l, "smbios", "type0.virtual_machine", "", SIGNAL_ABSENT);
-	signal_mark(s, INDICATES_NOTHING, STRENGTH_WEAK, "", "no type 0 structure");
+	if (!type0) {
+		s = signal_add(l, "smbios", "type0.virtual_machine", "", SIGNAL_ABSENT);
+		signal_mark(s, INDICATES_NOTHING, STRENGTH_WEAK, "", "no type 0 structure");
+	}
+	smbios_type4_item(&c4, f, l);
 }
 
 /*

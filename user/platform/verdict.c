@@ -33,7 +33,7 @@ static const struct signal *first_item(const struct signal_list *l, enum indicat
 /* "acpi DSDT.oem 'BOCHS/BXPCDSDT'" */
 static void describe(const struct signal *s, char *out, size_t size)
 {
-	snprintf(out, size, "%s %s '%.60s'", s->source, s->key, s->value);
+	snprintf(out, size, "%s %s '%s'", s->source, s->key, s->value);
 }
 
 static void add_contradiction(struct question_verdict *q, const char *fmt, ...)
@@ -92,7 +92,7 @@ static void guest_contradictions(const struct signal_list *l, const struct platf
 				 const struct seed_verdict *seed, const struct signal *decider,
 				 struct question_verdict *q)
 {
-	char why[128];
+	char why[200];
 
 	describe(decider, why, sizeof(why));
 	if (f->cpuid_leaf1_known && !f->cpuid_hv_bit)
@@ -126,7 +126,7 @@ static void decide_q1(const struct signal_list *l, const struct platform_facts *
 	const struct signal *strong = first_item(l, INDICATES_GUEST, STRENGTH_STRONG);
 	const struct signal *medium = first_item(l, INDICATES_GUEST, STRENGTH_MEDIUM);
 	const struct signal *weak = first_item(l, INDICATES_GUEST, STRENGTH_WEAK);
-	char why[128];
+	char why[200];
 	size_t i;
 
 	memset(q, 0, sizeof(*q));
@@ -144,7 +144,7 @@ static void decide_q1(const struct signal_list *l, const struct platform_facts *
 			if (l->items[i].indicates != INDICATES_GUEST)
 				continue;
 			describe(&l->items[i], why, sizeof(why));
-			add_contradiction(q, "host partition, though %s: %.80s", why,
+			add_contradiction(q, "host partition, though %s: %s", why,
 					  l->items[i].note);
 		}
 		return;
@@ -155,7 +155,7 @@ static void decide_q1(const struct signal_list *l, const struct platform_facts *
 		q->verdict = strong ? VERDICT_DEFINITELY_GUEST : VERDICT_PROBABLY_GUEST;
 		name_hypervisor(l, f, q->hypervisor, sizeof(q->hypervisor));
 		describe(d, why, sizeof(why));
-		snprintf(q->reason, sizeof(q->reason), "%s evidence: %s (%.60s)",
+		snprintf(q->reason, sizeof(q->reason), "%s evidence: %s (%s)",
 			 strength_name(d->strength), why, d->note);
 		guest_contradictions(l, f, seed, d, q);
 		if (q->verdict == VERDICT_DEFINITELY_GUEST && xen_role_unknown(f)) {
@@ -174,7 +174,7 @@ static void decide_q1(const struct signal_list *l, const struct platform_facts *
 			if (l->items[i].indicates != INDICATES_GUEST)
 				continue;
 			describe(&l->items[i], why, sizeof(why));
-			add_contradiction(q, "probably host but %s: %.80s", why, l->items[i].note);
+			add_contradiction(q, "probably host but %s: %s", why, l->items[i].note);
 		}
 		if (!seed->probably_on_bare_metal)
 			add_contradiction(q, "seed heuristic says not bare metal (a vendor string "
@@ -188,7 +188,7 @@ static void decide_q1(const struct signal_list *l, const struct platform_facts *
 		 f->dmi_readable ? "clean" : "absent or unreadable");
 	if (weak) {
 		describe(weak, why, sizeof(why));
-		add_contradiction(q, "unknown, but %s: %.80s", why, weak->note);
+		add_contradiction(q, "unknown, but %s: %s", why, weak->note);
 	}
 }
 

@@ -54,9 +54,9 @@ enum guest_verdict {
 struct question_verdict {
 	enum guest_verdict verdict;
 	char hypervisor[48]; /* identity when known ("KVM", "Microsoft Hyper-V"), else "" */
-	char reason[192];    /* the deciding evidence, in words */
+	char reason[400];    /* the deciding evidence, in words (notes whole, never cut) */
 	size_t n_contradictions;
-	char contradictions[PLATFORM_MAX_CONTRADICTIONS][160]; /* "CPUID clean but ACPI OEM BOCHS" */
+	char contradictions[PLATFORM_MAX_CONTRADICTIONS][400]; /* "CPUID clean but ACPI OEM BOCHS" */
 };
 
 /*
