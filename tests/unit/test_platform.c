@@ -1357,6 +1357,247 @@ static void test_engine_acpi_cap_keeps_vmm_ids(void **state)
 	tmptree_free(&t);
 }
 
+/* An ACPI table of LEN bytes: header with OEM id, table id and creator, then BODY. */
+static void put_acpi(struct tmptree *t, const char *name, const char *oem, const char *table,
+		     const char *creator, const void *body, size_t body_len)
+{
+	unsigned char buf[256] = { 0 };
+	char path[PATH_MAX];
+	uint32_t len = (uint32_t)(36 + body_len);
+
+	assert_true(body_len <= sizeof(buf) - 36);
+	memcpy(buf, name, 4);
+	memcpy(buf + 4, &len, 4);
+	memcpy(buf + 10, oem, strlen(oem));
+	memcpy(buf + 16, table, strlen(table));
+	memcpy(buf + 28, creator, 4);
+	if (body_len)
+		memcpy(buf + 36, body, body_len);
+	mkdir_p(t->root, "sys/firmware/acpi/tables");
+	pathf(path, sizeof(path), "%s/sys/firmware/acpi/tables/%s", t->root, name);
+	write_file(path, buf, len);
+}
+
+/* Coreboot's "GOOGLE" OEM id on a real Chromebook is not GCE's "Google": ids match whole. */
+static void test_engine_acpi_oem_id_matched_whole(void **state)
+{
+	const struct signal *s;
+	struct tmptree t;
+	struct platform *p;
+
+	(void)state;
+	tmptree_init(&t);
+	tmptree_put(&t, "sys/class/dmi/id/sys_vendor", "Google\n");
+	tmptree_put(&t, "sys/class/dmi/id/product_name", "Eve\n");
+	put_acpi(&t, "FACP", "GOOGLE", "COREBOOT", "CORE", NULL, 0);
+	p = assess(&t, LEAF1_HV_CLEAR, NULL);
+	s = find_signal(p, "acpi", "FACP.oem");
+	assert_non_null(s);
+	assert_int_equal(s->indicates, INDICATES_NOTHING);
+	assert_int_equal(p->q1.verdict, VERDICT_PROBABLY_HOST);
+	free(p);
+	tmptree_free(&t);
+
+	tmptree_init(&t); /* GCE's own tables still name it */
+	put_acpi(&t, "FACP", "Google", "GOOGFACP", "GOOG", NULL, 0);
+	p = assess(&t, LEAF1_HV_CLEAR, NULL);
+	assert_int_equal(find_signal(p, "acpi", "FACP.oem")->indicates, INDICATES_GUEST);
+	assert_true(verdict_is_guest(p->q1.verdict));
+	free(p);
+	tmptree_free(&t);
+}
+
+/*
+ * A cloaked QEMU guest: Dell DMI, OEM ids spoofed with x-oem-id, CPUID clean. The creator
+ * id and the fw_cfg device in the DSDT's AML still say QEMU; a "QEMU0002" that is not an
+ * AML string (no StringPrefix) is not taken.
+ */
+static void test_engine_acpi_creator_and_aml_ids(void **state)
+{
+	static const unsigned char aml[] = "\x08_HID\x0dQEMU0002\0\x08_CRS";
+	static const unsigned char noise[] = "xxQEMU0002\0VMBus";
+	const struct signal *s;
+	struct tmptree t;
+	struct platform *p;
+
+	(void)state;
+	tmptree_init(&t);
+	tmptree_put(&t, "sys/class/dmi/id/sys_vendor", "Dell Inc.\n");
+	put_acpi(&t, "DSDT", "DELL  ", "PE_SC3  ", "BXPC", aml, sizeof(aml) - 1);
+	put_acpi(&t, "SSDT", "DELL  ", "PE_SC3  ", "INTL", noise, sizeof(noise) - 1);
+	p = assess(&t, LEAF1_HV_CLEAR, NULL);
+	assert_int_equal(find_signal(p, "acpi", "DSDT.oem")->indicates, INDICATES_NOTHING);
+	s = find_signal(p, "acpi", "DSDT.creator_id");
+	assert_non_null(s);
+	assert_string_equal(s->value, "BXPC");
+	assert_int_equal(s->strength, STRENGTH_MEDIUM);
+	s = find_signal(p, "acpi", "DSDT.device_id");
+	assert_non_null(s);
+	assert_string_equal(s->value, "QEMU0002");
+	assert_null(find_signal(p, "acpi", "SSDT.device_id"));
+	assert_null(find_signal(p, "acpi", "SSDT.creator_id"));
+	assert_int_equal(p->q1.verdict, VERDICT_PROBABLY_GUEST);
+	assert_string_equal(p->q1.hypervisor, "QEMU");
+	assert_true(has_contradiction(&p->q1, "DMI sys_vendor 'Dell Inc.' names no hypervisor"));
+	free(p);
+	tmptree_free(&t);
+}
+
+/* SMBIOS with type 0 (ext byte 2 given) and one type 4 with processor id EAX. */
+static void put_smbios(struct tmptree *t, int major, int minor, unsigned char ext2,
+		       uint32_t cpu_eax)
+{
+	unsigned char tab[64] = { 0 }, ep[31] = "_SM_";
+	char path[PATH_MAX];
+	size_t n = 0;
+
+	tab[n] = 0;   /* type 0, 0x18 bytes, no strings */
+	tab[n + 1] = 0x18;
+	tab[n + 0x13] = ext2;
+	n += 0x18 + 2;
+	tab[n] = 4; /* type 4, 0x1a bytes: processor id at 8 */
+	tab[n + 1] = 0x1a;
+	memcpy(tab + n + 8, &cpu_eax, 4);
+	n += 0x1a + 2;
+	tab[n] = 127;
+	tab[n + 1] = 4;
+	n += 4 + 2;
+	ep[6] = (unsigned char)major;
+	ep[7] = (unsigned char)minor;
+	mkdir_p(t->root, "sys/firmware/dmi/tables");
+	pathf(path, sizeof(path), "%s/sys/firmware/dmi/tables/DMI", t->root);
+	write_file(path, tab, n);
+	pathf(path, sizeof(path), "%s/sys/firmware/dmi/tables/smbios_entry_point", t->root);
+	write_file(path, ep, sizeof(ep));
+}
+
+/*
+ * Real firmware sets the SMBIOS "virtual machine" bit too, on 2.4 tables where it was still
+ * reserved: it never decides alone, and before 2.5 it is not read at all. The type 4
+ * processor id names the boot CPU: a different CPU is listed, weak.
+ */
+static void test_engine_smbios_vm_bit_never_decides(void **state)
+{
+	const struct signal *s;
+	struct tmptree t;
+	struct platform *p;
+
+	(void)state;
+	tmptree_init(&t);
+	tmptree_put(&t, "sys/class/dmi/id/sys_vendor", "Hewlett-Packard\n");
+	put_smbios(&t, 2, 7, 0x10, 0x000606a6);
+	p = assess(&t, LEAF1_HV_CLEAR, NULL);
+	s = find_signal(p, "smbios", "type0.virtual_machine");
+	assert_int_equal(s->indicates, INDICATES_GUEST);
+	assert_int_equal(s->strength, STRENGTH_WEAK);
+	assert_int_equal(find_signal(p, "smbios", "type4.processor_id")->indicates,
+			 INDICATES_NOTHING);
+	assert_int_equal(p->q1.verdict, VERDICT_PROBABLY_HOST);
+	assert_true(has_contradiction(&p->q1, "virtual machine"));
+	free(p);
+	tmptree_free(&t);
+
+	tmptree_init(&t);
+	tmptree_put(&t, "sys/class/dmi/id/sys_vendor", "Hewlett-Packard\n");
+	put_smbios(&t, 2, 4, 0x10, 0x000306c3); /* reserved bit; a Haswell's id */
+	p = assess(&t, LEAF1_HV_CLEAR, NULL);
+	assert_int_equal(find_signal(p, "smbios", "type0.virtual_machine")->indicates,
+			 INDICATES_NOTHING);
+	s = find_signal(p, "smbios", "type4.processor_id");
+	assert_int_equal(s->indicates, INDICATES_GUEST);
+	assert_int_equal(s->strength, STRENGTH_WEAK);
+	assert_int_equal(p->q1.verdict, VERDICT_PROBABLY_HOST);
+	free(p);
+	tmptree_free(&t);
+}
+
+#define BRAND(a, b, c)                                                                          \
+	"0x80000000 0x0 0x80000008 0 0 0\n0x80000002 0x0 " a "\n0x80000003 0x0 " b            \
+	"\n0x80000004 0x0 " c "\n"
+
+/* CPU brand strings: QEMU's defaults strong, its named models medium, a real one nothing. */
+static void test_engine_brand_string(void **state)
+{
+	static const struct {
+		const char *leaves;
+		enum indication ind;
+		enum strength strength;
+	} cases[] = {
+		/* "QEMU Virtual CPU version 2.5+" */
+		{ BRAND("0x554d4551 0x72695620 0x6c617574 0x55504320",
+			"0x72657620 0x6e6f6973 0x352e3220 0x0000002b", "0 0 0 0"),
+		  INDICATES_GUEST, STRENGTH_STRONG },
+		/* "Intel Xeon Processor (Cascadelake)" */
+		{ BRAND("0x65746e49 0x6558206c 0x50206e6f 0x65636f72",
+			"0x726f7373 0x61432820 0x64616373 0x6b61656c", "0x00000029 0 0 0"),
+		  INDICATES_GUEST, STRENGTH_MEDIUM },
+		/* "Intel(R) Xeon(R) Gold 6230 CPU @ 2.10GHz" */
+		{ BRAND("0x65746e49 0x2952286c 0x6f655820 0x2952286e",
+			"0x6c6f4720 0x32362064 0x43203033 0x40205550", "0x312e3220 0x7a484730 0 0"),
+		  INDICATES_NOTHING, STRENGTH_WEAK },
+	};
+	char cpuid[1024];
+	const struct signal *s;
+	struct tmptree t;
+	struct platform *p;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		tmptree_init(&t);
+		tmptree_put(&t, "sys/class/dmi/id/sys_vendor", "Dell Inc.\n");
+		snprintf(cpuid, sizeof(cpuid), "%s%s", LEAF1_HV_CLEAR, cases[i].leaves);
+		p = assess(&t, cpuid, NULL);
+		s = find_signal(p, "cpuid", "brand_string");
+		assert_non_null(s);
+		assert_int_equal(s->indicates, cases[i].ind);
+		assert_int_equal(s->strength, cases[i].strength);
+		assert_int_equal(verdict_is_guest(p->q1.verdict), cases[i].ind == INDICATES_GUEST);
+		free(p);
+		tmptree_free(&t);
+	}
+}
+
+/* QEMU's subsystem id on an Intel device, and a 2007 chipset under 2019 firmware. */
+static void test_engine_pci_subsystem_and_chipset(void **state)
+{
+	const struct signal *s;
+	struct tmptree t;
+	struct platform *p;
+
+	(void)state;
+	tmptree_init(&t);
+	tmptree_put(&t, "sys/class/dmi/id/sys_vendor", "Dell Inc.\n");
+	tmptree_put(&t, "sys/class/dmi/id/bios_date", "03/12/2019\n");
+	tmptree_put(&t, "sys/bus/pci/devices/0000:00:00.0/vendor", "0x8086\n");
+	tmptree_put(&t, "sys/bus/pci/devices/0000:00:00.0/device", "0x29c0\n");
+	tmptree_put(&t, "sys/bus/pci/devices/0000:00:00.0/subsystem_vendor", "0x1af4\n");
+	tmptree_put(&t, "sys/bus/pci/devices/0000:00:00.0/subsystem_device", "0x1100\n");
+	p = assess(&t, LEAF1_HV_CLEAR, NULL);
+	s = find_signal(p, "pci", "0000:00:00.0.subsystem");
+	assert_non_null(s);
+	assert_int_equal(s->strength, STRENGTH_MEDIUM);
+	s = find_signal(p, "pci", "0000:00:00.0.chipset");
+	assert_non_null(s);
+	assert_int_equal(s->strength, STRENGTH_MEDIUM);
+	assert_int_equal(p->q1.verdict, VERDICT_PROBABLY_GUEST);
+	free(p);
+	tmptree_free(&t);
+
+	tmptree_init(&t); /* a real 2008 G33 desktop: listed, weak, still a host */
+	tmptree_put(&t, "sys/class/dmi/id/sys_vendor", "Dell Inc.\n");
+	tmptree_put(&t, "sys/class/dmi/id/bios_date", "05/20/2008\n");
+	tmptree_put(&t, "sys/bus/pci/devices/0000:00:00.0/vendor", "0x8086\n");
+	tmptree_put(&t, "sys/bus/pci/devices/0000:00:00.0/device", "0x29c0\n");
+	tmptree_put(&t, "sys/bus/pci/devices/0000:00:00.0/subsystem_vendor", "0x1028\n");
+	p = assess(&t, LEAF1_HV_CLEAR, NULL);
+	assert_int_equal(find_signal(p, "pci", "0000:00:00.0.chipset")->strength, STRENGTH_WEAK);
+	assert_null(find_signal(p, "pci", "0000:00:00.0.subsystem"));
+	assert_int_equal(p->q1.verdict, VERDICT_PROBABLY_HOST);
+	free(p);
+	tmptree_free(&t);
+}
+
 /* Confidential VM: the host writes DMI; it is marked untrusted and cannot make a host. */
 static void test_engine_tdx_marks_firmware_untrusted(void **state)
 {
@@ -1526,6 +1767,11 @@ int main(void)
 		cmocka_unit_test(test_engine_ec2_metal_is_not_a_vm),
 		cmocka_unit_test(test_engine_xen_role_unknown),
 		cmocka_unit_test(test_engine_acpi_cap_keeps_vmm_ids),
+		cmocka_unit_test(test_engine_acpi_oem_id_matched_whole),
+		cmocka_unit_test(test_engine_acpi_creator_and_aml_ids),
+		cmocka_unit_test(test_engine_smbios_vm_bit_never_decides),
+		cmocka_unit_test(test_engine_brand_string),
+		cmocka_unit_test(test_engine_pci_subsystem_and_chipset),
 	};
 
 	return cmocka_run_group_tests_name("platform", tests, NULL, NULL);

@@ -445,8 +445,8 @@ static void acpi_creator(struct acpi_walk *w, const char *name, const unsigned c
 	snprintf(key, sizeof(key), "%.8s.creator_id", name);
 	s = signal_add_bytes(w->l, "acpi", key, creator, len, SIGNAL_PRESENT);
 	signal_mark(s, INDICATES_GUEST, STRENGTH_MEDIUM, c->names,
-		    "creator id of a VMM's ACPI table builder (spoofing the OEM ids leaves "
-		    "it)");
+		    "creator id of a VMM's ACPI table builder; spoofing the OEM ids "
+		    "leaves it");
 }
 
 /* AML encodes a string _HID/_CID as StringPrefix (0x0d), the bytes, NUL */

@@ -155,7 +155,7 @@ static void decide_q1(const struct signal_list *l, const struct platform_facts *
 		q->verdict = strong ? VERDICT_DEFINITELY_GUEST : VERDICT_PROBABLY_GUEST;
 		name_hypervisor(l, f, q->hypervisor, sizeof(q->hypervisor));
 		describe(d, why, sizeof(why));
-		snprintf(q->reason, sizeof(q->reason), "%s evidence: %s (%s)",
+		snprintf(q->reason, sizeof(q->reason), "%s evidence: %s: %s",
 			 strength_name(d->strength), why, d->note);
 		guest_contradictions(l, f, seed, d, q);
 		if (q->verdict == VERDICT_DEFINITELY_GUEST && xen_role_unknown(f)) {
