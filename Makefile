@@ -32,7 +32,8 @@ BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev pk
 UNIT_PKGS := libcmocka-dev libjson-c-dev perl
 FUZZ_PKGS := clang libclang-rt-dev
 TEST_PKGS := $(UNIT_PKGS) $(FUZZ_PKGS) jq qemu-system-x86 busybox-static cpio pahole kmod \
-	systemd virt-what dmidecode xz-utils flex bison bc patch libssl-dev binutils
+	systemd virt-what dmidecode xz-utils flex bison bc patch libssl-dev binutils python3 \
+	acpica-tools
 
 USER_SRCS := $(wildcard user/*.c user/*/*.c)
 # everything but argv handling and the libbpf-facing modules: what unit tests and benches link
