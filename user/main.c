@@ -94,8 +94,12 @@ int main(int argc, char **argv)
 		log_error("cannot use sysroot '%s': %s", cfg.sysroot, strerror(-r));
 		return EXIT_USAGE;
 	}
-	r = cfg.cpuid_file ? cpuid_source_load(&cpu, cfg.cpuid_file, err, sizeof(err))
-			   : cpuid_source_native(&cpu);
+	/* "none": the tree comes from a machine without CPUID (arm64, ppc64, s390x) */
+	if (cfg.cpuid_file && !strcmp(cfg.cpuid_file, "none"))
+		r = (cpu.kind = CPUID_ABSENT, 0);
+	else
+		r = cfg.cpuid_file ? cpuid_source_load(&cpu, cfg.cpuid_file, err, sizeof(err))
+				   : cpuid_source_native(&cpu);
 	if (r) {
 		log_error("%s", err);
 		hostfs_close(&fs);

@@ -67,5 +67,17 @@ else
 	not_ok "leaves 0 and 1 alone are a dump" "$TMP/min.err"
 fi
 
+# "none": a tree from a machine without CPUID; ./none is still a file
+if "$BIN" platform --format json --cpuid-file none 2>"$TMP/none.err" |
+	jq -e '.platform.cpuid_source == "absent" and .platform.seed.cpuid_leaf1 == "absent"' >/dev/null; then
+	ok "--cpuid-file none: no CPUID at all"
+else
+	not_ok "--cpuid-file none: no CPUID at all" "$TMP/none.err"
+fi
+(cd "$TMP" && printf '%s\n' "$LEAF01" >none &&
+	"$BIN" platform --format json --cpuid-file ./none 2>none.err |
+	jq -e '.platform.cpuid_source == "replay"' >/dev/null) &&
+	ok "--cpuid-file ./none reads the file" || not_ok "--cpuid-file ./none reads the file" "$TMP/none.err"
+
 echo "1..$n"
 exit $fail
