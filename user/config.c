@@ -49,7 +49,8 @@ static const char usage[] =
 	"\n"
 	"'watch' says on stderr, in one 'blind:' line, which groups no hook can see.\n"
 	"\n"
-	"Exit status: 0 ok; 2 usage or runtime error, or a --require'd hook or group blind.\n";
+	"Exit status: 0 ok; 2 usage or runtime error; 3 (watch) nothing can be watched here:\n"
+	"BPF refused or unavailable, no hook attached, or a --require'd hook or group blind.\n";
 
 const char *config_usage(void)
 {
