@@ -214,6 +214,7 @@ uninstall:
 # The Debian package, built from a copy of the tree (dpkg-buildpackage cleans the tree it
 # runs in) into $(OUTPUT)/deb/; the copy keeps its objects between runs.
 deb:
+	@tools/ensure-packages $(BUILD_PKGS) dpkg-dev debhelper
 	tools/build-deb $(OUTPUT)/deb
 
 clean:
