@@ -37,6 +37,16 @@ static bool has_prefix(const char *s, const char *p)
 	return !strncmp(s, p, strlen(p));
 }
 
+/* copy_str() without the value's trailing blanks (sysinfo pads its fields to 16) */
+static void copy_trim(char *dst, size_t size, const char *src)
+{
+	size_t n;
+
+	copy_str(dst, size, src);
+	for (n = strlen(dst); n && (dst[n - 1] == ' ' || dst[n - 1] == '\t'); n--)
+		dst[n - 1] = '\0';
+}
+
 /* "key<tabs/spaces>: value" -> value, when the line's key is KEY */
 static const char *cpuinfo_value(const char *line, const char *key)
 {
@@ -85,13 +95,13 @@ static enum platform_arch arch_from_cpuinfo(const struct hostfs *fs, struct arch
 				snprintf(how, len, "/proc/cpuinfo has an x86 vendor_id line");
 			}
 		} else if ((v = cpuinfo_value(line, "platform"))) {
-			copy_str(ci->platform, sizeof(ci->platform), v);
+			copy_trim(ci->platform, sizeof(ci->platform), v);
 			a = ARCH_PPC64;
 			snprintf(how, len, "/proc/cpuinfo platform '%.24s' (Power)", v);
 		} else if ((v = cpuinfo_value(line, "model"))) {
-			copy_str(ci->model, sizeof(ci->model), v);
+			copy_trim(ci->model, sizeof(ci->model), v);
 		} else if ((v = cpuinfo_value(line, "firmware"))) {
-			copy_str(ci->firmware, sizeof(ci->firmware), v);
+			copy_trim(ci->firmware, sizeof(ci->firmware), v);
 		} else if ((v = cpuinfo_value(line, "cpu")) && a == ARCH_UNKNOWN &&
 			   (has_prefix(v, "POWER") || has_prefix(v, "PPC"))) {
 			a = ARCH_PPC64;
@@ -277,7 +287,9 @@ static void arm_log_line(struct arm_log *k, const char *line)
 		return;
 	if (!k->smccc_kvm && (hit = strstr(line, smccc))) {
 		k->smccc_kvm = true;
-		copy_str(k->smccc, sizeof(k->smccc), hit + sizeof(smccc) - 1);
+		for (hit += sizeof(smccc) - 1; *hit == ' '; hit++)
+			;
+		copy_str(k->smccc, sizeof(k->smccc), hit);
 	}
 	if (!k->hyperv && strstr(line, "Hyper-V: privilege flags"))
 		k->hyperv = true;
@@ -497,9 +509,9 @@ static void s390_tells(const struct hostfs *fs, struct signal_list *l, struct pl
 		if (end)
 			*end = '\0';
 		if (!cp[0] && (v = cpuinfo_value(line, "VM00 Control Program")))
-			copy_str(cp, sizeof(cp), v);
+			copy_trim(cp, sizeof(cp), v);
 		else if (!lpar[0] && (v = cpuinfo_value(line, "LPAR Number")))
-			copy_str(lpar, sizeof(lpar), v);
+			copy_trim(lpar, sizeof(lpar), v);
 	}
 	/* VM00 first: the hypervisor named is the one directly beneath this OS */
 	if (cp[0]) {
