@@ -39,6 +39,7 @@ t0() { # type 0, length 0x18; extension byte 2 = 0x0d: "virtual machine" bit (4)
 }
 # type 4, SMBIOS 3.0 length 0x30: socket 2, manufacturer 4, processor id 57 06 05 00 ff fb
 # eb bf (EAX 0x00050657), version 5, serial 1, asset tag 3, part number 6, 20 cores
+# shellcheck disable=SC2059 # the format is one octal escape, built here
 byte() { printf "\\$(printf %03o "$1")"; }
 t4_head() { # t4_head SOCKET MANUF VERSION SERIAL ASSET PART: the formatted area
 	printf '\004\060\000\004'; byte "$1"; printf '\003\263'; byte "$2"
@@ -111,10 +112,10 @@ done
 check "the type 1 UUID's bytes are nowhere in the capture" \
 	bash -c "! find '$TMP/fake-capture' -type f -exec od -An -v -tx1 {} + | tr -d ' \n' | grep -q $UUID_HEX"
 check "the kept type 0 still answers the virtual-machine bit (clear)" bash -c "
-	"$BIN" platform --format json --sysroot '$C' --cpuid-file tests/fixtures/baremetal-dell/cpuid |
+	'$BIN' platform --format json --sysroot '$C' --cpuid-file tests/fixtures/baremetal-dell/cpuid |
 	jq -e '.platform.signals[] | select(.key == \"type0.virtual_machine\") | .value == \"0\"'"
 check "the kept type 4 still gives the engine its processor id (0x00050657)" bash -c "
-	"$BIN" platform --format json --sysroot '$C' --cpuid-file tests/fixtures/baremetal-dell/cpuid |
+	'$BIN' platform --format json --sysroot '$C' --cpuid-file tests/fixtures/baremetal-dell/cpuid |
 	jq -e '.platform.signals[] | select(.key == \"type4.processor_id\") | .value | startswith(\"0x00050657/\")'"
 check "ACPI: the DSDT is kept whole" cmp "$C/sys/firmware/acpi/tables/DSDT" "$R/sys/firmware/acpi/tables/DSDT"
 check "ACPI: an SSDT over 1 MiB keeps its first 1 MiB and is listed in 'truncated'" bash -c "

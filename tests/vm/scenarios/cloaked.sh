@@ -66,7 +66,7 @@ check "knob: machine $MACHINE (host bridge $HOSTBRIDGE at 00:00.0)" \
 if grep -q QEMU0002 /sys/firmware/acpi/tables/DSDT 2>/dev/null; then FWDSDT=yes; else FWDSDT=no; fi
 if [ -d /sys/firmware/qemu_fw_cfg ]; then FWSYS=yes; else FWSYS="no (qemu_fw_cfg driver not loaded)"; fi
 diag "fw_cfg: QEMU0002 in the DSDT: $FWDSDT; /sys/firmware/qemu_fw_cfg: $FWSYS; ioports: $(grep -i -E -m1 'fw_cfg|QEMU0002|0510-' /proc/ioports | tr -s ' ')"
-diag "ACPI tables: $(ls /sys/firmware/acpi/tables | tr '\n' ' ')"
+diag "ACPI tables: $(for _t in /sys/firmware/acpi/tables/*; do printf '%s ' "${_t##*/}"; done)"
 diag "SMBIOS structure types: $(od -An -v -tu1 /sys/firmware/dmi/tables/DMI 2>/dev/null | tr -s ' ' '\n' | grep -v '^$' |
 	awk '{ b[n++] = $1 } END { o = 0; while (o + 4 <= n) { t = b[o]; l = b[o + 1]; if (l < 4) break
 		printf "%d ", t; e = o + l; while (e + 1 < n && (b[e] != 0 || b[e + 1] != 0)) e++
