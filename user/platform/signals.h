@@ -138,6 +138,19 @@ const struct cpuid_source *arch_cpuid_source(const struct hostfs *fs,
 /* After collection: in a confidential VM the host writes DMI/ACPI/PCI; mark them. */
 void signals_mark_host_controlled(struct signal_list *l);
 
+/*
+ * Walk the kernel log (dev/kmsg through hostfs: the live log, or a captured dmesg file) and
+ * call LINE with each of the kernel's own lines (facility 0: anyone may write user-facility
+ * records) until it returns true. W says whether any record was seen and whether the boot
+ * messages were already overwritten. 0, or -errno when the log cannot be opened.
+ */
+struct kmsg_walk {
+	bool first_seen; /* at least one /dev/kmsg record */
+	bool wrapped;	 /* the first record's sequence number was not 0 */
+};
+int kmsg_walk(const struct hostfs *fs, bool (*line)(const char *text, void *ctx), void *ctx,
+	      struct kmsg_walk *w);
+
 const char *indication_name(enum indication i);
 const char *strength_name(enum strength s);
 const char *ir_state_name(enum ir_state s);

@@ -22,8 +22,6 @@
 #include <unistd.h>
 
 #define DT "proc/device-tree"
-#define KMSG_PATH "dev/kmsg"
-#define KMSG_MAX_BYTES (16u << 20) /* as signals_cpu.c: bound the walk on huge log buffers */
 
 /* What /proc/cpuinfo said, kept for the per-platform tells. */
 struct arch_cpuinfo {
@@ -255,7 +253,7 @@ static bool hv_interfaces_read(const struct hostfs *fs)
 /* ---- arm64 ---------------------------------------------------------------------------- */
 
 struct arm_log {
-	bool first_seen, smccc_kvm, hyperv, el_seen;
+	bool smccc_kvm, hyperv, el_seen;
 	char el[8];	   /* "EL1", "EL2" */
 	char smccc[96];	   /* the line's tail, services bitmap */
 };
@@ -271,20 +269,13 @@ struct arm_log {
  *    means something beneath holds EL2: a hypervisor (on some phone and laptop SoCs the
  *    vendor's own). EL2 is no proof of a host: a nested-virtualization guest starts there.
  */
-static void arm_log_line(struct arm_log *k, const char *line)
+static bool arm_log_line(const char *line, void *ctx)
 {
 	static const char smccc[] = "smccc: KVM: hypervisor services detected";
 	static const char el[] = "CPU: All CPU(s) started at ";
-	unsigned long long seq;
-	unsigned int pri;
+	struct arm_log *k = ctx;
 	const char *hit;
-	bool record = sscanf(line, "%u,%llu,", &pri, &seq) == 2;
 
-	if (record)
-		k->first_seen = true;
-	/* only the kernel's own records (facility 0): anyone may write user-facility lines */
-	if (record && pri >= 8)
-		return;
 	if (!k->smccc_kvm && (hit = strstr(line, smccc))) {
 		k->smccc_kvm = true;
 		for (hit += sizeof(smccc) - 1; *hit == ' '; hit++)
@@ -297,49 +288,17 @@ static void arm_log_line(struct arm_log *k, const char *line)
 		k->el_seen = true;
 		copy_str(k->el, sizeof(k->el), hit + sizeof(el) - 1);
 	}
-}
-
-static void arm_log_scan(const struct hostfs *fs, struct arm_log *k)
-{
-	static char buf[16384];
-	size_t have = 0, total = 0;
-	int fd = hostfs_open_stream(fs, KMSG_PATH);
-
-	if (fd < 0)
-		return; /* signals_cpu.c already says the log is unreadable */
-	while (total < KMSG_MAX_BYTES && !(k->smccc_kvm && k->el_seen)) {
-		ssize_t n = read(fd, buf + have, sizeof(buf) - 1 - have);
-		char *line, *nl;
-
-		if (n < 0 && errno == EPIPE)
-			continue; /* a record was overwritten while reading */
-		if (n <= 0)
-			break;
-		total += (size_t)n;
-		have += (size_t)n;
-		buf[have] = '\0';
-		for (line = buf; (nl = strchr(line, '\n')); line = nl + 1) {
-			*nl = '\0';
-			arm_log_line(k, line);
-		}
-		have = strlen(line);
-		memmove(buf, line, have);
-		if (have == sizeof(buf) - 1)
-			have = 0;
-	}
-	if (have) {
-		buf[have] = '\0';
-		arm_log_line(k, buf);
-	}
-	close(fd);
+	return k->smccc_kvm && k->el_seen;
 }
 
 static void arm_kernel_log(const struct hostfs *fs, struct signal_list *l)
 {
 	struct arm_log k = { 0 };
+	struct kmsg_walk w;
 	struct signal *s;
 
-	arm_log_scan(fs, &k);
+	/* an unreadable log is reported once, by signals_cpu.c */
+	(void)kmsg_walk(fs, arm_log_line, &k, &w);
 	if (k.smccc_kvm) {
 		s = signal_add(l, "kernel_log", "smccc_kvm_services", k.smccc, SIGNAL_PRESENT);
 		signal_mark(s, INDICATES_GUEST, STRENGTH_STRONG, "KVM",
