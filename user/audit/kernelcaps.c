@@ -22,15 +22,26 @@ const char *hook_reach_name(enum hook_reach r)
 	return NAME_FROM(names, r, "unknown");
 }
 
-/* what kallsyms calls the hook: the function, or a tracepoint's __tracepoint_<event> */
-static void hook_symbol(unsigned int i, char *buf, size_t len)
-{
-	const char *colon = strchr(hook_table[i].name, ':');
+/*
+ * What kallsyms calls a hook: the function; for a tracepoint, its __tracepoint_<event> data
+ * symbol (listed only with CONFIG_KALLSYMS_ALL), its __traceiter_<event> (5.10 on) or the
+ * __bpf_trace_<event> a raw tracepoint program runs from (both text, always listed).
+ */
+#define HOOK_SYMS 3
 
-	if (hook_table[i].is_tracepoint && colon)
-		snprintf(buf, len, "__tracepoint_%s", colon + 1);
-	else
-		snprintf(buf, len, "%s", hook_table[i].name);
+static void hook_symbols(unsigned int i, char buf[HOOK_SYMS][64])
+{
+	static const char *const tp_prefix[HOOK_SYMS] = { "__tracepoint_", "__traceiter_",
+							  "__bpf_trace_" };
+	const char *colon = strchr(hook_table[i].name, ':');
+	unsigned int k;
+
+	for (k = 0; k < HOOK_SYMS; k++) {
+		if (hook_table[i].is_tracepoint && colon)
+			snprintf(buf[k], 64, "%s%s", tp_prefix[k], colon + 1);
+		else
+			snprintf(buf[k], 64, "%s", hook_table[i].name);
+	}
 }
 
 /* "ffffffff81234560 T pci_create_ims_domain\t[mod]": the third field, exact or a clone */
@@ -95,11 +106,11 @@ static bool exists(const struct hostfs *fs, const char *path)
 int kernelcaps_read(const struct hostfs *fs, struct kernel_caps *out)
 {
 	bool found[IMSW_HOOK_COUNT] = { false };
-	char syms[IMSW_HOOK_COUNT][64];
+	char syms[IMSW_HOOK_COUNT][HOOK_SYMS][64];
 	char *line = NULL;
 	size_t cap = 0, lines = 0;
 	bool ims = false;
-	unsigned int i;
+	unsigned int i, k;
 	FILE *fp;
 	int fd;
 
@@ -109,7 +120,7 @@ int kernelcaps_read(const struct hostfs *fs, struct kernel_caps *out)
 		       exists(fs, "sys/kernel/tracing/kprobe_events") ||
 		       exists(fs, "sys/kernel/debug/tracing/kprobe_events");
 	for (i = 0; i < IMSW_HOOK_COUNT; i++)
-		hook_symbol(i, syms[i], sizeof(syms[i]));
+		hook_symbols(i, syms[i]);
 	out->kallsyms = out->ims_api = TRI_UNKNOWN;
 	fd = hostfs_open_stream(fs, "proc/kallsyms");
 	if (fd >= 0) {
@@ -124,8 +135,8 @@ int kernelcaps_read(const struct hostfs *fs, struct kernel_caps *out)
 			if (!ims && line_names(line, "pci_create_ims_domain"))
 				ims = true;
 			for (i = 0; i < IMSW_HOOK_COUNT; i++)
-				if (!found[i] && line_names(line, syms[i]))
-					found[i] = true;
+				for (k = 0; k < HOOK_SYMS && !found[i]; k++)
+					found[i] = line_names(line, syms[i][k]);
 		}
 		free(line);
 		fclose(fp);
