@@ -23,7 +23,10 @@
 
 #include "audit.h"
 #include "hostfs.h"
+#include "output.h"
+#include "pipeline.h"
 #include "platform.h"
+#include "test_event.h"
 
 /* ---- config space ---- */
 
@@ -626,6 +629,42 @@ static void test_overlap(void **state)
 	free_built(&s);
 }
 
+/* the watch's count, through the pipeline the live run uses: a device bound between attach and
+ * the end of the read may be in the snapshot and live; one bound after is live only */
+static void test_pipeline_counts_overlap(void **state)
+{
+	struct platform *p = platform_as(VERDICT_DEFINITELY_GUEST, VERDICT_DEFINITELY_GUEST, false,
+					 IMS_GATE_CLOSED, false);
+	struct imsw_event e = test_event(IMSW_KIND_PROBE);
+	struct audit_snapshot s;
+	struct pipeline pipe;
+	struct sink *sink;
+	char err[128];
+
+	(void)state;
+	build(&s, "IR-");
+	s.read_end_ns = 5000;
+	sink = sink_open(FORMAT_JSON, "/dev/null", err, sizeof(err));
+	assert_non_null(sink);
+	pipeline_init(&pipe, sink, p, NULL);
+	pipe.snapshot = &s;
+	e.hook = IMSW_HOOK_LOCAL_PCI_PROBE;
+	strcpy(e.pci.bdf, "0000:6a:01.0");
+	e.ts_ns = 4000; /* before the read ended: counted */
+	assert_int_equal(pipeline_record(&pipe, &e, sizeof(e)), 0);
+	e.ts_ns = 6000; /* after: live only */
+	assert_int_equal(pipeline_record(&pipe, &e, sizeof(e)), 0);
+	strcpy(e.pci.bdf, "0000:00:09.0"); /* not in the snapshot */
+	e.ts_ns = 4000;
+	assert_int_equal(pipeline_record(&pipe, &e, sizeof(e)), 0);
+	assert_int_equal(pipe.snapshot_overlap, 1);
+	assert_int_equal(pipe.events_by_kind[IMSW_KIND_PROBE], 3);
+	pipeline_fini(&pipe);
+	assert_int_equal(sink_close(sink), 0);
+	free_built(&s);
+	free(p);
+}
+
 /* ---- a tree through hostfs ---- */
 
 static void put_file(const char *root, const char *rel, const void *data, size_t len)
@@ -733,6 +772,7 @@ int main(void)
 		cmocka_unit_test(test_findings_host),
 		cmocka_unit_test(test_kernelcaps_decide),
 		cmocka_unit_test(test_overlap),
+		cmocka_unit_test(test_pipeline_counts_overlap),
 		cmocka_unit_test(test_tree),
 	};
 
