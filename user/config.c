@@ -56,8 +56,9 @@ static const char usage[] =
 	"\n"
 	"'watch' says on stderr, in one 'blind:' line, which groups no hook can see.\n"
 	"\n"
-	"Exit status: 0 ok; 1 audit: a finding at or above --fail-on; 2 usage or runtime\n"
-	"error, or a --require'd hook or group blind.\n";
+	"Exit status: 0 ok; 1 (audit) a finding at or above --fail-on; 2 usage or runtime\n"
+	"error; 3 (watch) nothing can be watched here: BPF refused or unavailable, no hook\n"
+	"attached, or a --require'd hook or group blind.\n";
 
 const char *config_usage(void)
 {
