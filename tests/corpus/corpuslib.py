@@ -681,3 +681,17 @@ def round_trip_diff(source_text, dmidecode_text):
     diffs = ['source has %s' % (x,) for x in a if x not in b]
     diffs += ['dmidecode prints %s' % (x,) for x in b if x not in a]
     return diffs or ['same fields, different order']
+
+
+def cases_dir(cache):
+    """The cases this builder makes: DIR/cases-<digest of the corpus tools>. Builders of
+    other versions (another checkout, an older run) sharing the cache write elsewhere, so a
+    run never reads cases made by different code."""
+    import hashlib
+    here = os.path.dirname(os.path.abspath(__file__))
+    h = hashlib.sha256()
+    for name in sorted(os.listdir(here)):
+        if name in ('build', 'corpuslib.py', 'linuxhw.py', 'convert'):
+            with open(os.path.join(here, name), 'rb') as f:
+                h.update(name.encode() + b'\0' + f.read())
+    return os.path.join(cache, 'cases-' + h.hexdigest()[:12])
