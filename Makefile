@@ -10,7 +10,7 @@ ARCH := x86
 # own flags live in IMSW_* and are always added, so overriding one never drops them.
 CFLAGS ?= -O2 -g
 # user/ is one folder per subsystem (see README, Layout); headers are included by name
-IMSW_CPPFLAGS := -Iinclude -Iuser -Iuser/common -Iuser/output -Iuser/watch -Iuser/platform \
+IMSW_CPPFLAGS := -Iinclude -Iuser -Iuser/common -Iuser/output -Iuser/watch -Iuser/platform -Iuser/audit \
 	-I$(OUTPUT)
 # snprintf truncation of diagnostic text is intended (bounded reason strings)
 IMSW_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wno-format-truncation

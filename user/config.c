@@ -10,15 +10,20 @@
 #include "config.h"
 #include "names.h"
 #include "hooks.h"
+#include "findings.h"
 
 static const char usage[] =
 	"Usage: imswatch [watch] [OPTIONS]\n"
 	"       imswatch platform [OPTIONS]\n"
 	"       imswatch cpuid [--cpuid-file FILE] [--output FILE] [-v]\n"
+	"       imswatch audit [--sysroot DIR] [--cpuid-file FILE|none] [--format text|json]\n"
+	"                      [--fail-on info|notice|warning|critical] [--output FILE] [-v]\n"
 	"\n"
 	"Watch which drivers enable IMS, MSI and MSI-X, and judge each attempt against the\n"
 	"platform (is this a guest?). 'watch' needs root; 'platform' does not. 'cpuid' prints\n"
 	"the CPUID leaves the platform engine reads, in --cpuid-file format (for fixtures).\n"
+	"'audit' lists the PCI devices and interrupt domains that exist now and judges them\n"
+	"against the platform verdicts, once (no BPF; root reads all of config space).\n"
 	"\n"
 	"Options:\n"
 	"  -f, --format text|json   record format (json: one object per line); default text\n"
@@ -37,6 +42,8 @@ static const char usage[] =
 	"                           blind; comma list of groups (ims, msi, probe, vector: at\n"
 	"                           least one of its hooks attached) and hook names\n"
 	"                           (pci_create_ims_domain, ...: that hook attached)\n"
+	"      --fail-on SEVERITY   audit: exit 1 at a finding of SEVERITY or above (info,\n"
+	"                           notice, warning, critical); default warning\n"
 	"  -v, --verbose            more diagnostics on stderr (twice: libbpf debug); text\n"
 	"                           records also list every platform signal\n"
 	"  -h, --help               this text\n"
@@ -49,7 +56,8 @@ static const char usage[] =
 	"\n"
 	"'watch' says on stderr, in one 'blind:' line, which groups no hook can see.\n"
 	"\n"
-	"Exit status: 0 ok; 2 usage or runtime error, or a --require'd hook or group blind.\n";
+	"Exit status: 0 ok; 1 audit: a finding at or above --fail-on; 2 usage or runtime\n"
+	"error, or a --require'd hook or group blind.\n";
 
 const char *config_usage(void)
 {
@@ -104,7 +112,7 @@ static const char *option_name(const struct option *opts, int c)
 
 /* long-only options: values above any letter, so they fit optbit() */
 enum { OPT_SYSROOT = 256, OPT_CPUID_FILE, OPT_RINGBUF_KB, OPT_KERNEL_VIEW, OPT_TIMING,
-       OPT_REQUIRE };
+       OPT_REQUIRE, OPT_FAIL_ON };
 
 /* "ims,pci_ims_alloc_irq": groups and hook names, each known, none empty */
 static int parse_require(const char *s, struct config *cfg, char *err, size_t errlen)
@@ -146,6 +154,8 @@ static int parse_command(const char *word, struct config *cfg)
 		cfg->command = CMD_PLATFORM;
 	else if (!strcmp(word, "cpuid"))
 		cfg->command = CMD_CPUID;
+	else if (!strcmp(word, "audit"))
+		cfg->command = CMD_AUDIT;
 	else
 		return -EINVAL;
 	return 0;
@@ -166,18 +176,24 @@ static int check_options(enum command cmd, unsigned long long given, const struc
 {
 	static const char *const names[] = { [CMD_WATCH] = "watch",
 					     [CMD_PLATFORM] = "platform",
-					     [CMD_CPUID] = "cpuid" };
+					     [CMD_CPUID] = "cpuid",
+					     [CMD_AUDIT] = "audit" };
 	unsigned long long allowed;
 
 	switch (cmd) {
 	case CMD_WATCH: /* the platform options too: its status record carries the verdicts */
-		return 0;
+		allowed = ~optbit(OPT_FAIL_ON); /* watch exits 0 whatever it sees */
+		break;
 	case CMD_PLATFORM:
 		allowed = optbit('f') | optbit('o') | optbit('v') | optbit(OPT_SYSROOT) |
 			  optbit(OPT_CPUID_FILE) | optbit(OPT_KERNEL_VIEW) | optbit(OPT_TIMING);
 		break;
 	case CMD_CPUID:
 		allowed = optbit('o') | optbit('v') | optbit(OPT_CPUID_FILE);
+		break;
+	case CMD_AUDIT:
+		allowed = optbit('f') | optbit('o') | optbit('v') | optbit(OPT_SYSROOT) |
+			  optbit(OPT_CPUID_FILE) | optbit(OPT_FAIL_ON);
 		break;
 	default:
 		return 0;
@@ -204,6 +220,7 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err, size_t er
 		{ "kernel-view", no_argument, NULL, OPT_KERNEL_VIEW },
 		{ "timing-probe", no_argument, NULL, OPT_TIMING },
 		{ "require", required_argument, NULL, OPT_REQUIRE },
+		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -219,6 +236,7 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err, size_t er
 		.attach = ATTACH_AUTO,
 		.sysroot = "/",
 		.ringbuf_kb = 256,
+		.fail_on = ASEV_WARNING,
 	};
 	err[0] = 0;
 	opterr = 0; /* we word the messages ourselves */
@@ -238,7 +256,7 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err, size_t er
 			}
 			if (parse_command(optarg, cfg)) {
 				snprintf(err, errlen,
-					 "unknown command '%s' (commands: watch, platform, cpuid)",
+					 "unknown command '%s' (commands: watch, platform, cpuid, audit)",
 					 optarg);
 				return -EINVAL;
 			}
@@ -294,6 +312,10 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err, size_t er
 		case OPT_REQUIRE:
 			if (parse_require(optarg, cfg, err, errlen))
 				return -EINVAL;
+			break;
+		case OPT_FAIL_ON:
+			if ((cfg->fail_on = audit_severity_by_name(optarg)) < 0)
+				goto bad_value;
 			break;
 		case 'v':
 			cfg->verbose++;

@@ -10,6 +10,7 @@ enum command {
 	CMD_WATCH,
 	CMD_PLATFORM,
 	CMD_CPUID, /* dump the leaves the engine reads, replay format */
+	CMD_AUDIT, /* the one-shot snapshot: devices, interrupt domains, findings */
 	CMD_HELP,
 	CMD_VERSION,
 };
@@ -42,6 +43,7 @@ struct config {
 	unsigned int require_hooks;
 	unsigned int require_groups;
 	int verbose;
+	int fail_on; /* audit: exit 1 at a finding of this severity or above (ASEV_*) */
 };
 
 /*

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "output.h"
 #include "text.h"
@@ -437,6 +439,57 @@ int sink_lost(struct sink *s, const struct lost_info *l, int64_t ts_real_ns)
 int sink_summary(struct sink *s, const struct summary_info *sum, int64_t ts_real_ns)
 {
 	SINK_RECORD(s, json_summary(jw, sum, ts_real_ns), text_summary(s->fp, sum, ts_real_ns));
+}
+
+/* the terminal's width when records go to one, else COLUMNS, else 100 */
+static int sink_width(const struct sink *s)
+{
+	struct winsize ws;
+	const char *env = getenv("COLUMNS");
+	char *end;
+	long v;
+
+	if (isatty(fileno(s->fp)) && !ioctl(fileno(s->fp), TIOCGWINSZ, &ws) && ws.ws_col >= 40)
+		return ws.ws_col;
+	if (env && *env) {
+		v = strtol(env, &end, 10);
+		if (!*end && v >= 40 && v <= 10000)
+			return (int)v;
+	}
+	return 100;
+}
+
+int sink_audit(struct sink *s, const struct audit_snapshot *a, int fail_on, int64_t ts_real_ns)
+{
+	struct jw *jw = &s->jw;
+	size_t i;
+
+	if (s->error)
+		return s->error;
+	errno = 0;
+	if (s->fmt != FORMAT_JSON) {
+		text_audit(s->fp, a, fail_on, ts_real_ns, s->verbose, sink_width(s));
+		return sink_done(s);
+	}
+	/* one line per record, each handed to stdio whole */
+#define AUDIT_LINE(call)                                                                     \
+	do {                                                                                 \
+		jw_init(jw, s->fp);                                                          \
+		call;                                                                        \
+		jw_put(jw, '\n');                                                            \
+		jw_flush(jw);                                                                \
+		if (sink_done(s))                                                            \
+			return s->error;                                                     \
+	} while (0)
+	for (i = 0; i < a->inv.n; i++)
+		AUDIT_LINE(json_audit_device(jw, a, i, ts_real_ns));
+	for (i = 0; i < a->irqs.n_dom; i++)
+		AUDIT_LINE(json_audit_domain(jw, a, i, ts_real_ns));
+	for (i = 0; i < a->findings.n; i++)
+		AUDIT_LINE(json_audit_finding(jw, a, i, ts_real_ns));
+	AUDIT_LINE(json_audit_summary(jw, a, fail_on, ts_real_ns));
+#undef AUDIT_LINE
+	return 0;
 }
 
 int sink_flush(struct sink *s)

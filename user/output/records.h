@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "audit.h"
 #include "enrich.h"
 #include "hooks.h"
 #include "imswatch.h"
@@ -21,8 +22,9 @@
 
 #define IMSWATCH_VERSION "0.1.0"
 /* of the output records; bump on incompatible change. 2: status.blind_summary,
- * summary.coverage */
-#define IMSWATCH_FORMAT_VERSION 2
+ * summary.coverage; 3: the audit's device, irq-domain, finding and audit-summary records,
+ * summary.snapshot_overlap */
+#define IMSWATCH_FORMAT_VERSION 3
 
 /*
  * Converts the BPF side's CLOCK_MONOTONIC stamps to wall-clock time. The offset moves when
@@ -58,6 +60,8 @@ struct summary_info {
 	uint64_t counter[IMSW_CNT_COUNT][IMSW_HOOK_COUNT];
 	uint64_t decode_errors;		    /* records userspace rejected */
 	const struct hook_state *hooks;
+	bool snapshot;		/* watch began with the audit snapshot */
+	uint64_t snapshot_overlap; /* events that may also be in it (audit_overlaps) */
 };
 
 /* One event or alert: the decoded record, what sysfs added and the policy's finding. */
@@ -96,6 +100,13 @@ void json_platform_record(struct jw *w, const struct platform *p, int64_t ts_rea
 void json_event(struct jw *w, const struct event_record *r);
 void json_lost(struct jw *w, const struct lost_info *l, int64_t ts_real_ns);
 void json_summary(struct jw *w, const struct summary_info *s, int64_t ts_real_ns);
+/* The audit snapshot's records (one line each): device I, irq-domain I, finding I, summary */
+void json_audit_device(struct jw *w, const struct audit_snapshot *a, size_t i, int64_t ts_real_ns);
+void json_audit_domain(struct jw *w, const struct audit_snapshot *a, size_t i, int64_t ts_real_ns);
+void json_audit_finding(struct jw *w, const struct audit_snapshot *a, size_t i,
+			int64_t ts_real_ns);
+void json_audit_summary(struct jw *w, const struct audit_snapshot *a, int fail_on,
+			int64_t ts_real_ns);
 
 /* Names of the summary's per-family event counts (by enum imsw_kind) and of the BPF
  * counters (by enum imsw_counter): per hook, and the summary total (NULL: none). */

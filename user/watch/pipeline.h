@@ -23,6 +23,10 @@ struct pipeline {
 	uint64_t alerts_by_severity[SEV_CRITICAL + 1];
 	uint64_t decode_errors;
 	int write_error; /* first sink error; stops the run */
+	/* the audit snapshot the watch began with (NULL: none), and the events that may be in
+	 * it too: about a device it lists, stamped before its read ended (audit_overlaps) */
+	const struct audit_snapshot *snapshot;
+	uint64_t snapshot_overlap;
 };
 
 void pipeline_init(struct pipeline *p, struct sink *sink, const struct platform *platform,
