@@ -383,7 +383,7 @@ audit_cell() {
 	case $_ae in
 	ims)
 		check "imswatch audit: the IMS domain on this guest is a critical finding, exit 1 ($AUDIT_ROW)" \
-			[ "$AUDIT_RC" = 1 ] -a "$_hi" = critical
+			[ "$AUDIT_RC" = 1 -a "$_hi" = critical ]
 		;;
 	clean)
 		check "imswatch audit: MSI/MSI-X only, exit 0 and nothing at warning or above ($AUDIT_ROW)" \
