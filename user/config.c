@@ -15,6 +15,7 @@ static const char usage[] =
 	"Usage: imswatch [watch] [OPTIONS]\n"
 	"       imswatch platform [OPTIONS]\n"
 	"       imswatch cpuid [--cpuid-file FILE] [--output FILE] [-v]\n"
+	"       imswatch detach --pin DIR [-v]\n"
 	"\n"
 	"Watch which drivers enable IMS, MSI and MSI-X, and judge each attempt against the\n"
 	"platform (is this a guest?). 'watch' needs root; 'platform' does not. 'cpuid' prints\n"
@@ -37,6 +38,12 @@ static const char usage[] =
 	"                           blind; comma list of groups (ims, msi, probe, vector: at\n"
 	"                           least one of its hooks attached) and hook names\n"
 	"                           (pci_create_ims_domain, ...: that hook attached)\n"
+	"      --pin DIR            watch: pin the hooks' links and maps in DIR on bpffs, so\n"
+	"                           events are kept while imswatch is down, and take over\n"
+	"                           what an earlier run pinned there (same build only);\n"
+	"                           detach: remove those pins, which detaches the hooks\n"
+	"      --no-sandbox         watch: keep capabilities and install no seccomp filter\n"
+	"                           once attached (debugging only)\n"
 	"  -v, --verbose            more diagnostics on stderr (twice: libbpf debug); text\n"
 	"                           records also list every platform signal\n"
 	"  -h, --help               this text\n"
@@ -104,7 +111,7 @@ static const char *option_name(const struct option *opts, int c)
 
 /* long-only options: values above any letter, so they fit optbit() */
 enum { OPT_SYSROOT = 256, OPT_CPUID_FILE, OPT_RINGBUF_KB, OPT_KERNEL_VIEW, OPT_TIMING,
-       OPT_REQUIRE };
+       OPT_REQUIRE, OPT_PIN, OPT_NO_SANDBOX };
 
 /* "ims,pci_ims_alloc_irq": groups and hook names, each known, none empty */
 static int parse_require(const char *s, struct config *cfg, char *err, size_t errlen)
@@ -146,6 +153,8 @@ static int parse_command(const char *word, struct config *cfg)
 		cfg->command = CMD_PLATFORM;
 	else if (!strcmp(word, "cpuid"))
 		cfg->command = CMD_CPUID;
+	else if (!strcmp(word, "detach"))
+		cfg->command = CMD_DETACH;
 	else
 		return -EINVAL;
 	return 0;
@@ -166,7 +175,8 @@ static int check_options(enum command cmd, unsigned long long given, const struc
 {
 	static const char *const names[] = { [CMD_WATCH] = "watch",
 					     [CMD_PLATFORM] = "platform",
-					     [CMD_CPUID] = "cpuid" };
+					     [CMD_CPUID] = "cpuid",
+					     [CMD_DETACH] = "detach" };
 	unsigned long long allowed;
 
 	switch (cmd) {
@@ -178,6 +188,14 @@ static int check_options(enum command cmd, unsigned long long given, const struc
 		break;
 	case CMD_CPUID:
 		allowed = optbit('o') | optbit('v') | optbit(OPT_CPUID_FILE);
+		break;
+	case CMD_DETACH:
+		if (!(given & optbit(OPT_PIN))) {
+			snprintf(err, errlen, "detach needs --pin DIR (the directory watch --pin "
+				 "used)");
+			return -EINVAL;
+		}
+		allowed = optbit('v') | optbit(OPT_PIN);
 		break;
 	default:
 		return 0;
@@ -204,6 +222,8 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err, size_t er
 		{ "kernel-view", no_argument, NULL, OPT_KERNEL_VIEW },
 		{ "timing-probe", no_argument, NULL, OPT_TIMING },
 		{ "require", required_argument, NULL, OPT_REQUIRE },
+		{ "pin", required_argument, NULL, OPT_PIN },
+		{ "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -238,7 +258,8 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err, size_t er
 			}
 			if (parse_command(optarg, cfg)) {
 				snprintf(err, errlen,
-					 "unknown command '%s' (commands: watch, platform, cpuid)",
+					 "unknown command '%s' (commands: watch, platform, cpuid, "
+					 "detach)",
 					 optarg);
 				return -EINVAL;
 			}
@@ -294,6 +315,14 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err, size_t er
 		case OPT_REQUIRE:
 			if (parse_require(optarg, cfg, err, errlen))
 				return -EINVAL;
+			break;
+		case OPT_PIN:
+			if (!*optarg)
+				goto bad_value;
+			cfg->pin_dir = optarg;
+			break;
+		case OPT_NO_SANDBOX:
+			cfg->no_sandbox = true;
 			break;
 		case 'v':
 			cfg->verbose++;

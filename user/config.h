@@ -12,6 +12,7 @@ enum command {
 	CMD_CPUID, /* dump the leaves the engine reads, replay format */
 	CMD_HELP,
 	CMD_VERSION,
+	CMD_DETACH, /* remove what watch --pin left pinned (detaches its hooks) */
 };
 
 enum output_format {
@@ -42,6 +43,10 @@ struct config {
 	unsigned int require_hooks;
 	unsigned int require_groups;
 	int verbose;
+	/* --pin DIR: pin links and maps on bpffs, take over what an earlier run pinned there
+	 * (watch); the pins to remove (detach) */
+	const char *pin_dir;
+	bool no_sandbox; /* --no-sandbox: keep capabilities, no seccomp filter (debugging) */
 };
 
 /*

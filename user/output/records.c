@@ -281,6 +281,15 @@ void json_status(struct jw *w, const struct status_info *st, int64_t ts_real_ns)
 	jw_kuntrusted(w, "kernel", st->kernel);
 	jw_kstring(w, "attach", st->attach_pref);
 	jw_kint(w, "ringbuf_kb", st->ringbuf_kb);
+	if (st->pin) {
+		jw_key(w, "pin");
+		jw_object_begin(w);
+		jw_kstring(w, "dir", st->pin->dir);
+		jw_kbool(w, "taken_over", st->pin->taken_over);
+		jw_key(w, "pinned_at");
+		jw_ts(w, st->pin->pinned_real_ns);
+		jw_object_end(w);
+	}
 	if (st->bpf_problem)
 		jw_kstring(w, "bpf_problem", st->bpf_problem);
 	jw_key(w, "platform");
@@ -477,6 +486,15 @@ void json_summary(struct jw *w, const struct summary_info *s, int64_t ts_real_ns
 		if (summary_counters[c].total)
 			jw_kint(w, summary_counters[c].total, (int64_t)total[c]);
 	jw_kint(w, "decode_errors", (int64_t)s->decode_errors);
+	if (s->pin) {
+		jw_key(w, "pin");
+		jw_object_begin(w);
+		jw_kstring(w, "dir", s->pin->dir);
+		jw_kbool(w, "taken_over", s->pin->taken_over);
+		jw_kint(w, "drained_before_restart", (int64_t)s->pin->drained_before_restart);
+		jw_kint(w, "lost_before_takeover", (int64_t)s->pin->lost_before_takeover);
+		jw_object_end(w);
+	}
 	jw_key(w, "hooks");
 	jw_array_begin(w);
 	for (i = 0; i < IMSW_HOOK_COUNT; i++) {

@@ -41,6 +41,15 @@ void timebase_refresh(struct timebase *tb, int64_t mono_ns);
 int64_t mono_to_real(const struct timebase *tb, uint64_t mono_ns);
 int64_t now_real_ns(void);
 
+/* --pin: where the hooks are pinned, and what a takeover found (status and summary). */
+struct pin_record {
+	const char *dir;
+	bool taken_over;		 /* an earlier run's pins were taken over */
+	int64_t pinned_real_ns;		 /* when they were made */
+	uint64_t drained_before_restart; /* records delivered from before the takeover */
+	uint64_t lost_before_takeover;	 /* ring buffer full while no one read */
+};
+
 struct status_info {
 	const char *kernel;	      /* uname release */
 	const struct platform *platform;
@@ -48,6 +57,7 @@ struct status_info {
 	const char *bpf_problem;     /* why nothing could be loaded, or NULL */
 	unsigned int ringbuf_kb;
 	const char *attach_pref;
+	const struct pin_record *pin; /* NULL: no --pin */
 };
 
 struct summary_info {
@@ -58,6 +68,7 @@ struct summary_info {
 	uint64_t counter[IMSW_CNT_COUNT][IMSW_HOOK_COUNT];
 	uint64_t decode_errors;		    /* records userspace rejected */
 	const struct hook_state *hooks;
+	const struct pin_record *pin; /* NULL: no --pin */
 };
 
 /* One event or alert: the decoded record, what sysfs added and the policy's finding. */

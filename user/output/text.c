@@ -218,6 +218,11 @@ void text_status(FILE *fp, const struct status_info *st, int64_t ts_real_ns, int
 		label(fp, "  ", "Blind:");
 		fprintf(fp, "%s\n", buf);
 	}
+	if (st->pin) {
+		label(fp, "  ", "Pinned:");
+		fprintf(fp, "%s%s\n", safe(st->pin->dir, buf, sizeof(buf)),
+			st->pin->taken_over ? " (taken over from an earlier run)" : "");
+	}
 	if (st->bpf_problem) {
 		label(fp, "  ", "BPF problem:");
 		fprintf(fp, "%s\n", plain(st->bpf_problem, buf, sizeof(buf)));
@@ -400,6 +405,15 @@ void text_summary(FILE *fp, const struct summary_info *s, int64_t ts_real_ns)
 		if (summary_counters[c].total)
 			fprintf(fp, "%s %" PRIu64 ", ", summary_counters[c].total, total[c]);
 	fprintf(fp, "decode errors %" PRIu64 "\n", s->decode_errors);
+	if (s->pin) {
+		char dir[1100];
+
+		label(fp, "  ", "Pinned:");
+		fprintf(fp, "%s%s, %" PRIu64 " records drained from before the restart, %" PRIu64
+			" lost before it\n", safe(s->pin->dir, dir, sizeof(dir)),
+			s->pin->taken_over ? " (taken over)" : "", s->pin->drained_before_restart,
+			s->pin->lost_before_takeover);
+	}
 	fprintf(fp, "  Hooks:\n    %-*s %-12s", wname, "", "");
 	for (c = 0; c < IMSW_CNT_COUNT; c++)
 		fprintf(fp, " %13s", summary_counters[c].per_hook);

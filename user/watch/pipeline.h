@@ -23,6 +23,10 @@ struct pipeline {
 	uint64_t alerts_by_severity[SEV_CRITICAL + 1];
 	uint64_t decode_errors;
 	int write_error; /* first sink error; stops the run */
+	/* --pin: push every record out before the next is taken from the ring buffer, so a
+	 * loader killed at any point has lost none it consumed (at most the last one is
+	 * delivered again by the next run: same kernel time, cpu and hook) */
+	bool flush_each;
 };
 
 void pipeline_init(struct pipeline *p, struct sink *sink, const struct platform *platform,
