@@ -20,14 +20,15 @@ COMPILE = $(CC) $(IMSW_CPPFLAGS) $(CPPFLAGS) $(IMSW_CFLAGS) $(CFLAGS) $(DEPFLAGS
 LINK = $(CC) $(IMSW_CFLAGS) $(CFLAGS) $(LDFLAGS)
 # Link flags from pkg-config; the fixed list is the fallback before pkg-config is installed.
 # Static links take the libraries' private dependencies too (libelf needs -lzstd on trixie).
-IMSW_LIBS = $(or $(shell $(PKG_CONFIG) --libs libbpf libelf zlib 2>/dev/null),-lbpf -lelf -lz)
-IMSW_STATIC_LIBS = $(or $(shell $(PKG_CONFIG) --static --libs libbpf libelf zlib 2>/dev/null),-lbpf -lelf -lz)
+# libseccomp: the event loop's system call filter (user/watch/sandbox.c)
+IMSW_LIBS = $(or $(shell $(PKG_CONFIG) --libs libbpf libelf zlib libseccomp 2>/dev/null),-lbpf -lelf -lz -lseccomp)
+IMSW_STATIC_LIBS = $(or $(shell $(PKG_CONFIG) --static --libs libbpf libelf zlib libseccomp 2>/dev/null),-lbpf -lelf -lz -lseccomp)
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 # Debian packages the build, the tests and the VM bench need (bookworm names; trixie's are
 # the same).
 BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev pkg-config \
-	make gcc
+	make gcc libseccomp-dev
 # json-c: the tests and fuzz targets parse records with it; the binary writes JSON itself
 UNIT_PKGS := libcmocka-dev libjson-c-dev perl
 FUZZ_PKGS := clang libclang-rt-dev
@@ -39,8 +40,8 @@ PACKAGE_PKGS := dpkg-dev debhelper lintian mandoc logrotate strace
 
 USER_SRCS := $(wildcard user/*.c user/*/*.c)
 # everything but argv handling and the libbpf-facing modules: what unit tests and benches link
-CORE_SRCS := $(filter-out user/main.c user/watch/loader.c user/watch/watch.c user/watch/kview.c,\
-	$(USER_SRCS))
+CORE_SRCS := $(filter-out user/main.c user/watch/loader.c user/watch/watch.c user/watch/kview.c \
+	user/watch/pin.c user/watch/sandbox.c,$(USER_SRCS))
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/%.o,$(USER_SRCS))
 SAN := $(OUTPUT)/sanitize
 SAN_OBJS := $(patsubst user/%.c,$(SAN)/%.o,$(USER_SRCS))

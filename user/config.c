@@ -18,6 +18,7 @@ static const char usage[] =
 	"       imswatch cpuid [--cpuid-file FILE] [--output FILE] [-v]\n"
 	"       imswatch audit [--sysroot DIR] [--cpuid-file FILE|none] [--format text|json]\n"
 	"                      [--fail-on info|notice|warning|critical] [--output FILE] [-v]\n"
+	"       imswatch detach --pin DIR [-v]\n"
 	"\n"
 	"Watch which drivers enable IMS, MSI and MSI-X, and judge each attempt against the\n"
 	"platform (is this a guest?). 'watch' needs root; 'platform' does not. 'cpuid' prints\n"
@@ -44,6 +45,12 @@ static const char usage[] =
 	"                           (pci_create_ims_domain, ...: that hook attached)\n"
 	"      --fail-on SEVERITY   audit: exit 1 at a finding of SEVERITY or above (info,\n"
 	"                           notice, warning, critical); default warning\n"
+	"      --pin DIR            watch: pin the hooks' links and maps in DIR on bpffs, so\n"
+	"                           events are kept while imswatch is down, and take over\n"
+	"                           what an earlier run pinned there (same build only);\n"
+	"                           detach: remove those pins, which detaches the hooks\n"
+	"      --no-sandbox         watch: keep capabilities and install no seccomp filter\n"
+	"                           once attached (debugging only)\n"
 	"  -v, --verbose            more diagnostics on stderr (twice: libbpf debug); text\n"
 	"                           records also list every platform signal\n"
 	"  -h, --help               this text\n"
@@ -113,7 +120,7 @@ static const char *option_name(const struct option *opts, int c)
 
 /* long-only options: values above any letter, so they fit optbit() */
 enum { OPT_SYSROOT = 256, OPT_CPUID_FILE, OPT_RINGBUF_KB, OPT_KERNEL_VIEW, OPT_TIMING,
-       OPT_REQUIRE, OPT_FAIL_ON };
+       OPT_REQUIRE, OPT_FAIL_ON, OPT_PIN, OPT_NO_SANDBOX };
 
 /* "ims,pci_ims_alloc_irq": groups and hook names, each known, none empty */
 static int parse_require(const char *s, struct config *cfg, char *err, size_t errlen)
@@ -157,6 +164,8 @@ static int parse_command(const char *word, struct config *cfg)
 		cfg->command = CMD_CPUID;
 	else if (!strcmp(word, "audit"))
 		cfg->command = CMD_AUDIT;
+	else if (!strcmp(word, "detach"))
+		cfg->command = CMD_DETACH;
 	else
 		return -EINVAL;
 	return 0;
@@ -178,7 +187,8 @@ static int check_options(enum command cmd, unsigned long long given, const struc
 	static const char *const names[] = { [CMD_WATCH] = "watch",
 					     [CMD_PLATFORM] = "platform",
 					     [CMD_CPUID] = "cpuid",
-					     [CMD_AUDIT] = "audit" };
+					     [CMD_AUDIT] = "audit",
+					     [CMD_DETACH] = "detach" };
 	unsigned long long allowed;
 
 	switch (cmd) {
@@ -195,6 +205,14 @@ static int check_options(enum command cmd, unsigned long long given, const struc
 	case CMD_AUDIT:
 		allowed = optbit('f') | optbit('o') | optbit('v') | optbit(OPT_SYSROOT) |
 			  optbit(OPT_CPUID_FILE) | optbit(OPT_FAIL_ON);
+		break;
+	case CMD_DETACH:
+		if (!(given & optbit(OPT_PIN))) {
+			snprintf(err, errlen, "detach needs --pin DIR (the directory watch --pin "
+				 "used)");
+			return -EINVAL;
+		}
+		allowed = optbit('v') | optbit(OPT_PIN);
 		break;
 	default:
 		return 0;
@@ -222,6 +240,8 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err, size_t er
 		{ "timing-probe", no_argument, NULL, OPT_TIMING },
 		{ "require", required_argument, NULL, OPT_REQUIRE },
 		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
+		{ "pin", required_argument, NULL, OPT_PIN },
+		{ "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -257,7 +277,8 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err, size_t er
 			}
 			if (parse_command(optarg, cfg)) {
 				snprintf(err, errlen,
-					 "unknown command '%s' (commands: watch, platform, cpuid, audit)",
+					 "unknown command '%s' (commands: watch, platform, cpuid, "
+					 "audit, detach)",
 					 optarg);
 				return -EINVAL;
 			}
@@ -317,6 +338,14 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err, size_t er
 		case OPT_FAIL_ON:
 			if ((cfg->fail_on = audit_severity_by_name(optarg)) < 0)
 				goto bad_value;
+			break;
+		case OPT_PIN:
+			if (!*optarg)
+				goto bad_value;
+			cfg->pin_dir = optarg;
+			break;
+		case OPT_NO_SANDBOX:
+			cfg->no_sandbox = true;
 			break;
 		case 'v':
 			cfg->verbose++;

@@ -13,6 +13,7 @@ enum command {
 	CMD_AUDIT, /* the one-shot snapshot: devices, interrupt domains, findings */
 	CMD_HELP,
 	CMD_VERSION,
+	CMD_DETACH, /* remove what watch --pin left pinned (detaches its hooks) */
 };
 
 enum output_format {
@@ -44,6 +45,10 @@ struct config {
 	unsigned int require_groups;
 	int verbose;
 	int fail_on; /* audit: exit 1 at a finding of this severity or above (ASEV_*) */
+	/* --pin DIR: pin links and maps on bpffs, take over what an earlier run pinned there
+	 * (watch); the pins to remove (detach) */
+	const char *pin_dir;
+	bool no_sandbox; /* --no-sandbox: keep capabilities, no seccomp filter (debugging) */
 };
 
 /*

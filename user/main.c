@@ -15,6 +15,7 @@
 #include "kview.h"
 #include "log.h"
 #include "output.h"
+#include "pin.h"
 #include "platform.h"
 #include "records.h"
 #include "watch.h"
@@ -90,6 +91,9 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	log_verbosity = cfg.verbose;
+	/* detach --pin DIR: remove what watch --pin left, nothing else */
+	if (cfg.command == CMD_DETACH)
+		return pin_detach(cfg.pin_dir);
 
 	/* every input is checked before --output is created: bad input writes nothing */
 	r = hostfs_open(&fs, cfg.sysroot);

@@ -70,24 +70,24 @@ static void test_config_dsa(void **state)
 	dsa_config(c);
 	pci_config_parse(c, sizeof(c), &k);
 	assert_int_equal(k.state, CFG_FULL);
-	assert_int_equal(k.pcie, TRI_YES);
-	assert_int_equal(k.msi, TRI_YES);
+	assert_int_equal(k.pcie, ANSWER_YES);
+	assert_int_equal(k.msi, ANSWER_YES);
 	assert_int_equal(k.msi_max, 4);
-	assert_int_equal(k.msix, TRI_YES);
+	assert_int_equal(k.msix, ANSWER_YES);
 	assert_int_equal(k.msix_table, 9);
 	assert_true(k.msix_enabled);
-	assert_int_equal(k.siov, TRI_YES);
-	assert_int_equal(k.siov_ims, TRI_YES);
+	assert_int_equal(k.siov, ANSWER_YES);
+	assert_int_equal(k.siov_ims, ANSWER_YES);
 	assert_int_equal(k.siov_offset, 0x150);
 	assert_string_equal(k.problem, "");
 	/* the same DVSEC with the IMS bit clear, and another vendor's DVSEC id 5 */
 	put32(c, 0x164, 0);
 	pci_config_parse(c, sizeof(c), &k);
-	assert_int_equal(k.siov, TRI_YES);
-	assert_int_equal(k.siov_ims, TRI_NO);
+	assert_int_equal(k.siov, ANSWER_YES);
+	assert_int_equal(k.siov_ims, ANSWER_NO);
 	put16(c, 0x154, 0x1af4);
 	pci_config_parse(c, sizeof(c), &k);
-	assert_int_equal(k.siov, TRI_NO);
+	assert_int_equal(k.siov, ANSWER_NO);
 }
 
 static void test_config_short_and_conventional(void **state)
@@ -100,26 +100,26 @@ static void test_config_short_and_conventional(void **state)
 	/* what sysfs gives a reader without root: 64 bytes, capabilities unknown */
 	pci_config_parse(c, 64, &k);
 	assert_int_equal(k.state, CFG_TRUNCATED);
-	assert_int_equal(k.msi, TRI_UNKNOWN);
-	assert_int_equal(k.msix, TRI_UNKNOWN);
-	assert_int_equal(k.siov, TRI_UNKNOWN);
+	assert_int_equal(k.msi, ANSWER_UNKNOWN);
+	assert_int_equal(k.msix, ANSWER_UNKNOWN);
+	assert_int_equal(k.siov, ANSWER_UNKNOWN);
 	assert_string_equal(cfg_state_note(k.state),
 			    "config truncated (not root): capabilities unknown");
 	/* 256 bytes of a PCIe device: the extended list exists but is not exposed */
 	pci_config_parse(c, 256, &k);
 	assert_int_equal(k.state, CFG_CONVENTIONAL);
-	assert_int_equal(k.msix, TRI_YES);
-	assert_int_equal(k.siov, TRI_UNKNOWN);
+	assert_int_equal(k.msix, ANSWER_YES);
+	assert_int_equal(k.siov, ANSWER_UNKNOWN);
 	/* conventional PCI: no extended space, so no DVSEC */
 	c[0x40] = 0x01; /* power management instead of PCIe */
 	pci_config_parse(c, 256, &k);
-	assert_int_equal(k.pcie, TRI_NO);
-	assert_int_equal(k.siov, TRI_NO);
+	assert_int_equal(k.pcie, ANSWER_NO);
+	assert_int_equal(k.siov, ANSWER_NO);
 	/* unreadable stays unknown */
 	k.state = CFG_UNREADABLE;
 	pci_config_parse(NULL, 0, &k);
 	assert_int_equal(k.state, CFG_UNREADABLE);
-	assert_int_equal(k.msix, TRI_UNKNOWN);
+	assert_int_equal(k.msix, ANSWER_UNKNOWN);
 }
 
 static void test_config_loops_and_garbage(void **state)
@@ -136,7 +136,7 @@ static void test_config_loops_and_garbage(void **state)
 	c[0x61] = 0x40;
 	pci_config_parse(c, sizeof(c), &k);
 	assert_non_null(strstr(k.problem, "loops"));
-	assert_int_equal(k.msix, TRI_YES); /* what was found before the loop stays */
+	assert_int_equal(k.msix, ANSWER_YES); /* what was found before the loop stays */
 	/* a pointer into the header */
 	dsa_config(c);
 	c[0x41] = 0x20;
@@ -147,15 +147,15 @@ static void test_config_loops_and_garbage(void **state)
 	put32(c, 0x100, 0x0001 | 1 << 16 | 0x100u << 20);
 	pci_config_parse(c, sizeof(c), &k);
 	assert_non_null(strstr(k.problem, "extended capability list loops"));
-	assert_int_equal(k.siov, TRI_UNKNOWN);
+	assert_int_equal(k.siov, ANSWER_UNKNOWN);
 	/* all ones (a device that went away) and all zeros */
 	memset(c, 0xff, sizeof(c));
 	pci_config_parse(c, sizeof(c), &k);
 	assert_true(k.problem[0]);
 	memset(c, 0, sizeof(c));
 	pci_config_parse(c, sizeof(c), &k);
-	assert_int_equal(k.msi, TRI_NO);
-	assert_int_equal(k.siov, TRI_NO);
+	assert_int_equal(k.msi, ANSWER_NO);
+	assert_int_equal(k.siov, ANSWER_NO);
 	/* random bytes never crash nor run away */
 	srand(7);
 	for (i = 0; i < 2000; i++) {
@@ -320,7 +320,7 @@ static struct pci_device *dev_add(struct inventory *inv, const char *bdf)
 	snprintf(d->bdf, sizeof(d->bdf), "%s", bdf);
 	d->ids = true;
 	d->sriov_total = d->sriov_num = -1;
-	d->caps.msi = d->caps.msix = d->caps.siov = d->caps.siov_ims = TRI_NO;
+	d->caps.msi = d->caps.msix = d->caps.siov = d->caps.siov_ims = ANSWER_NO;
 	return d;
 }
 
@@ -361,7 +361,7 @@ static void build(struct audit_snapshot *s, const char *prefix)
 	dsa->vendor = 0x8086;
 	dsa->device = 0x0b25;
 	dsa->known_ims = pci_known_ims_device(0x8086, 0x0b25);
-	dsa->caps.siov = dsa->caps.siov_ims = TRI_YES;
+	dsa->caps.siov = dsa->caps.siov_ims = ANSWER_YES;
 	msi_irq_add(dsa, 100, MSI_MODE_MSIX);
 	msi_irq_add(dsa, 101, MSI_MODE_MSIX);
 	pf = dev_add(&s->inv, "0000:b1:00.0");
@@ -493,12 +493,12 @@ static const struct audit_finding *find_rule(const struct audit_snapshot *s, con
 	return NULL;
 }
 
-static void judge(struct audit_snapshot *s, struct platform *p, enum tri api)
+static void judge(struct audit_snapshot *s, struct platform *p, enum answer api)
 {
 	unsigned int g;
 
 	s->platform = p;
-	s->kcaps.kallsyms = TRI_YES;
+	s->kcaps.kallsyms = ANSWER_YES;
 	s->kcaps.ims_api = api;
 	for (g = 0; g < IMSW_GROUP_COUNT; g++)
 		s->kcaps.group[g] = REACH_UNPROVEN;
@@ -514,7 +514,7 @@ static void test_findings_guest(void **state)
 
 	(void)state;
 	build(&s, "IR-");
-	judge(&s, p, TRI_YES);
+	judge(&s, p, ANSWER_YES);
 	f = find_rule(&s, "IMSW-AUDIT-IMS-VM", "0000:6a:01.0");
 	assert_non_null(f);
 	assert_int_equal(f->severity, ASEV_CRITICAL);
@@ -536,7 +536,7 @@ static void test_findings_guest(void **state)
 	p->seed.probably_on_bare_metal = true;
 	p->ims_gate = IMS_GATE_CLOSED;
 	build(&s, "vIR-");
-	judge(&s, p, TRI_YES);
+	judge(&s, p, ANSWER_YES);
 	assert_non_null(find_rule(&s, "IMSW-AUDIT-IMS-CLOAKED", "0000:6a:01.0"));
 	assert_null(find_rule(&s, "IMSW-AUDIT-IMS-VM", "0000:6a:01.0"));
 	assert_null(find_rule(&s, "IMSW-AUDIT-IMS-GATE-OPEN", "0000:6a:01.0"));
@@ -544,7 +544,7 @@ static void test_findings_guest(void **state)
 	free_built(&s);
 	p->ims_gate = IMS_GATE_OPEN;
 	build(&s, "IR-");
-	judge(&s, p, TRI_NO);
+	judge(&s, p, ANSWER_NO);
 	assert_int_equal(s.dev[0].gate, DGATE_NO_API);
 	assert_null(find_rule(&s, "IMSW-AUDIT-IMS-GATE-OPEN", "0000:6a:01.0"));
 	free_built(&s);
@@ -561,7 +561,7 @@ static void test_findings_host(void **state)
 	(void)state;
 	/* contradictions: IMS and MSI without remapping are warnings */
 	build(&s, "");
-	judge(&s, p, TRI_YES);
+	judge(&s, p, ANSWER_YES);
 	assert_non_null(find_rule(&s, "IMSW-AUDIT-CONTRADICTED", "0000:6a:01.0"));
 	assert_non_null(find_rule(&s, "IMSW-AUDIT-CONTRADICTED", "0000:b1:00.0"));
 	assert_null(find_rule(&s, "IMSW-AUDIT-SIOV-GUEST", "0000:6a:01.0"));
@@ -569,14 +569,14 @@ static void test_findings_host(void **state)
 	/* a clean host: IMS is information, remapped MSI nothing */
 	p->q1.n_contradictions = 0;
 	build(&s, "IR-");
-	judge(&s, p, TRI_YES);
+	judge(&s, p, ANSWER_YES);
 	assert_non_null(find_rule(&s, "IMSW-AUDIT-IMS", "0000:6a:01.0"));
 	assert_null(find_rule(&s, "IMSW-AUDIT-CONTRADICTED", "0000:b1:00.0"));
 	assert_int_equal(audit_max_severity(&s), ASEV_INFO);
 	free_built(&s);
 	/* hooks that cannot attach: one notice per group */
 	build(&s, "IR-");
-	judge(&s, p, TRI_YES);
+	judge(&s, p, ANSWER_YES);
 	for (g = 0; g < IMSW_GROUP_COUNT; g++)
 		s.kcaps.group[g] = g == IMSW_GROUP_BIT_IMS ? REACH_ABSENT : REACH_UNPROVEN;
 	assert_int_equal(audit_derive(&s), 0);
@@ -589,7 +589,7 @@ static void test_findings_host(void **state)
 static void test_kernelcaps_decide(void **state)
 {
 	bool found[IMSW_HOOK_COUNT] = { false };
-	struct kernel_caps k = { .kallsyms = TRI_YES };
+	struct kernel_caps k = { .kallsyms = ANSWER_YES };
 	unsigned int i;
 
 	(void)state;
@@ -604,7 +604,7 @@ static void test_kernelcaps_decide(void **state)
 	k.btf = true;
 	kernelcaps_decide(&k, found);
 	assert_int_equal(k.group[IMSW_GROUP_BIT_IMS], REACH_UNPROVEN);
-	k.kallsyms = TRI_UNKNOWN;
+	k.kallsyms = ANSWER_UNKNOWN;
 	kernelcaps_decide(&k, found);
 	assert_int_equal(k.group[IMSW_GROUP_BIT_MSI], REACH_UNKNOWN);
 }
@@ -736,15 +736,15 @@ static void test_tree(void **state)
 	assert_int_equal(s.inv.dev[0].sriov_total, 4);
 	assert_int_equal(s.inv.dev[0].n_vfs, 1);
 	assert_string_equal(s.inv.dev[0].vfs[0], "0000:6a:01.1");
-	assert_int_equal(s.inv.dev[0].caps.siov_ims, TRI_YES);
-	assert_int_equal(s.inv.dev[1].msi_irqs_dir, TRI_NO);
+	assert_int_equal(s.inv.dev[0].caps.siov_ims, ANSWER_YES);
+	assert_int_equal(s.inv.dev[1].msi_irqs_dir, ANSWER_NO);
 	assert_string_equal(s.inv.dev[1].physfn, "0000:6a:01.0");
 	assert_int_equal(s.inv.dev[1].caps.state, CFG_TRUNCATED);
 	assert_int_equal(s.irqs.n, 2);
 	assert_int_equal(s.irqs.e[0].count, 11); /* from proc/interrupts */
 	assert_int_equal(s.irqs.e[1].count, 6);	 /* from per_cpu_count */
 	assert_int_equal(s.irqs.e[1].kind, IRQK_IMS);
-	assert_int_equal(s.kcaps.ims_api, TRI_YES);
+	assert_int_equal(s.kcaps.ims_api, ANSWER_YES);
 	assert_non_null(find_rule(&s, "IMSW-AUDIT-IMS-VM", "0000:6a:01.0"));
 	/* the VF: an IMS-capable id in a guest; its truncated config is listed unreadable */
 	assert_non_null(find_rule(&s, "IMSW-AUDIT-SIOV-GUEST", "0000:6a:01.1"));

@@ -8,7 +8,7 @@
 #   tests/vm/run.sh [--kernel 6.1|6.12|ims|all] [--scenario NAME|all] [--imswatch PATH]
 #                   [--jobs N] [--only REGEX] [--list]
 #
-# Scenarios: smoke (the bench itself, no imswatch), live, modes, ims, lost, matrix, peers,
+# Scenarios: smoke (the bench itself, no imswatch), live, modes, ims, lost, restart, matrix, peers,
 # hosttest (tests/host/watch.sh in the guest), cloaked on 6.1 and 6.12; ims-real on the IMS
 # test kernel; audit (imswatch audit, and the capture of tests/fixtures/audit-*) on all three.
 # Downloads are cached in ${IMSWATCH_VM_CACHE:-$HOME/.cache/imswatch-vm}; logs, guest
@@ -29,7 +29,7 @@ source "$VM_DIR/lib/initramfs.sh"
 # shellcheck source=lib/qemu.sh
 source "$VM_DIR/lib/qemu.sh"
 
-ALL_SCENARIOS="smoke live modes ims lost matrix peers hosttest cloaked ims-real audit"
+ALL_SCENARIOS="smoke live modes ims lost restart matrix peers hosttest cloaked ims-real audit"
 # scenarios that need the IMS test kernel; the others run on Debian's stock kernels
 IMS_KERNEL_SCENARIOS="ims-real"
 # scenarios that run on every kernel
@@ -134,6 +134,7 @@ plan_boots() {
 	fi
 	wants ims && echo "ims|ims||iommu-cm-off|300"
 	wants lost && echo "lost|lost||plain|300"
+	wants restart && echo "restart|restart||plain|420"
 	# tests/host/watch.sh, twice (attach auto and kprobe), runs imswatch a dozen times each
 	wants hosttest && echo "hosttest|hosttest||plain|1200"
 	if wants cloaked; then

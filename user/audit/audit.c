@@ -29,9 +29,9 @@ const char *device_gate_name(enum device_gate g)
 	return NAME_FROM(names, g, "unknown");
 }
 
-const char *tri_name(enum tri t)
+const char *tri_name(enum answer t)
 {
-	return t == TRI_YES ? "yes" : t == TRI_NO ? "no" : "unknown";
+	return t == ANSWER_YES ? "yes" : t == ANSWER_NO ? "no" : "unknown";
 }
 
 static void unreadable(struct audit_snapshot *s, const char *fmt, const char *a, const char *b)
@@ -46,9 +46,9 @@ static void unreadable(struct audit_snapshot *s, const char *fmt, const char *a,
 /* the gate of one device: the platform's answer, when this kernel has the API at all */
 static enum device_gate device_gate(const struct audit_snapshot *s)
 {
-	if (s->kcaps.ims_api == TRI_NO)
+	if (s->kcaps.ims_api == ANSWER_NO)
 		return DGATE_NO_API;
-	if (s->kcaps.ims_api != TRI_YES || !s->platform)
+	if (s->kcaps.ims_api != ANSWER_YES || !s->platform)
 		return DGATE_UNKNOWN;
 	switch (s->platform->ims_gate) {
 	case IMS_GATE_OPEN:
@@ -65,17 +65,17 @@ static void ims_capable(struct audit_device *d)
 	const struct pci_device *p = d->pci;
 
 	if (p->known_ims) {
-		d->ims_capable = TRI_YES;
+		d->ims_capable = ANSWER_YES;
 		snprintf(d->ims_capable_why, sizeof(d->ims_capable_why), "known id %04x:%04x, %s",
 			 p->vendor, p->device, p->known_ims);
-	} else if (p->caps.siov_ims == TRI_YES) {
-		d->ims_capable = TRI_YES;
+	} else if (p->caps.siov_ims == ANSWER_YES) {
+		d->ims_capable = ANSWER_YES;
 		snprintf(d->ims_capable_why, sizeof(d->ims_capable_why),
 			 "Scalable IOV DVSEC at 0x%x: IMS supported", p->caps.siov_offset);
-	} else if (p->caps.siov_ims == TRI_NO) {
-		d->ims_capable = TRI_NO;
+	} else if (p->caps.siov_ims == ANSWER_NO) {
+		d->ims_capable = ANSWER_NO;
 	} else {
-		d->ims_capable = TRI_UNKNOWN;
+		d->ims_capable = ANSWER_UNKNOWN;
 		snprintf(d->ims_capable_why, sizeof(d->ims_capable_why), "%s",
 			 cfg_state_note(p->caps.state)[0] ? cfg_state_note(p->caps.state)
 							  : "extended config space not exposed");
@@ -156,7 +156,7 @@ static void collect_unreadable(struct audit_snapshot *s)
 		unreadable(s, "proc/interrupts: %s line(s) with counts that are not numbers%s", n,
 			   "");
 	}
-	if (s->kcaps.kallsyms != TRI_YES)
+	if (s->kcaps.kallsyms != ANSWER_YES)
 		unreadable(s, "proc/kallsyms: %s%s", "unreadable or empty (IMS API and hooks unknown)",
 			   "");
 }

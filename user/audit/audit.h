@@ -36,7 +36,7 @@ struct audit_device {
 	unsigned int ims_in_msi_irqs;	  /* IMS vectors msi_irqs/ lists (expected: none) */
 	bool remap_known;		  /* it has MSI/MSI-X vectors: their parent is known */
 	enum irq_remap remap;		  /* the weakest remapping among them */
-	enum tri ims_capable;
+	enum answer ims_capable;
 	char ims_capable_why[96];
 	enum device_gate gate;
 };
@@ -78,7 +78,7 @@ int audit_max_severity(const struct audit_snapshot *s);
 bool audit_overlaps(const struct audit_snapshot *s, const char *bdf, uint64_t mono_ns);
 
 const char *device_gate_name(enum device_gate g);
-const char *tri_name(enum tri t);
+const char *tri_name(enum answer t);
 
 int64_t audit_mono_ns(void);
 

@@ -167,7 +167,7 @@ static int judge_device(const struct audit_snapshot *s, const struct platform *p
 		q_evidence(f, "Q2", &p->q2);
 		contradiction_evidence(f, p);
 	}
-	if (d->ims_capable == TRI_YES && d->gate == DGATE_OPEN && (guest1 || guest2)) {
+	if (d->ims_capable == ANSWER_YES && d->gate == DGATE_OPEN && (guest1 || guest2)) {
 		if (!(f = add(out, R_IMS_GATE_OPEN, bdf)))
 			return -ENOMEM;
 		evidence(f, "IMS-capable: %s", d->ims_capable_why);
@@ -175,10 +175,10 @@ static int judge_device(const struct audit_snapshot *s, const struct platform *p
 		evidence(f, "ims_gate open: %s", p->ims_gate_reason);
 		q_evidence(f, guest2 ? "Q2" : "Q1", guest2 ? &p->q2 : &p->q1);
 	}
-	if ((d->ims_capable == TRI_YES || d->pci->caps.siov == TRI_YES) && guest1) {
+	if ((d->ims_capable == ANSWER_YES || d->pci->caps.siov == ANSWER_YES) && guest1) {
 		if (!(f = add(out, R_SIOV_GUEST, bdf)))
 			return -ENOMEM;
-		if (d->ims_capable == TRI_YES)
+		if (d->ims_capable == ANSWER_YES)
 			evidence(f, "IMS-capable: %s", d->ims_capable_why);
 		else
 			evidence(f, "Scalable IOV DVSEC at 0x%x, IMS not supported",

@@ -58,7 +58,7 @@ static void walk_conventional(const uint8_t *c, size_t len, struct pci_caps *cap
 	unsigned int pos, ttl = CAP_TTL;
 	uint8_t seen[CFG_CONVENTIONAL_SIZE / 8] = { 0 };
 
-	caps->msi = caps->msix = caps->pcie = TRI_NO;
+	caps->msi = caps->msix = caps->pcie = ANSWER_NO;
 	if (!(c[CFG_STATUS] & CFG_STATUS_CAP_LIST))
 		return;
 	pos = c[CFG_CAP_PTR] & 0xfc;
@@ -81,17 +81,17 @@ static void walk_conventional(const uint8_t *c, size_t len, struct pci_caps *cap
 			problem(caps, "capability id 0xff", pos);
 			return;
 		}
-		if (id == CAP_ID_MSI && caps->msi == TRI_NO) {
-			caps->msi = TRI_YES;
+		if (id == CAP_ID_MSI && caps->msi == ANSWER_NO) {
+			caps->msi = ANSWER_YES;
 			/* Multiple Message Capable: 2^n vectors; 6 and 7 are reserved */
 			caps->msi_max = 1u << (((ctl >> 1) & 7) > 5 ? 5 : ((ctl >> 1) & 7));
 			caps->msi_enabled = ctl & 1;
-		} else if (id == CAP_ID_MSIX && caps->msix == TRI_NO) {
-			caps->msix = TRI_YES;
+		} else if (id == CAP_ID_MSIX && caps->msix == ANSWER_NO) {
+			caps->msix = ANSWER_YES;
 			caps->msix_table = (ctl & 0x7ff) + 1;
 			caps->msix_enabled = ctl >> 15 & 1;
 		} else if (id == CAP_ID_PCIE) {
-			caps->pcie = TRI_YES;
+			caps->pcie = ANSWER_YES;
 		}
 		pos = c[pos + 1] & 0xfc;
 	}
@@ -102,7 +102,7 @@ static void walk_extended(const uint8_t *c, size_t len, struct pci_caps *caps)
 	unsigned int pos = EXT_CAP_START, ttl = EXT_CAP_TTL;
 	uint8_t seen[CFG_EXTENDED_SIZE / 32] = { 0 };
 
-	caps->siov = caps->siov_ims = TRI_NO;
+	caps->siov = caps->siov_ims = ANSWER_NO;
 	caps->ext_known = true;
 	while (pos) {
 		uint32_t hdr;
@@ -122,16 +122,16 @@ static void walk_extended(const uint8_t *c, size_t len, struct pci_caps *caps)
 			break;
 		if ((hdr & 0xffff) == EXT_CAP_ID_DVSEC && pos + SIOV_CAP + 4 <= len &&
 		    rd16(c, pos + DVSEC_HEADER1) == DVSEC_VENDOR_INTEL &&
-		    rd16(c, pos + DVSEC_HEADER2) == DVSEC_ID_INTEL_SIOV && caps->siov != TRI_YES) {
-			caps->siov = TRI_YES;
+		    rd16(c, pos + DVSEC_HEADER2) == DVSEC_ID_INTEL_SIOV && caps->siov != ANSWER_YES) {
+			caps->siov = ANSWER_YES;
 			caps->siov_offset = pos;
-			caps->siov_ims = rd32(c, pos + SIOV_CAP) & SIOV_CAP_IMS ? TRI_YES : TRI_NO;
+			caps->siov_ims = rd32(c, pos + SIOV_CAP) & SIOV_CAP_IMS ? ANSWER_YES : ANSWER_NO;
 		}
 		pos = hdr >> 20 & 0xffc;
 	}
 	/* a broken list proves no absence */
-	if (caps->problem[0] && caps->siov == TRI_NO)
-		caps->siov = caps->siov_ims = TRI_UNKNOWN;
+	if (caps->problem[0] && caps->siov == ANSWER_NO)
+		caps->siov = caps->siov_ims = ANSWER_UNKNOWN;
 }
 
 void pci_config_parse(const uint8_t *cfg, size_t len, struct pci_caps *caps)
@@ -141,7 +141,7 @@ void pci_config_parse(const uint8_t *cfg, size_t len, struct pci_caps *caps)
 	memset(caps, 0, sizeof(*caps));
 	caps->state = keep;
 	caps->len = len;
-	caps->msi = caps->msix = caps->pcie = caps->siov = caps->siov_ims = TRI_UNKNOWN;
+	caps->msi = caps->msix = caps->pcie = caps->siov = caps->siov_ims = ANSWER_UNKNOWN;
 	if (keep == CFG_UNREADABLE || keep == CFG_ABSENT)
 		return;
 	/* sysfs gives an unprivileged reader the first 64 bytes: capabilities unknown, never
@@ -154,9 +154,9 @@ void pci_config_parse(const uint8_t *cfg, size_t len, struct pci_caps *caps)
 	walk_conventional(cfg, len, caps);
 	if (len >= CFG_EXTENDED_SIZE)
 		walk_extended(cfg, len, caps);
-	else if (caps->pcie == TRI_NO && !caps->problem[0])
+	else if (caps->pcie == ANSWER_NO && !caps->problem[0])
 		/* conventional PCI has no extended space, so no DVSEC */
-		caps->siov = caps->siov_ims = TRI_NO;
+		caps->siov = caps->siov_ims = ANSWER_NO;
 	/* PCIe with 256 bytes: the extended list exists but is not exposed: unknown */
 }
 
@@ -396,7 +396,7 @@ static int read_device(const struct hostfs *fs, struct pci_device *d)
 	r = hostfs_list(fs, path, msi_irq, &iw);
 	if (iw.err)
 		return iw.err;
-	d->msi_irqs_dir = r == -ENOENT ? TRI_NO : r < 0 ? TRI_UNKNOWN : TRI_YES;
+	d->msi_irqs_dir = r == -ENOENT ? ANSWER_NO : r < 0 ? ANSWER_UNKNOWN : ANSWER_YES;
 	if (r < 0 && r != -ENOENT)
 		note_unreadable(d, "msi_irqs");
 	read_config(fs, d);

@@ -30,22 +30,22 @@ enum cfg_state {
 enum { MSI_MODE_UNKNOWN, MSI_MODE_MSI, MSI_MODE_MSIX };
 
 /* A tristate for facts config space may not reveal */
-enum tri { TRI_UNKNOWN = -1, TRI_NO = 0, TRI_YES = 1 };
+enum answer { ANSWER_UNKNOWN = -1, ANSWER_NO = 0, ANSWER_YES = 1 };
 
 /* Capabilities found by walking config space (pci_config_parse). */
 struct pci_caps {
 	enum cfg_state state;
 	size_t len;		/* bytes read */
-	enum tri msi;		/* MSI capability (id 0x05) */
+	enum answer msi;		/* MSI capability (id 0x05) */
 	unsigned int msi_max;	/* vectors it can ask for: 2^(Message Control bits 1-3) */
 	bool msi_enabled;
-	enum tri msix;		/* MSI-X capability (id 0x11) */
+	enum answer msix;		/* MSI-X capability (id 0x11) */
 	unsigned int msix_table; /* Message Control bits 0-10, plus 1 */
 	bool msix_enabled;
-	enum tri pcie;		/* PCI Express capability (id 0x10) */
+	enum answer pcie;		/* PCI Express capability (id 0x10) */
 	bool ext_known;		/* the extended capability list could be walked */
-	enum tri siov;		/* Intel Scalable IOV DVSEC (0x23, vendor 0x8086, id 5) */
-	enum tri siov_ims;	/* its capability register, bit 0: IMS supported */
+	enum answer siov;		/* Intel Scalable IOV DVSEC (0x23, vendor 0x8086, id 5) */
+	enum answer siov_ims;	/* its capability register, bit 0: IMS supported */
 	unsigned int siov_offset;
 	char problem[96];	/* a malformed list, in words; "" when clean */
 };
@@ -68,7 +68,7 @@ struct pci_device {
 	char (*vfs)[PCI_BDF_LEN]; /* their targets' names */
 	char physfn[PCI_BDF_LEN]; /* a VF's PF, "" otherwise */
 	struct pci_caps caps;
-	enum tri msi_irqs_dir;	/* msi_irqs/ present (unknown: unreadable) */
+	enum answer msi_irqs_dir;	/* msi_irqs/ present (unknown: unreadable) */
 	unsigned int msi_irqs, msix_irqs; /* msi_irqs/<irq> by their mode files */
 	struct msi_irq {
 		unsigned int irq;

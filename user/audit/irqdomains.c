@@ -493,7 +493,7 @@ static void classify_entry(struct irq_entry *e, const struct inventory *inv)
 		m = d ? pci_device_msi_irq(d, e->irq) : NULL;
 		/* one domain for both: the device's msi_irqs/<irq> says which */
 		e->kind = m && m->mode == MSI_MODE_MSI ? IRQK_MSI : IRQK_MSIX;
-		if (!m && d && d->caps.msi_enabled && d->caps.msix != TRI_YES)
+		if (!m && d && d->caps.msi_enabled && d->caps.msix != ANSWER_YES)
 			e->kind = IRQK_MSI;
 	} else {
 		return;

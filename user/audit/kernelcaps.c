@@ -73,7 +73,7 @@ void kernelcaps_decide(struct kernel_caps *k, const bool found[IMSW_HOOK_COUNT])
 				any = true;
 				function |= !hook_table[i].is_tracepoint;
 			}
-		if (k->kallsyms != TRI_YES) {
+		if (k->kallsyms != ANSWER_YES) {
 			k->group[g] = REACH_UNKNOWN;
 			snprintf(k->group_why[g], sizeof(k->group_why[g]),
 				 "proc/kallsyms unreadable: cannot tell");
@@ -121,7 +121,7 @@ int kernelcaps_read(const struct hostfs *fs, struct kernel_caps *out)
 		       exists(fs, "sys/kernel/debug/tracing/kprobe_events");
 	for (i = 0; i < IMSW_HOOK_COUNT; i++)
 		hook_symbols(i, syms[i]);
-	out->kallsyms = out->ims_api = TRI_UNKNOWN;
+	out->kallsyms = out->ims_api = ANSWER_UNKNOWN;
 	fd = hostfs_open_stream(fs, "proc/kallsyms");
 	if (fd >= 0) {
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
@@ -142,8 +142,8 @@ int kernelcaps_read(const struct hostfs *fs, struct kernel_caps *out)
 		fclose(fp);
 		/* an empty kallsyms says nothing (a tree that captured none) */
 		if (lines) {
-			out->kallsyms = TRI_YES;
-			out->ims_api = ims ? TRI_YES : TRI_NO;
+			out->kallsyms = ANSWER_YES;
+			out->ims_api = ims ? ANSWER_YES : ANSWER_NO;
 		}
 	}
 	kernelcaps_decide(out, found);

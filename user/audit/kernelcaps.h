@@ -23,15 +23,15 @@ enum hook_reach {
 };
 
 struct kernel_caps {
-	enum tri kallsyms;	/* readable */
-	enum tri ims_api;	/* pci_create_ims_domain in kallsyms */
+	enum answer kallsyms;	/* readable */
+	enum answer ims_api;	/* pci_create_ims_domain in kallsyms */
 	bool btf;		/* sys/kernel/btf/vmlinux */
 	bool kprobes;		/* the kprobe PMU, or tracefs kprobe_events */
 	enum hook_reach group[IMSW_GROUP_COUNT];
 	char group_why[IMSW_GROUP_COUNT][160];
 };
 
-/* Scan once. 0 or -ENOMEM; an unreadable kallsyms is a result (TRI_UNKNOWN). */
+/* Scan once. 0 or -ENOMEM; an unreadable kallsyms is a result (ANSWER_UNKNOWN). */
 int kernelcaps_read(const struct hostfs *fs, struct kernel_caps *out);
 
 /* Decide the groups from the symbols found; kernelcaps_read() ends with it (unit tests). */

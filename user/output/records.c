@@ -281,6 +281,15 @@ void json_status(struct jw *w, const struct status_info *st, int64_t ts_real_ns)
 	jw_kuntrusted(w, "kernel", st->kernel);
 	jw_kstring(w, "attach", st->attach_pref);
 	jw_kint(w, "ringbuf_kb", st->ringbuf_kb);
+	if (st->pin) {
+		jw_key(w, "pin");
+		jw_object_begin(w);
+		jw_kstring(w, "dir", st->pin->dir);
+		jw_kbool(w, "taken_over", st->pin->taken_over);
+		jw_key(w, "pinned_at");
+		jw_ts(w, st->pin->pinned_real_ns);
+		jw_object_end(w);
+	}
 	if (st->bpf_problem)
 		jw_kstring(w, "bpf_problem", st->bpf_problem);
 	jw_key(w, "platform");
@@ -479,6 +488,15 @@ void json_summary(struct jw *w, const struct summary_info *s, int64_t ts_real_ns
 	jw_kint(w, "decode_errors", (int64_t)s->decode_errors);
 	if (s->snapshot)
 		jw_kint(w, "snapshot_overlap", (int64_t)s->snapshot_overlap);
+	if (s->pin) {
+		jw_key(w, "pin");
+		jw_object_begin(w);
+		jw_kstring(w, "dir", s->pin->dir);
+		jw_kbool(w, "taken_over", s->pin->taken_over);
+		jw_kint(w, "drained_before_restart", (int64_t)s->pin->drained_before_restart);
+		jw_kint(w, "lost_before_takeover", (int64_t)s->pin->lost_before_takeover);
+		jw_object_end(w);
+	}
 	jw_key(w, "hooks");
 	jw_array_begin(w);
 	for (i = 0; i < IMSW_HOOK_COUNT; i++) {
@@ -495,13 +513,13 @@ void json_summary(struct jw *w, const struct summary_info *s, int64_t ts_real_ns
 
 /* ---- the audit snapshot ---- */
 
-static void jw_ktri(struct jw *w, const char *key, enum tri t)
+static void jw_ktri(struct jw *w, const char *key, enum answer t)
 {
 	jw_key(w, key);
-	if (t == TRI_UNKNOWN)
+	if (t == ANSWER_UNKNOWN)
 		jw_null(w);
 	else
-		jw_bool(w, t == TRI_YES);
+		jw_bool(w, t == ANSWER_YES);
 }
 
 /* an untrusted string, or null when empty */
@@ -554,7 +572,7 @@ void json_audit_device(struct jw *w, const struct audit_snapshot *a, size_t i, i
 	jw_key(w, "msi");
 	jw_object_begin(w);
 	jw_ktri(w, "capable", c->msi);
-	if (c->msi == TRI_YES) {
+	if (c->msi == ANSWER_YES) {
 		jw_kint(w, "max_vectors", c->msi_max);
 		jw_kbool(w, "enabled", c->msi_enabled);
 	}
@@ -562,7 +580,7 @@ void json_audit_device(struct jw *w, const struct audit_snapshot *a, size_t i, i
 	jw_key(w, "msix");
 	jw_object_begin(w);
 	jw_ktri(w, "capable", c->msix);
-	if (c->msix == TRI_YES) {
+	if (c->msix == ANSWER_YES) {
 		jw_kint(w, "table_size", c->msix_table);
 		jw_kbool(w, "enabled", c->msix_enabled);
 	}
@@ -572,7 +590,7 @@ void json_audit_device(struct jw *w, const struct audit_snapshot *a, size_t i, i
 	jw_object_begin(w);
 	jw_ktri(w, "dvsec", c->siov);
 	jw_ktri(w, "ims_supported", c->siov_ims);
-	if (c->siov == TRI_YES)
+	if (c->siov == ANSWER_YES)
 		jw_kint(w, "offset", c->siov_offset);
 	jw_object_end(w);
 	jw_key(w, "known_ims_device");
@@ -597,8 +615,8 @@ void json_audit_device(struct jw *w, const struct audit_snapshot *a, size_t i, i
 	}
 	if (p->physfn[0])
 		jw_kuntrusted(w, "physfn", p->physfn);
-	jw_kstring(w, "msi_irqs", p->msi_irqs_dir == TRI_YES ? "present"
-				  : p->msi_irqs_dir == TRI_NO ? "absent" : "unreadable");
+	jw_kstring(w, "msi_irqs", p->msi_irqs_dir == ANSWER_YES ? "present"
+				  : p->msi_irqs_dir == ANSWER_NO ? "absent" : "unreadable");
 	jw_key(w, "vectors");
 	jw_object_begin(w);
 	for (k = IRQK_MSI; k < IRQK_COUNT; k++)
@@ -686,8 +704,8 @@ void json_audit_summary(struct jw *w, const struct audit_snapshot *a, int fail_o
 	for (k = 0; k < ASEV_COUNT; k++)
 		jw_kint(w, audit_severity_name(k), a->by_severity[k]);
 	jw_object_end(w);
-	jw_kstring(w, "ims_api", a->kcaps.ims_api == TRI_YES  ? "present"
-				 : a->kcaps.ims_api == TRI_NO ? "absent"
+	jw_kstring(w, "ims_api", a->kcaps.ims_api == ANSWER_YES  ? "present"
+				 : a->kcaps.ims_api == ANSWER_NO ? "absent"
 							      : "unknown");
 	jw_key(w, "watch_hooks");
 	jw_object_begin(w);

@@ -43,6 +43,15 @@ void timebase_refresh(struct timebase *tb, int64_t mono_ns);
 int64_t mono_to_real(const struct timebase *tb, uint64_t mono_ns);
 int64_t now_real_ns(void);
 
+/* --pin: where the hooks are pinned, and what a takeover found (status and summary). */
+struct pin_record {
+	const char *dir;
+	bool taken_over;		 /* an earlier run's pins were taken over */
+	int64_t pinned_real_ns;		 /* when they were made */
+	uint64_t drained_before_restart; /* records delivered from before the takeover */
+	uint64_t lost_before_takeover;	 /* ring buffer full while no one read */
+};
+
 struct status_info {
 	const char *kernel;	      /* uname release */
 	const struct platform *platform;
@@ -50,6 +59,7 @@ struct status_info {
 	const char *bpf_problem;     /* why nothing could be loaded, or NULL */
 	unsigned int ringbuf_kb;
 	const char *attach_pref;
+	const struct pin_record *pin; /* NULL: no --pin */
 };
 
 struct summary_info {
@@ -62,6 +72,7 @@ struct summary_info {
 	const struct hook_state *hooks;
 	bool snapshot;		/* watch began with the audit snapshot */
 	uint64_t snapshot_overlap; /* events that may also be in it (audit_overlaps) */
+	const struct pin_record *pin; /* NULL: no --pin */
 };
 
 /* One event or alert: the decoded record, what sysfs added and the policy's finding. */

@@ -219,6 +219,11 @@ void text_status(FILE *fp, const struct status_info *st, int64_t ts_real_ns, int
 		label(fp, "  ", "Blind:");
 		fprintf(fp, "%s\n", buf);
 	}
+	if (st->pin) {
+		label(fp, "  ", "Pinned:");
+		fprintf(fp, "%s%s\n", safe(st->pin->dir, buf, sizeof(buf)),
+			st->pin->taken_over ? " (taken over from an earlier run)" : "");
+	}
 	if (st->bpf_problem) {
 		label(fp, "  ", "BPF problem:");
 		fprintf(fp, "%s\n", plain(st->bpf_problem, buf, sizeof(buf)));
@@ -401,6 +406,15 @@ void text_summary(FILE *fp, const struct summary_info *s, int64_t ts_real_ns)
 		if (summary_counters[c].total)
 			fprintf(fp, "%s %" PRIu64 ", ", summary_counters[c].total, total[c]);
 	fprintf(fp, "decode errors %" PRIu64 "\n", s->decode_errors);
+	if (s->pin) {
+		char dir[1100];
+
+		label(fp, "  ", "Pinned:");
+		fprintf(fp, "%s%s, %" PRIu64 " records drained from before the restart, %" PRIu64
+			" lost before it\n", safe(s->pin->dir, dir, sizeof(dir)),
+			s->pin->taken_over ? " (taken over)" : "", s->pin->drained_before_restart,
+			s->pin->lost_before_takeover);
+	}
 	fprintf(fp, "  Hooks:\n    %-*s %-12s", wname, "", "");
 	for (c = 0; c < IMSW_CNT_COUNT; c++)
 		fprintf(fp, " %13s", summary_counters[c].per_hook);
@@ -514,9 +528,9 @@ static void vectors_cell(char *out, size_t len, const struct audit_device *d)
 		snprintf(out, len, "-");
 }
 
-static const char *tri_cell(enum tri t)
+static const char *tri_cell(enum answer t)
 {
-	return t == TRI_YES ? "yes" : t == TRI_NO ? "no" : "?";
+	return t == ANSWER_YES ? "yes" : t == ANSWER_NO ? "no" : "?";
 }
 
 static void devices_table(FILE *fp, const struct audit_snapshot *a, int width, int verbose)
@@ -552,19 +566,19 @@ static void devices_table(FILE *fp, const struct audit_snapshot *a, int width, i
 		snprintf(cell(&t, 2), TCELL, "%06x", p->class);
 		snprintf(cell(&t, 3), TCELL, "%s", p->driver[0] ? safe(p->driver, buf, sizeof(buf))
 								 : "-");
-		if (cp->msi == TRI_YES)
+		if (cp->msi == ANSWER_YES)
 			snprintf(cell(&t, 4), TCELL, "%u%s", cp->msi_max, cp->msi_enabled ? " on" : "");
 		else
-			snprintf(cell(&t, 4), TCELL, "%s", cp->msi == TRI_NO ? "-" : "?");
-		if (cp->msix == TRI_YES)
+			snprintf(cell(&t, 4), TCELL, "%s", cp->msi == ANSWER_NO ? "-" : "?");
+		if (cp->msix == ANSWER_YES)
 			snprintf(cell(&t, 5), TCELL, "%u%s", cp->msix_table,
 				 cp->msix_enabled ? " on" : "");
 		else
-			snprintf(cell(&t, 5), TCELL, "%s", cp->msix == TRI_NO ? "-" : "?");
+			snprintf(cell(&t, 5), TCELL, "%s", cp->msix == ANSWER_NO ? "-" : "?");
 		vectors_cell(cell(&t, 6), TCELL, d);
 		snprintf(cell(&t, 7), TCELL, "%s", d->remap_known ? irq_remap_name(d->remap) : "-");
 		snprintf(cell(&t, 8), TCELL, "%s%s%s", tri_cell(d->ims_capable),
-			 p->known_ims ? " (id)" : "", cp->siov == TRI_YES ? " (SIOV)" : "");
+			 p->known_ims ? " (id)" : "", cp->siov == ANSWER_YES ? " (SIOV)" : "");
 		snprintf(cell(&t, 9), TCELL, "%s", device_gate_name(d->gate));
 		if (!verbose)
 			continue;
@@ -672,8 +686,8 @@ void text_audit(FILE *fp, const struct audit_snapshot *a, int fail_on, int64_t t
 	for (k = ASEV_COUNT; k-- > 0;)
 		fprintf(fp, " %u %s%s", a->by_severity[k], audit_severity_name(k), k ? "," : "\n");
 	label(fp, "  ", "IMS API:");
-	fprintf(fp, "%s\n", a->kcaps.ims_api == TRI_YES  ? "present (pci_create_ims_domain)"
-			    : a->kcaps.ims_api == TRI_NO ? "absent (no pci_create_ims_domain)"
+	fprintf(fp, "%s\n", a->kcaps.ims_api == ANSWER_YES  ? "present (pci_create_ims_domain)"
+			    : a->kcaps.ims_api == ANSWER_NO ? "absent (no pci_create_ims_domain)"
 							 : "unknown (proc/kallsyms unreadable)");
 	label(fp, "  ", "Watch hooks:");
 	for (k = 0; k < IMSW_GROUP_COUNT; k++)

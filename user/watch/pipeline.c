@@ -59,6 +59,8 @@ int pipeline_record(void *ctx, const void *data, size_t size)
 	rec.p = p->platform;
 	rec.ts_real_ns = mono_to_real(&p->tb, e.ts_ns);
 	r = sink_event(p->sink, &rec);
+	if (!r && p->flush_each)
+		r = sink_flush(p->sink);
 	if (r && !p->write_error)
 		p->write_error = r;
 	return r;

@@ -27,6 +27,10 @@ struct pipeline {
 	 * it too: about a device it lists, stamped before its read ended (audit_overlaps) */
 	const struct audit_snapshot *snapshot;
 	uint64_t snapshot_overlap;
+	/* --pin: push every record out before the next is taken from the ring buffer, so a
+	 * loader killed at any point has lost none it consumed (at most the last one is
+	 * delivered again by the next run: same kernel time, cpu and hook) */
+	bool flush_each;
 };
 
 void pipeline_init(struct pipeline *p, struct sink *sink, const struct platform *platform,
