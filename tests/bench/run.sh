@@ -14,10 +14,13 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT=.output/bench
 mkdir -p "$OUT"
-CORE=$(ls user/*.c user/*/*.c | grep -v -e /main.c -e /loader.c -e /watch.c -e /kview.c)
+# the modules without libbpf/libseccomp, as the Makefile's CORE_SRCS; every user/ folder on
+# the include path, as its IMSW_CPPFLAGS
+CORE=$(ls user/*.c user/*/*.c | grep -v -e /main.c -e /loader.c -e /watch.c -e /kview.c \
+	-e /pin.c -e /sandbox.c)
+INC=$(for d in user/*/; do printf -- '-I%s ' "${d%/}"; done)
 # shellcheck disable=SC2086
-cc -O2 -g -std=gnu11 -Iinclude -Iuser -Iuser/common -Iuser/output -Iuser/watch -Iuser/platform \
-	-I.output tests/bench/bench_pipeline.c $CORE \
+cc -O2 -g -std=gnu11 -Iinclude -Iuser $INC -I.output tests/bench/bench_pipeline.c $CORE \
 	-o "$OUT/bench_pipeline"
 cc -O2 -g -std=gnu11 tests/bench/bench_exec.c -o "$OUT/bench_exec"
 X=$OUT/bench_exec
