@@ -147,8 +147,12 @@ imsw_start() {
 	return $_rc
 }
 
+# up: the status record, then the start-up snapshot (or its failure on stderr): the event
+# loop runs from there, so what a scenario does next is seen live
 imsw_has_status() {
-	[ -s "$IMSW_OUT" ] && grep -q '"type" *: *"status"' "$IMSW_OUT"
+	[ -s "$IMSW_OUT" ] && grep -q '"type" *: *"status"' "$IMSW_OUT" &&
+		{ grep -q '"type" *: *"audit-summary"' "$IMSW_OUT" ||
+			grep -q 'snapshot could not be taken' "$IMSW_ERR" 2>/dev/null || ! imsw_running; }
 }
 
 imsw_running() { [ -n "$IMSW_PID" ] && kill -0 "$IMSW_PID" 2>/dev/null; }
@@ -233,7 +237,7 @@ kernel_at_least() {
 # imsw_begin ARGS...: start imswatch as a TAP point (or a skip)
 imsw_begin() {
 	if have_imswatch; then
-		check "imswatch watch --format json $* is up (status record written)" imsw_start "$@"
+		check "imswatch watch --format json $* is up (status and start-up snapshot written)" imsw_start "$@"
 	else
 		tap_skip "imswatch watch --format json $* is up" "$(imsw_skip_reason)"
 	fi
