@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <linux/seccomp.h>
 #include <sys/syscall.h>
 #include <termios.h>
 #include <unistd.h>
@@ -202,6 +203,20 @@ static int install_filter(char *why, size_t len)
 	return 0;
 }
 
+/*
+ * A kernel built without CONFIG_SECCOMP_FILTER (tinyconfig kernels, some embedded ones)
+ * cannot take a filter at all: PR_GET_SECCOMP fails with EINVAL without CONFIG_SECCOMP, and
+ * seccomp(SECCOMP_GET_ACTION_AVAIL) fails with EINVAL without the filter mode.
+ */
+static bool kernel_has_seccomp_filter(void)
+{
+	unsigned int action = SECCOMP_RET_KILL_PROCESS;
+
+	if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0 && errno == EINVAL)
+		return false;
+	return !(syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) && errno == EINVAL);
+}
+
 int sandbox_enter(char *why, size_t len)
 {
 	int r;
@@ -210,6 +225,12 @@ int sandbox_enter(char *why, size_t len)
 	r = drop_capabilities(why, len);
 	if (r)
 		return r;
+	if (!kernel_has_seccomp_filter()) {
+		/* the capabilities are gone; say plainly what is not there, and go on */
+		log_warn("sandbox: this kernel has no seccomp filter mode (CONFIG_SECCOMP_FILTER): "
+			 "capabilities dropped, system calls not filtered");
+		return 0;
+	}
 	r = install_filter(why, len);
 	if (r)
 		return r;
