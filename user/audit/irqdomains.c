@@ -319,7 +319,7 @@ static ssize_t irq_file(struct sys_walk *w, const char *irq, const char *file, c
 	ssize_t n;
 
 	snprintf(path, sizeof(path), IRQ_DIR "/%s/%s", irq, file);
-	n = hostfs_read_text(w->fs, path, buf, len);
+	n = hostfs_read_attr(w->fs, path, buf, len);
 	if (n < 0 && n != -ENOENT)
 		w->s->unreadable++;
 	return n;
