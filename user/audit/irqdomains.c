@@ -370,8 +370,6 @@ static int sys_irq(const char *name, void *ctx)
 		e->hwirq = strtoull(buf, &end, 10);
 		e->hwirq_known = !errno && !*end;
 	}
-	irq_file(w, name, "type", e->type, sizeof(e->type));
-	irq_file(w, name, "actions", e->actions, sizeof(e->actions));
 	p = w->proc ? proc_find(w->proc, e->irq) : NULL;
 	if (p) {
 		e->from_proc = true;
@@ -447,8 +445,6 @@ int irqdomains_read(const struct hostfs *fs, const struct inventory *inv,
 		snprintf(e->chip, sizeof(e->chip), "%s", p->chip);
 		e->hwirq_known = p->hwirq_known;
 		e->hwirq = p->hwirq;
-		snprintf(e->type, sizeof(e->type), "%s", p->flow);
-		snprintf(e->actions, sizeof(e->actions), "%s", p->actions);
 		e->count_known = p->counts_ok;
 		e->count = p->total;
 	}
