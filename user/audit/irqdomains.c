@@ -182,22 +182,38 @@ static int parse_line(char *line, unsigned int ncpus, struct proc_interrupts *p)
 	}
 	one.irq = (unsigned int)irq;
 	s = colon + 1;
+	/*
+	 * The counts, summed as they are scanned (thousands of columns a line): what token(),
+	 * all_digits() and strtoull() did, in one pass over each.
+	 */
 	for (c = 0; c < ncpus; c++) {
-		char *save = s;
-		unsigned long long v;
+		unsigned long long v = 0;
+		bool digits = true, range = true;
 
-		t = token(&s);
-		if (!t)
+		t = s;
+		while (*t == ' ' || *t == '\t')
+			t++;
+		if (!*t || *t == '\n')
 			break;
-		if (!all_digits(t)) {
-			/* fewer columns than CPUs, or a count that is not a number */
+		for (end = t; *end && *end != ' ' && *end != '\t' && *end != '\n'; end++) {
+			if (*end < '0' || *end > '9')
+				digits = false;
+			else if (digits && range &&
+				 (__builtin_mul_overflow(v, 10, &v) ||
+				  __builtin_add_overflow(v, (unsigned int)(*end - '0'), &v)))
+				range = false; /* strtoull's ERANGE */
+		}
+		if (!digits) {
+			/*
+			 * fewer columns than CPUs, or a count that is not a number: the word is
+			 * taken as the chip below, ended here, so nothing after it is read
+			 */
 			one.counts_ok = false;
-			s = save;
+			*end = 0;
 			break;
 		}
-		errno = 0;
-		v = strtoull(t, &end, 10);
-		if (errno || __builtin_add_overflow(one.total, v, &one.total))
+		s = *end ? end + 1 : end;
+		if (!range || __builtin_add_overflow(one.total, v, &one.total))
 			one.counts_ok = false;
 	}
 	t = token(&s);
@@ -408,6 +424,8 @@ int irqdomains_read(const struct hostfs *fs, const struct inventory *inv,
 			close(fd);
 			return -ENOMEM;
 		}
+		/* hundreds of MB on a large machine: 1 MiB reads, not 4 KiB ones */
+		setvbuf(fp, NULL, _IOFBF, 1 << 20);
 		r = proc_interrupts_parse(fp, &proc);
 		fclose(fp);
 		if (r == -ENOMEM)
