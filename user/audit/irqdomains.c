@@ -11,6 +11,7 @@
 #include "names.h"
 
 #define IRQ_DIR "sys/kernel/irq"
+#define PROC_IOBUF (1 << 20)
 
 const char *irq_kind_name(enum irq_kind k)
 {
@@ -411,6 +412,7 @@ int irqdomains_read(const struct hostfs *fs, const struct inventory *inv,
 	struct sys_walk w = { .fs = fs, .s = out };
 	bool have_proc = false;
 	size_t i, n_sys;
+	char *iobuf;
 	FILE *fp;
 	int fd, r;
 
@@ -424,10 +426,14 @@ int irqdomains_read(const struct hostfs *fs, const struct inventory *inv,
 			close(fd);
 			return -ENOMEM;
 		}
-		/* hundreds of MB on a large machine: 1 MiB reads, not 4 KiB ones */
-		setvbuf(fp, NULL, _IOFBF, 1 << 20);
+		/* hundreds of MB on a large machine: 1 MiB reads, not 4 KiB ones (glibc ignores
+		 * the size unless given the buffer) */
+		iobuf = malloc(PROC_IOBUF);
+		if (iobuf)
+			setvbuf(fp, iobuf, _IOFBF, PROC_IOBUF);
 		r = proc_interrupts_parse(fp, &proc);
 		fclose(fp);
+		free(iobuf);
 		if (r == -ENOMEM)
 			return r;
 		out->proc_error = r;
