@@ -231,7 +231,7 @@ static int read_hex_file(const struct hostfs *fs, struct pci_device *d, const ch
 	ssize_t n;
 
 	snprintf(path, sizeof(path), PCI_DIR "/%s/%s", d->bdf, file);
-	n = hostfs_read_text(fs, path, buf, sizeof(buf));
+	n = hostfs_read_attr(fs, path, buf, sizeof(buf));
 	if (n < 0) {
 		if (n != -ENOENT)
 			note_unreadable(d, file);
@@ -252,7 +252,7 @@ static int read_int_file(const struct hostfs *fs, struct pci_device *d, const ch
 	ssize_t n;
 
 	snprintf(path, sizeof(path), PCI_DIR "/%s/%s", d->bdf, file);
-	n = hostfs_read_text(fs, path, buf, sizeof(buf));
+	n = hostfs_read_attr(fs, path, buf, sizeof(buf));
 	if (n < 0) {
 		if (n != -ENOENT)
 			note_unreadable(d, file);
@@ -269,7 +269,7 @@ static void read_driver(const struct hostfs *fs, struct pci_device *d)
 
 	/* uevent says DRIVER= as the kernel knows it; the link name is the same word */
 	snprintf(path, sizeof(path), PCI_DIR "/%s/uevent", d->bdf);
-	n = hostfs_read_text(fs, path, buf, sizeof(buf));
+	n = hostfs_read_attr(fs, path, buf, sizeof(buf));
 	if (n >= 0) {
 		for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 			if (!strncmp(line, "DRIVER=", 7))
@@ -343,7 +343,7 @@ static int msi_irq(const char *name, void *ctx)
 	d->irqs[d->n_irqs].irq = (unsigned int)irq;
 	d->irqs[d->n_irqs].mode = MSI_MODE_UNKNOWN;
 	snprintf(path, sizeof(path), PCI_DIR "/%s/msi_irqs/%s", d->bdf, name);
-	if (hostfs_read_text(w->fs, path, mode, sizeof(mode)) >= 0) {
+	if (hostfs_read_attr(w->fs, path, mode, sizeof(mode)) >= 0) {
 		if (!strcmp(mode, "msix")) {
 			d->irqs[d->n_irqs].mode = MSI_MODE_MSIX;
 			d->msix_irqs++;

@@ -11,6 +11,7 @@
 #include "names.h"
 
 #define IRQ_DIR "sys/kernel/irq"
+#define PROC_IOBUF (1 << 20)
 
 const char *irq_kind_name(enum irq_kind k)
 {
@@ -182,22 +183,38 @@ static int parse_line(char *line, unsigned int ncpus, struct proc_interrupts *p)
 	}
 	one.irq = (unsigned int)irq;
 	s = colon + 1;
+	/*
+	 * The counts, summed as they are scanned (thousands of columns a line): what token(),
+	 * all_digits() and strtoull() did, in one pass over each.
+	 */
 	for (c = 0; c < ncpus; c++) {
-		char *save = s;
-		unsigned long long v;
+		unsigned long long v = 0;
+		bool digits = true, range = true;
 
-		t = token(&s);
-		if (!t)
+		t = s;
+		while (*t == ' ' || *t == '\t')
+			t++;
+		if (!*t || *t == '\n')
 			break;
-		if (!all_digits(t)) {
-			/* fewer columns than CPUs, or a count that is not a number */
+		for (end = t; *end && *end != ' ' && *end != '\t' && *end != '\n'; end++) {
+			if (*end < '0' || *end > '9')
+				digits = false;
+			else if (digits && range &&
+				 (__builtin_mul_overflow(v, 10, &v) ||
+				  __builtin_add_overflow(v, (unsigned int)(*end - '0'), &v)))
+				range = false; /* strtoull's ERANGE */
+		}
+		if (!digits) {
+			/*
+			 * fewer columns than CPUs, or a count that is not a number: the word is
+			 * taken as the chip below, ended here, so nothing after it is read
+			 */
 			one.counts_ok = false;
-			s = save;
+			*end = 0;
 			break;
 		}
-		errno = 0;
-		v = strtoull(t, &end, 10);
-		if (errno || __builtin_add_overflow(one.total, v, &one.total))
+		s = *end ? end + 1 : end;
+		if (!range || __builtin_add_overflow(one.total, v, &one.total))
 			one.counts_ok = false;
 	}
 	t = token(&s);
@@ -319,7 +336,7 @@ static ssize_t irq_file(struct sys_walk *w, const char *irq, const char *file, c
 	ssize_t n;
 
 	snprintf(path, sizeof(path), IRQ_DIR "/%s/%s", irq, file);
-	n = hostfs_read_text(w->fs, path, buf, len);
+	n = hostfs_read_attr(w->fs, path, buf, len);
 	if (n < 0 && n != -ENOENT)
 		w->s->unreadable++;
 	return n;
@@ -370,8 +387,6 @@ static int sys_irq(const char *name, void *ctx)
 		e->hwirq = strtoull(buf, &end, 10);
 		e->hwirq_known = !errno && !*end;
 	}
-	irq_file(w, name, "type", e->type, sizeof(e->type));
-	irq_file(w, name, "actions", e->actions, sizeof(e->actions));
 	p = w->proc ? proc_find(w->proc, e->irq) : NULL;
 	if (p) {
 		e->from_proc = true;
@@ -397,6 +412,7 @@ int irqdomains_read(const struct hostfs *fs, const struct inventory *inv,
 	struct sys_walk w = { .fs = fs, .s = out };
 	bool have_proc = false;
 	size_t i, n_sys;
+	char *iobuf;
 	FILE *fp;
 	int fd, r;
 
@@ -410,8 +426,14 @@ int irqdomains_read(const struct hostfs *fs, const struct inventory *inv,
 			close(fd);
 			return -ENOMEM;
 		}
+		/* hundreds of MB on a large machine: 1 MiB reads, not 4 KiB ones (glibc ignores
+		 * the size unless given the buffer) */
+		iobuf = malloc(PROC_IOBUF);
+		if (iobuf)
+			setvbuf(fp, iobuf, _IOFBF, PROC_IOBUF);
 		r = proc_interrupts_parse(fp, &proc);
 		fclose(fp);
+		free(iobuf);
 		if (r == -ENOMEM)
 			return r;
 		out->proc_error = r;
@@ -447,8 +469,6 @@ int irqdomains_read(const struct hostfs *fs, const struct inventory *inv,
 		snprintf(e->chip, sizeof(e->chip), "%s", p->chip);
 		e->hwirq_known = p->hwirq_known;
 		e->hwirq = p->hwirq;
-		snprintf(e->type, sizeof(e->type), "%s", p->flow);
-		snprintf(e->actions, sizeof(e->actions), "%s", p->actions);
 		e->count_known = p->counts_ok;
 		e->count = p->total;
 	}

@@ -87,8 +87,6 @@ struct irq_entry {
 	char chip[64];
 	bool hwirq_known;
 	unsigned long long hwirq;
-	char type[16];		/* "edge", "level" */
-	char actions[128];
 	bool count_known;
 	uint64_t count;
 	enum irq_kind kind;

@@ -159,14 +159,33 @@ int hostfs_open_stream(const struct hostfs *fs, const char *path)
 	return hostfs_openat(fs, path, HOSTFS_READ_FLAGS);
 }
 
-ssize_t hostfs_read_text(const struct hostfs *fs, const char *path, char *buf, size_t size)
+/* One read: what a sysfs attribute (or a regular file) hands out at once is all of it. */
+static ssize_t read_attr_bin(const struct hostfs *fs, const char *path, char *buf, size_t size)
+{
+	ssize_t n;
+	int fd;
+
+	fd = hostfs_openat(fs, path, HOSTFS_READ_FLAGS);
+	if (fd < 0)
+		return fd;
+	do
+		n = read(fd, buf, size);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	return n;
+}
+
+static ssize_t read_text(const struct hostfs *fs, const char *path, char *buf, size_t size,
+			 bool attr)
 {
 	ssize_t n;
 	size_t len;
 
 	if (!buf || !size)
 		return -EINVAL;
-	n = hostfs_read_bin(fs, path, buf, size - 1);
+	n = attr ? read_attr_bin(fs, path, buf, size - 1) : hostfs_read_bin(fs, path, buf, size - 1);
 	if (n < 0) {
 		buf[0] = '\0';
 		return n;
@@ -178,6 +197,16 @@ ssize_t hostfs_read_text(const struct hostfs *fs, const char *path, char *buf, s
 		       buf[len - 1] == '\t' || buf[len - 1] == '\r'))
 		buf[--len] = '\0';
 	return (ssize_t)len;
+}
+
+ssize_t hostfs_read_text(const struct hostfs *fs, const char *path, char *buf, size_t size)
+{
+	return read_text(fs, path, buf, size, false);
+}
+
+ssize_t hostfs_read_attr(const struct hostfs *fs, const char *path, char *buf, size_t size)
+{
+	return read_text(fs, path, buf, size, true);
 }
 
 static int cmp_names(const void *a, const void *b)
