@@ -37,17 +37,27 @@ static const char usage[] =
 	"                           blind; comma list of groups (ims, msi, probe, vector: at\n"
 	"                           least one of its hooks attached) and hook names\n"
 	"                           (pci_create_ims_domain, ...: that hook attached)\n"
+	"      --journal            every record to journald too, as structured fields; alone\n"
+	"                           (without --format/--output), to journald only\n"
+	"      --metrics FILE       Prometheus text file (node_exporter's textfile collector),\n"
+	"                           replaced atomically every --metrics-interval and at exit\n"
+	"      --metrics-interval SECONDS\n"
+	"                           seconds between metrics updates, >= 1 (default 15)\n"
+	"      --fold SECONDS       watch: repeats of one (rule, device, driver) within SECONDS\n"
+	"                           after its first record become one record with a count\n"
 	"  -v, --verbose            more diagnostics on stderr (twice: libbpf debug); text\n"
 	"                           records also list every platform signal\n"
 	"  -h, --help               this text\n"
 	"  -V, --version            version\n"
 	"\n"
-	"'platform' takes --format, --output, -v and the platform options (--sysroot,\n"
-	"--cpuid-file, --kernel-view, --timing-probe); 'cpuid' takes --cpuid-file, --output\n"
+	"'platform' takes --format, --output, --journal, --metrics, -v and the platform options\n"
+	"(--sysroot, --cpuid-file, --kernel-view, --timing-probe); 'cpuid' takes --cpuid-file, --output\n"
 	"and -v. Any other option is refused. --kernel-view describes the running kernel, so\n"
 	"it cannot be combined with --sysroot or --cpuid-file.\n"
 	"\n"
 	"'watch' says on stderr, in one 'blind:' line, which groups no hook can see.\n"
+	"--output FILE is appended to, and reopened on SIGHUP (logrotate); without --output,\n"
+	"SIGHUP ends 'watch' like SIGTERM.\n"
 	"\n"
 	"Exit status: 0 ok; 2 usage or runtime error, or a --require'd hook or group blind.\n";
 
@@ -104,7 +114,7 @@ static const char *option_name(const struct option *opts, int c)
 
 /* long-only options: values above any letter, so they fit optbit() */
 enum { OPT_SYSROOT = 256, OPT_CPUID_FILE, OPT_RINGBUF_KB, OPT_KERNEL_VIEW, OPT_TIMING,
-       OPT_REQUIRE };
+       OPT_REQUIRE, OPT_JOURNAL, OPT_METRICS, OPT_METRICS_INTERVAL, OPT_FOLD };
 
 /* "ims,pci_ims_alloc_irq": groups and hook names, each known, none empty */
 static int parse_require(const char *s, struct config *cfg, char *err, size_t errlen)
@@ -151,10 +161,12 @@ static int parse_command(const char *word, struct config *cfg)
 	return 0;
 }
 
-/* option values are letters or small numbers from 256: one bit each */
+/* option values are letters or small numbers from 256: one bit each (up to 32 long-only
+ * options in bits 0-31, the letters from bit 32: the two ranges must not overlap) */
 static unsigned long long optbit(int c)
 {
-	return c >= 256 ? 1ull << (c - 256) : c >= 'a' && c <= 'z' ? 1ull << (c - 'a' + 8) : 0;
+	_Static_assert(OPT_FOLD - 256 < 32, "long-only options overlap the letters' bits");
+	return c >= 256 ? 1ull << (c - 256) : c >= 'a' && c <= 'z' ? 1ull << (c - 'a' + 32) : 0;
 }
 
 /*
@@ -174,7 +186,8 @@ static int check_options(enum command cmd, unsigned long long given, const struc
 		return 0;
 	case CMD_PLATFORM:
 		allowed = optbit('f') | optbit('o') | optbit('v') | optbit(OPT_SYSROOT) |
-			  optbit(OPT_CPUID_FILE) | optbit(OPT_KERNEL_VIEW) | optbit(OPT_TIMING);
+			  optbit(OPT_CPUID_FILE) | optbit(OPT_KERNEL_VIEW) | optbit(OPT_TIMING) |
+			  optbit(OPT_JOURNAL) | optbit(OPT_METRICS);
 		break;
 	case CMD_CPUID:
 		allowed = optbit('o') | optbit('v') | optbit(OPT_CPUID_FILE);
@@ -204,6 +217,10 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err, size_t er
 		{ "kernel-view", no_argument, NULL, OPT_KERNEL_VIEW },
 		{ "timing-probe", no_argument, NULL, OPT_TIMING },
 		{ "require", required_argument, NULL, OPT_REQUIRE },
+		{ "journal", no_argument, NULL, OPT_JOURNAL },
+		{ "metrics", required_argument, NULL, OPT_METRICS },
+		{ "metrics-interval", required_argument, NULL, OPT_METRICS_INTERVAL },
+		{ "fold", required_argument, NULL, OPT_FOLD },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -219,6 +236,7 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err, size_t er
 		.attach = ATTACH_AUTO,
 		.sysroot = "/",
 		.ringbuf_kb = 256,
+		.metrics_interval = 15,
 	};
 	err[0] = 0;
 	opterr = 0; /* we word the messages ourselves */
@@ -245,6 +263,7 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err, size_t er
 			have_command = true;
 			break;
 		case 'f':
+			cfg->format_given = true;
 			if (!strcmp(optarg, "text"))
 				cfg->format = FORMAT_TEXT;
 			else if (!strcmp(optarg, "json"))
@@ -295,6 +314,23 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err, size_t er
 			if (parse_require(optarg, cfg, err, errlen))
 				return -EINVAL;
 			break;
+		case OPT_JOURNAL:
+			cfg->journal = true;
+			break;
+		case OPT_METRICS:
+			if (!*optarg)
+				goto bad_value;
+			cfg->metrics = optarg;
+			break;
+		case OPT_METRICS_INTERVAL:
+			if (parse_duration(optarg, &cfg->metrics_interval) ||
+			    cfg->metrics_interval < 1)
+				goto bad_value;
+			break;
+		case OPT_FOLD:
+			if (parse_duration(optarg, &cfg->fold))
+				goto bad_value;
+			break;
 		case 'v':
 			cfg->verbose++;
 			break;
@@ -323,5 +359,9 @@ bad_value:
 		return -EINVAL;
 	}
 
+	if ((given & optbit(OPT_METRICS_INTERVAL)) && !cfg->metrics) {
+		snprintf(err, errlen, "option --metrics-interval needs --metrics FILE");
+		return -EINVAL;
+	}
 	return check_options(cfg->command, given, opts, err, errlen);
 }

@@ -120,6 +120,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ctl & 16)
 		e->irq = 1 + e->irq % 4; /* an irq the enrichment tree has (4: gone) */
 
+	unlink(out_path); /* --output appends: each input starts from an empty file */
 	sink = sink_open(ctl & 4 ? FORMAT_TEXT : FORMAT_JSON, out_path, err, sizeof(err));
 	if (!sink)
 		abort();
