@@ -112,9 +112,9 @@ make_events() {
 	echo "$BALLOON" >/sys/bus/virtio/drivers/virtio_balloon/bind 2>/dev/null
 	sleep 0.3
 }
-wait_for() { # FILE: until it is not empty (the status record is out), 10 s at most
+wait_for() { # FILE: until it is not empty (the status record is out), 30 s at most
 	local i
-	for i in $(seq 1 100); do [ -s "$1" ] && return 0; sleep 0.1; done
+	for i in $(seq 1 300); do [ -s "$1" ] && return 0; sleep 0.1; done
 	return 1
 }
 events_in() { jq -s '[.[] | select(.type == "event" or .type == "alert") | (.folded.count // 1)] | add // 0' "$@"; }
@@ -152,6 +152,34 @@ else
 	not_ok "none lost across the reopen: $seen events in the two files, $summed in the summary" "$TMP/rot.err"
 fi
 
+# --- --fold: repeats become one record with a count, every event still counted ----------
+"$BIN" watch --format json --fold 30 --output "$TMP/fold.json" 2>"$TMP/fold.err" &
+pid=$!
+wait_for "$TMP/fold.json"
+make_events
+make_events
+sleep 0.3
+kill -TERM $pid
+wait $pid
+rc=$?
+if [ $rc -eq 0 ] && jq -e -s '
+	.[-1] as $sum | [.[] | select(.type == "event" or .type == "alert")] as $ev |
+	([$ev[] | .folded.count // 1] | add // 0) == ([$sum.events[]] | add) and
+	([$ev[] | select(.folded) | .folded.count] | add // 0) == $sum.folded.events and
+	([$ev[] | select(.folded)] | length) == $sum.folded.records and
+	all($ev[] | select(.folded); .folded.count >= 1 and .folded.first_ts <= .folded.last_ts and .ts == .folded.last_ts)' \
+	"$TMP/fold.json" >/dev/null; then
+	nrec=$(jq -s '[.[] | select(.type == "event" or .type == "alert")] | length' "$TMP/fold.json")
+	nev=$(tail -1 "$TMP/fold.json" | jq '[.events[]] | add')
+	if [ -n "$BALLOON" ] && [ "$(tail -1 "$TMP/fold.json" | jq .folded.records)" -eq 0 ]; then
+		not_ok "--fold 30: the balloon's repeated vector events were not folded ($nrec records, $nev events)"
+	else
+		ok "--fold 30: $nev events in $nrec records, each counted once (records + folded counts = the summary's events)"
+	fi
+else
+	not_ok "--fold 30: records + folded counts = the summary's events (rc=$rc)" "$TMP/fold.err"
+fi
+
 # --- a full disk: a 64 KiB tmpfs, in a mount namespace of its own ------------------------
 # The status record does not fit in what is left: it is written whole or not at all (the
 # part that fitted is taken back), the error is said once, and once the disk has room again
@@ -161,7 +189,8 @@ mount -t tmpfs -o size=64k tmpfs "$TMP/small" || exit 77
 dd if=/dev/zero of="$TMP/small/filler" bs=1k count=60 2>/dev/null
 "$BIN" watch --format json --output "$TMP/small/log.json" 2>"$TMP/small.err" &
 pid=\$!
-sleep 2
+# room again only once the status record has failed (a loaded machine starts slowly)
+for i in \$(seq 1 300); do grep -q "No space left" "$TMP/small.err" && break; sleep 0.1; done
 rm -f "$TMP/small/filler"
 sleep 0.5
 kill -TERM \$pid
@@ -231,11 +260,14 @@ for i in \$(seq 1 100); do [ -S /run/systemd/journal/socket ] && break; sleep 0.
 "$BIN" platform --journal >"$TMP/j.platform.stdout" 2>"$TMP/j.err"
 echo \$? >"$TMP/j.platform.rc"
 "$BIN" platform --journal --format json >"$TMP/j.platform.json" 2>>"$TMP/j.err"
-"$BIN" watch --journal --duration 3 >"$TMP/j.watch.stdout" 2>>"$TMP/j.err" &
+"$BIN" watch --journal --format json --output "$TMP/j.watch.json" >"$TMP/j.watch.stdout" 2>>"$TMP/j.err" &
 wpid=\$!
-sleep 1.2
+# events once the status record is out: the hooks are attached by then
+for i in \$(seq 1 300); do [ -s "$TMP/j.watch.json" ] && break; sleep 0.1; done
 $(declare -f make_events)
 BALLOON=$BALLOON make_events
+sleep 0.3
+kill -TERM \$wpid
 wait \$wpid
 echo \$? >"$TMP/j.watch.rc"
 sleep 0.5
@@ -271,9 +303,16 @@ INNER
 		if [ "$(cat "$TMP/j.watch.rc")" = 0 ] && [ ! -s "$TMP/j.watch.stdout" ] &&
 			jq -e -s '[.[] | select(.IMSWATCH_RECORD == "status")] | length == 1' "$TMP/j.entries" >/dev/null &&
 			jq -e -s '[.[] | select(.IMSWATCH_RECORD == "summary")] | length == 1' "$TMP/j.entries" >/dev/null; then
-			ok "watch --journal: a status and a summary entry, nothing on stdout"
+			ok "watch --journal --output: a status and a summary entry, nothing on stdout"
 		else
-			not_ok "watch --journal: a status and a summary entry ($types)" "$TMP/j.err"
+			not_ok "watch --journal --output: a status and a summary entry ($types)" "$TMP/j.err"
+		fi
+		# with --output as well, both get every record: the same JSON, in the same order
+		if [ -s "$TMP/j.watch.json" ] && [ "$(jq -c -s '[.[] | select(.IMSWATCH_RECORD != "platform") | .IMSWATCH_JSON | fromjson]' "$TMP/j.entries")" = \
+			"$(jq -c -s . "$TMP/j.watch.json")" ]; then
+			ok "watch --journal --output: every record of the file is a journal entry with the same JSON ($(wc -l <"$TMP/j.watch.json") records)"
+		else
+			not_ok "watch --journal --output: every record of the file is a journal entry with the same JSON" "$TMP/j.err"
 		fi
 		# every event entry: its fields are its JSON's, and the summary counts them all
 		if jq -e -s '
