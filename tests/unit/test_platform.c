@@ -1734,6 +1734,225 @@ static void test_engine_ec2_metal_is_not_a_vm(void **state)
 	tmptree_free(&t);
 }
 
+/* ---- off x86 (signals_arch.c, rule 4's per-platform baseline) ---------------------------- */
+
+#define ARM64_CPUINFO "processor\t: 0\nCPU implementer\t: 0x43\nCPU architecture: 8\n" \
+		      "CPU variant\t: 0x1\nCPU part\t: 0x0af\n"
+
+static const struct signal *arch_item(const struct platform *p)
+{
+	const struct signal *s = find_signal(p, "arch", "arch");
+
+	assert_non_null(s);
+	return s;
+}
+
+/*
+ * An arm64 server (HPE Apollo 70, Cavium ThunderX2) is probably-host only when its firmware
+ * identity was read and its hypervisor interfaces could be looked at; each missing piece
+ * turns it into unknown, and a device-tree hypervisor node into a guest.
+ */
+static void test_arch_arm64_host_baseline(void **state)
+{
+	char path[PATH_MAX];
+	struct tmptree t;
+	struct platform *p;
+
+	(void)state;
+	tmptree_init(&t);
+	tmptree_put(&t, "proc/cpuinfo", ARM64_CPUINFO);
+	p = assess(&t, NULL, NULL);
+	assert_string_equal(arch_item(p)->value, "arm64");
+	assert_int_equal(p->facts.arch, ARCH_ARM64);
+	assert_int_equal(p->q1.verdict, VERDICT_UNKNOWN); /* no DMI: nothing names the firmware */
+	assert_non_null(strstr(p->q1.reason, "DMI/SMBIOS absent"));
+	free(p);
+
+	tmptree_put(&t, "sys/class/dmi/id/sys_vendor", "HPE\n");
+	tmptree_put(&t, "sys/class/dmi/id/product_name", "Apollo 70\n");
+	p = assess(&t, NULL, NULL);
+	assert_int_equal(p->q1.verdict, VERDICT_PROBABLY_HOST);
+	assert_int_equal(p->q2.verdict, VERDICT_PROBABLY_HOST);
+	assert_true(p->seed.probably_on_bare_metal);
+	free(p);
+
+	/* /sys/hypervisor/type there but unreadable (a directory): unknown, not clean */
+	mkdir_p(t.root, "sys/hypervisor/type");
+	p = assess(&t, NULL, NULL);
+	assert_int_equal(p->q1.verdict, VERDICT_UNKNOWN);
+	assert_non_null(strstr(p->q1.reason, "unreadable"));
+	free(p);
+	pathf(path, sizeof(path), "%s/sys/hypervisor/type", t.root);
+	assert_int_equal(rmdir(path), 0);
+
+	/* a hypervisor node in the device tree: a guest, whatever the DMI says */
+	tmptree_put(&t, "proc/device-tree/hypervisor/compatible", "xen,xen-4.17");
+	p = assess(&t, NULL, NULL);
+	assert_int_equal(p->q1.verdict, VERDICT_DEFINITELY_GUEST);
+	assert_string_equal(p->q1.hypervisor, "Xen");
+	assert_true(has_contradiction(&p->q1, "DMI sys_vendor 'HPE' names no hypervisor"));
+	free(p);
+	tmptree_free(&t);
+}
+
+/* x86 keeps its rule: CPUID leaf 1 and DMI, the arm64 baseline does not apply to it */
+static void test_arch_x86_rule_unchanged(void **state)
+{
+	struct tmptree t;
+	struct platform *p;
+
+	(void)state;
+	tmptree_init(&t);
+	tmptree_put(&t, "sys/class/dmi/id/sys_vendor", "Dell Inc.\n");
+	p = assess(&t, NULL, NULL); /* DMI alone, no CPUID, no cpuinfo: not enough */
+	assert_int_equal(p->facts.arch, ARCH_UNKNOWN);
+	assert_int_equal(p->q1.verdict, VERDICT_UNKNOWN);
+	assert_non_null(strstr(p->q1.reason, "CPUID leaf 1 unknown"));
+	free(p);
+	p = assess(&t, LEAF1_HV_CLEAR, NULL);
+	assert_int_equal(p->facts.arch, ARCH_X86);
+	assert_string_equal(arch_item(p)->note, "a CPUID source answers (--cpuid-file)");
+	assert_int_equal(p->q1.verdict, VERDICT_PROBABLY_HOST);
+	free(p);
+	tmptree_free(&t);
+}
+
+/*
+ * A --sysroot tree of another architecture is read without this machine's CPUID (where
+ * there is one): an arm64 capture read on x86 must not take the x86 CPU's answers.
+ */
+static void test_arch_tree_not_this_machine(void **state)
+{
+	struct cpuid_source native, none;
+	const struct cpuid_source *used;
+	struct tmptree t;
+	struct hostfs fs;
+
+	(void)state;
+	tmptree_init(&t);
+	assert_int_equal(cpuid_source_native(&native), 0);
+	assert_int_equal(hostfs_open(&fs, t.root), 0);
+	/* no cpuinfo: nothing says the tree is another architecture */
+	assert_ptr_equal(arch_cpuid_source(&fs, &native, &none), &native);
+	tmptree_put(&t, "proc/cpuinfo", ARM64_CPUINFO);
+	used = arch_cpuid_source(&fs, &native, &none);
+	if (native.kind == CPUID_NATIVE) {
+		assert_ptr_equal(used, &none);
+		assert_int_equal(none.kind, CPUID_ABSENT);
+	} else {
+		assert_ptr_equal(used, &native); /* already absent off x86 */
+	}
+	hostfs_close(&fs);
+	tmptree_put(&t, "proc/cpuinfo", "vendor_id\t: GenuineIntel\nflags\t\t: fpu vme\n");
+	assert_int_equal(hostfs_open(&fs, t.root), 0);
+	assert_ptr_equal(arch_cpuid_source(&fs, &native, &none), &native);
+	hostfs_close(&fs);
+	cpuid_source_free(&native);
+	tmptree_free(&t);
+}
+
+/* IBM Z: an LPAR is a guest of PR/SM, never a host; without /proc/sysinfo nothing is known */
+static void test_arch_s390_never_host(void **state)
+{
+	struct tmptree t;
+	struct platform *p;
+
+	(void)state;
+	tmptree_init(&t);
+	tmptree_put(&t, "proc/cpuinfo", "vendor_id       : IBM/S390\n# processors    : 1\n");
+	p = assess(&t, NULL, NULL);
+	assert_int_equal(p->facts.arch, ARCH_S390);
+	assert_int_equal(p->q1.verdict, VERDICT_UNKNOWN);
+	assert_non_null(strstr(p->q1.reason, "never a host"));
+	assert_int_not_equal(p->q2.verdict, VERDICT_PROBABLY_HOST);
+	free(p);
+	tmptree_put(&t, "proc/sysinfo", "Manufacturer:         IBM\nLPAR Number:          47\n");
+	p = assess(&t, NULL, NULL);
+	assert_int_equal(p->q1.verdict, VERDICT_DEFINITELY_GUEST);
+	assert_non_null(strstr(p->q1.hypervisor, "PR/SM"));
+	assert_int_equal(p->q2.verdict, VERDICT_DEFINITELY_GUEST);
+	free(p);
+	/* the level directly beneath is the one named, not the partition below it */
+	tmptree_put(&t, "proc/sysinfo", "LPAR Number:          47\n"
+					"VM00 Control Program: KVM/Linux       \n");
+	p = assess(&t, NULL, NULL);
+	assert_string_equal(p->q1.hypervisor, "KVM");
+	assert_string_equal(find_signal(p, "sysinfo", "VM00 Control Program")->value, "KVM/Linux");
+	free(p);
+	tmptree_free(&t);
+}
+
+/*
+ * Power: PowerNV is the host baseline; a pSeries partition is a guest, and its partition
+ * name is never reported (only "full", a full-system partition, is a value worth keeping).
+ */
+static void test_arch_ppc64_partitions(void **state)
+{
+	struct tmptree t;
+	struct platform *p;
+	const struct signal *s;
+
+	(void)state;
+	tmptree_init(&t);
+	tmptree_put(&t, "proc/cpuinfo", "processor\t: 0\ncpu\t\t: POWER10 (architected)\n");
+	p = assess(&t, NULL, NULL);
+	assert_int_equal(p->facts.arch, ARCH_PPC64);
+	assert_int_equal(p->q1.verdict, VERDICT_UNKNOWN); /* neither PowerNV nor a partition */
+	free(p);
+	tmptree_put(&t, "proc/device-tree/ibm,partition-name", "prod-db-7");
+	p = assess(&t, NULL, NULL);
+	assert_int_equal(p->q1.verdict, VERDICT_DEFINITELY_GUEST);
+	assert_string_equal(p->q1.hypervisor, "IBM PowerVM");
+	s = find_signal(p, "device_tree", "ibm,partition-name");
+	assert_non_null(s);
+	assert_null(strstr(s->value, "prod-db-7"));
+	free(p);
+	/* QEMU's property tells its pseries machine from PowerVM (systemd, util-linux) */
+	tmptree_put(&t, "proc/device-tree/chosen/qemu,graphic-width", "");
+	p = assess(&t, NULL, NULL);
+	assert_string_equal(p->q1.hypervisor, "QEMU");
+	free(p);
+	tmptree_free(&t);
+
+	tmptree_init(&t);
+	tmptree_put(&t, "proc/cpuinfo", "processor\t: 0\ncpu\t\t: POWER9 (raw)\n"
+					"platform\t: PowerNV\nfirmware\t: OPAL\n");
+	p = assess(&t, NULL, NULL);
+	assert_int_equal(p->q1.verdict, VERDICT_PROBABLY_HOST);
+	assert_int_equal(p->q2.verdict, VERDICT_PROBABLY_HOST);
+	free(p);
+	tmptree_free(&t);
+}
+
+/* arm64's log tells count only from the kernel's own records, as cpu_kernel_log's */
+static void test_arch_arm64_log_user_records_ignored(void **state)
+{
+	static const char forged[] = "14,0,0,-;smccc: KVM: hypervisor services detected (0x0)\n"
+				     "12,1,0,-;CPU: All CPU(s) started at EL1\n";
+	static const char kernel[] = "6,0,0,-;smccc: KVM: hypervisor services detected (0x0)\n"
+				     "6,1,0,-;CPU: All CPU(s) started at EL1\n";
+	struct tmptree t;
+	struct platform *p;
+
+	(void)state;
+	tmptree_init(&t);
+	tmptree_put(&t, "proc/cpuinfo", ARM64_CPUINFO);
+	tmptree_put(&t, "sys/class/dmi/id/sys_vendor", "GIGABYTE\n");
+	tmptree_put(&t, "dev/kmsg", forged);
+	p = assess(&t, NULL, NULL);
+	assert_null(find_signal(p, "kernel_log", "smccc_kvm_services"));
+	assert_null(find_signal(p, "kernel_log", "boot_el"));
+	assert_int_equal(p->q1.verdict, VERDICT_PROBABLY_HOST);
+	free(p);
+	tmptree_put(&t, "dev/kmsg", kernel);
+	p = assess(&t, NULL, NULL);
+	assert_int_equal(p->q1.verdict, VERDICT_DEFINITELY_GUEST);
+	assert_string_equal(p->q1.hypervisor, "KVM");
+	assert_string_equal(find_signal(p, "kernel_log", "boot_el")->value, "EL1");
+	free(p);
+	tmptree_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1788,6 +2007,12 @@ int main(void)
 		cmocka_unit_test(test_engine_smbios_vm_bit_never_decides),
 		cmocka_unit_test(test_engine_brand_string),
 		cmocka_unit_test(test_engine_pci_subsystem_and_chipset),
+		cmocka_unit_test(test_arch_arm64_host_baseline),
+		cmocka_unit_test(test_arch_x86_rule_unchanged),
+		cmocka_unit_test(test_arch_tree_not_this_machine),
+		cmocka_unit_test(test_arch_s390_never_host),
+		cmocka_unit_test(test_arch_ppc64_partitions),
+		cmocka_unit_test(test_arch_arm64_log_user_records_ignored),
 	};
 
 	return cmocka_run_group_tests_name("platform", tests, NULL, NULL);

@@ -9,7 +9,8 @@
 #                   [--jobs N] [--only REGEX] [--list]
 #
 # Scenarios: smoke (the bench itself, no imswatch), live, modes, ims, lost, matrix, peers,
-# hosttest (tests/host/watch.sh in the guest) on 6.1 and 6.12; ims-real on the IMS test kernel.
+# hosttest (tests/host/watch.sh in the guest), cloaked on 6.1 and 6.12; ims-real on the IMS
+# test kernel.
 # Downloads are cached in ${IMSWATCH_VM_CACHE:-$HOME/.cache/imswatch-vm}; logs, guest
 # consoles and the JSON records of every run land in .output/vm/ (matrix.md too).
 # See tests/vm/README.md.
@@ -28,7 +29,7 @@ source "$VM_DIR/lib/initramfs.sh"
 # shellcheck source=lib/qemu.sh
 source "$VM_DIR/lib/qemu.sh"
 
-ALL_SCENARIOS="smoke live modes ims lost matrix peers hosttest ims-real"
+ALL_SCENARIOS="smoke live modes ims lost matrix peers hosttest cloaked ims-real"
 # scenarios that need the IMS test kernel; the others run on Debian's stock kernels
 IMS_KERNEL_SCENARIOS="ims-real"
 KERNELS=all
@@ -125,6 +126,13 @@ plan_boots() {
 	wants lost && echo "lost|lost||plain|300"
 	# tests/host/watch.sh, twice (attach auto and kprobe), runs imswatch a dozen times each
 	wants hosttest && echo "hosttest|hosttest||plain|1200"
+	if wants cloaked; then
+		for m in pc q35; do
+			for c in qemu64 skylake; do
+				echo "cloaked-$m-$c|cloaked|imsw.cell=machine-$m,cpu-$c|cloak:$m:$c|300"
+			done
+		done
+	fi
 	wants matrix && sc=matrix
 	wants peers && sc=${sc:+$sc,}peers
 	if [[ -n $sc ]]; then
@@ -136,6 +144,27 @@ plan_boots() {
 			done
 		done
 	fi
+}
+
+# cloak_args MACHINE CPU RUNDIR: a guest as cloaked as QEMU allows under TCG (scenario
+# cloaked): no default devices (so no virtio), a serial console and one emulated e1000 with
+# no backend; CPUID hypervisor bit hidden; a Dell PowerEdge R740 in SMBIOS (type 0 from a
+# file, "virtual machine" bit clear; made-up serials, UUID and asset tags that the capture
+# must drop) and in the ACPI OEM ids. cx16 off as everywhere (lib/qemu.sh).
+cloak_args() {
+	local machine=$1 cpu=$2 rd=$3
+	case $cpu in
+	qemu64) cpu="qemu64,-cx16,hypervisor=off" ;;
+	skylake) cpu="Skylake-Server,-cx16,hypervisor=off,model-id=Intel(R) Xeon(R) Gold 6130 CPU @ 2.10GHz" ;;
+	esac
+	smbios_type0 "$rd/smbios-type0.bin"
+	printf '%s\n' -nodefaults -serial stdio -machine "$machine,x-oem-id=DELL,x-oem-table-id=PE_SC3" \
+		-cpu "$cpu" -device e1000 \
+		-smbios "file=$rd/smbios-type0.bin" \
+		-smbios "type=1,manufacturer=Dell Inc.,product=PowerEdge R740,version=Not Specified,serial=CLK7R40,uuid=4c4c4544-0043-4c10-804b-c3c04f523430,sku=SKU=NotProvided;ModelName=PowerEdge R740,family=PowerEdge" \
+		-smbios "type=2,manufacturer=Dell Inc.,product=06WXJT,version=A03,serial=.CLK7R40.CNFCP0099Z0042.,asset=Not Specified" \
+		-smbios "type=3,manufacturer=Dell Inc.,version=Not Specified,serial=CLK7R40,asset=ASSET-CLK-0042,sku=Not Specified" \
+		-smbios "type=4,sock_pfx=CPU,manufacturer=Intel,version=Intel(R) Xeon(R) Gold 6130 CPU @ 2.10GHz,serial=SN-CPU-CLK7R40,asset=AT-CPU-0042,part=PN-CPU-0042,max-speed=4000,current-speed=2100"
 }
 
 # qemu_args PROFILE RUNDIR: the machine for a boot (printed one argument per line)
@@ -169,6 +198,11 @@ qemu_args() {
 		fi
 		# only the IMS host device: this kernel has no NVMe driver
 		printf '%s\n' -machine "$machine" -cpu "$cpu" -vga none -nic none "${a[@]}" -device edu
+		return 0
+		;;
+	cloak:*)
+		IFS=: read -r _ machine cpu <<<"$profile"
+		cloak_args "$machine" "$cpu" "$rd"
 		return 0
 		;;
 	plain) ;;

@@ -228,6 +228,7 @@ static void signals_collect(const struct hostfs *fs, const struct cpuid_source *
 	collect_cpu(cpu, fs, o, l, f);
 	collect_firmware(fs, l, f);
 	collect_devices(fs, l, f);
+	collect_arch(cpu, fs, l, f);
 	if (f->cc != CC_NONE)
 		signals_mark_host_controlled(l);
 }
@@ -250,11 +251,13 @@ void seed_from_signals(const struct signal_list *l, enum cpuid_kind kind,
 int platform_seed(const struct hostfs *fs, const struct cpuid_source *cpu,
 		  struct seed_verdict *out)
 {
+	struct cpuid_source none;
 	struct signal_list *l;
 	struct platform_facts f;
 
 	if (!fs || !cpu || !out)
 		return -EINVAL;
+	cpu = arch_cpuid_source(fs, cpu, &none);
 	l = malloc(sizeof(*l));
 	if (!l)
 		return -ENOMEM;
@@ -268,9 +271,12 @@ int platform_assess(const struct hostfs *fs, const struct cpuid_source *cpu,
 		    const struct platform_inputs *in, struct platform *out)
 {
 	struct collect_options o = { 0 };
+	struct cpuid_source none;
 
 	if (!fs || !cpu || !out)
 		return -EINVAL;
+	/* an arm64 tree read on x86 is not described by this CPU's CPUID */
+	cpu = arch_cpuid_source(fs, cpu, &none);
 	memset(out, 0, sizeof(*out));
 	out->cpuid_kind = cpu->kind;
 	if (in) {

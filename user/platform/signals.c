@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 void copy_str(char *dst, size_t size, const char *src)
 {
@@ -129,4 +130,65 @@ const char *cc_kind_name(enum cc_kind c)
 	};
 
 	return NAME_FROM(names, c, "none");
+}
+
+#define KMSG_PATH "dev/kmsg"
+#define KMSG_MAX_BYTES (16u << 20) /* bound the walk on servers with huge log buffers */
+
+/* One log line: a /dev/kmsg record ("6,12,0,-;text") or a captured dmesg line. */
+static bool kmsg_one(const char *text, bool (*line)(const char *, void *), void *ctx,
+		     struct kmsg_walk *w)
+{
+	unsigned long long seq;
+	unsigned int pri;
+	bool record = sscanf(text, "%u,%llu,", &pri, &seq) == 2;
+
+	if (record && !w->first_seen) {
+		w->first_seen = true;
+		w->wrapped = seq != 0; /* the boot messages have been overwritten */
+	}
+	if (record && pri >= 8)
+		return false;
+	return line(text, ctx);
+}
+
+int kmsg_walk(const struct hostfs *fs, bool (*line)(const char *text, void *ctx), void *ctx,
+	      struct kmsg_walk *w)
+{
+	static char buf[16384];
+	size_t have = 0, total = 0;
+	bool done = false;
+	int fd = hostfs_open_stream(fs, KMSG_PATH);
+
+	memset(w, 0, sizeof(*w));
+	if (fd < 0)
+		return fd;
+	while (!done && total < KMSG_MAX_BYTES) {
+		ssize_t n = read(fd, buf + have, sizeof(buf) - 1 - have);
+		char *text, *nl;
+
+		if (n < 0 && errno == EPIPE)
+			continue; /* a record was overwritten while reading: go on */
+		if (n <= 0)
+			break; /* EAGAIN: end of the log; 0: end of a captured file */
+		total += (size_t)n;
+		have += (size_t)n;
+		buf[have] = '\0';
+		for (text = buf; !done && (nl = strchr(text, '\n')); text = nl + 1) {
+			*nl = '\0';
+			done = kmsg_one(text, line, ctx, w);
+		}
+		if (done)
+			break;
+		have = strlen(text);
+		memmove(buf, text, have);
+		if (have == sizeof(buf) - 1) /* one line longer than the buffer */
+			have = 0;
+	}
+	if (have && !done) {
+		buf[have] = '\0';
+		kmsg_one(buf, line, ctx, w);
+	}
+	close(fd);
+	return 0;
 }

@@ -8,6 +8,8 @@
  *   signals_fw.c   DMI, the raw SMBIOS table, ACPI headers, fw_cfg, Xen and device-tree
  *                  hypervisor files, confidential-VM guest devices
  *   signals_dev.c  PCI ids, IOMMU capabilities, interrupt-remapping state
+ *   signals_arch.c the architecture the tree describes, and the hypervisor tells of
+ *                  arm64, ppc64 and s390x (device tree, /proc/sysinfo, kernel log)
  * They read only through hostfs and the cpuid source (--sysroot, --cpuid-file), so the
  * fixtures in tests/fixtures exercise all of them.
  */
@@ -58,6 +60,8 @@ struct signal {
 
 enum ir_state { IR_UNKNOWN, IR_OFF, IR_ON };
 enum cc_kind { CC_NONE, CC_TDX, CC_SEV_SNP };
+/* the architecture a tree describes (signals_arch.c), not the one imswatch runs on */
+enum platform_arch { ARCH_UNKNOWN, ARCH_X86, ARCH_ARM64, ARCH_PPC64, ARCH_S390 };
 
 /* Facts the verdict rules use by name; everything here is also in the item list. */
 struct platform_facts {
@@ -84,6 +88,11 @@ struct platform_facts {
 	bool vtd_caching_mode;	  /* a VT-d unit's CAP bit 7 */
 	bool amd_npcache;	  /* an AMD IOMMU's capability header bit 26 */
 	bool vir_chip;		  /* the kernel named a remapping parent vIR- */
+	/* off x86 (signals_arch.c); the rule-4 baseline of each platform (verdict.c) */
+	enum platform_arch arch;  /* /proc/cpuinfo's shape, else a CPUID source: x86 */
+	bool arch_hv_read;	  /* arm64: DT /hypervisor and /sys/hypervisor looked at */
+	bool ppc_opal;		  /* ppc64 PowerNV: OPAL firmware, Linux in hypervisor mode */
+	int s390_sysinfo;	  /* s390x /proc/sysinfo: 1 read, 0 absent, -1 unreadable */
 };
 
 struct signal_list {
@@ -116,13 +125,36 @@ void collect_cpu(const struct cpuid_source *cpu, const struct hostfs *fs,
 		 struct platform_facts *f);
 void collect_firmware(const struct hostfs *fs, struct signal_list *l, struct platform_facts *f);
 void collect_devices(const struct hostfs *fs, struct signal_list *l, struct platform_facts *f);
+void collect_arch(const struct cpuid_source *cpu, const struct hostfs *fs,
+		  struct signal_list *l, struct platform_facts *f);
+/*
+ * The CPUID source to read FS with: CPU, or an absent one (written to ABSENT) when FS is a
+ * --sysroot tree of another architecture and CPU is this machine's own.
+ */
+const struct cpuid_source *arch_cpuid_source(const struct hostfs *fs,
+					     const struct cpuid_source *cpu,
+					     struct cpuid_source *absent);
 
 /* After collection: in a confidential VM the host writes DMI/ACPI/PCI; mark them. */
 void signals_mark_host_controlled(struct signal_list *l);
+
+/*
+ * Walk the kernel log (dev/kmsg through hostfs: the live log, or a captured dmesg file) and
+ * call LINE with each of the kernel's own lines (facility 0: anyone may write user-facility
+ * records) until it returns true. W says whether any record was seen and whether the boot
+ * messages were already overwritten. 0, or -errno when the log cannot be opened.
+ */
+struct kmsg_walk {
+	bool first_seen; /* at least one /dev/kmsg record */
+	bool wrapped;	 /* the first record's sequence number was not 0 */
+};
+int kmsg_walk(const struct hostfs *fs, bool (*line)(const char *text, void *ctx), void *ctx,
+	      struct kmsg_walk *w);
 
 const char *indication_name(enum indication i);
 const char *strength_name(enum strength s);
 const char *ir_state_name(enum ir_state s);
 const char *cc_kind_name(enum cc_kind c);
+const char *platform_arch_name(enum platform_arch a);
 
 #endif

@@ -347,38 +347,23 @@ static void cpu_kernel_flags(const struct hostfs *fs, struct signal_list *l,
 	}
 }
 
-#define KMSG_PATH "dev/kmsg"
-#define KMSG_MAX_BYTES (16u << 20) /* bound the walk on servers with huge log buffers */
 #define KMSG_NEEDLE "Hypervisor detected: "
 
 struct kmsg_scan {
-	bool first_seen, wrapped, found;
+	bool found;
 	char name[48];
 };
 
-/* One log line: a /dev/kmsg record ("6,12,0,-;text") or a captured dmesg line. */
-static void kmsg_line(struct kmsg_scan *k, const char *line)
+static bool kmsg_hypervisor_line(const char *line, void *ctx)
 {
-	unsigned long long seq;
-	unsigned int pri;
-	const char *hit;
-	bool record = sscanf(line, "%u,%llu,", &pri, &seq) == 2;
+	struct kmsg_scan *k = ctx;
+	const char *hit = strstr(line, KMSG_NEEDLE);
 
-	if (record && !k->first_seen) {
-		k->first_seen = true;
-		k->wrapped = seq != 0; /* the boot messages have been overwritten */
-	}
-	/*
-	 * Only the kernel's own records (facility 0: pri < 8) count: anyone with /dev/kmsg
-	 * open for writing can log a "Hypervisor detected:" line under facility user.
-	 */
-	if (record && pri >= 8)
-		return;
-	hit = strstr(line, KMSG_NEEDLE);
-	if (hit && !k->found) {
-		k->found = true;
-		copy_str(k->name, sizeof(k->name), hit + strlen(KMSG_NEEDLE));
-	}
+	if (!hit)
+		return false;
+	k->found = true;
+	copy_str(k->name, sizeof(k->name), hit + strlen(KMSG_NEEDLE));
+	return true;
 }
 
 /*
@@ -389,51 +374,25 @@ static void kmsg_line(struct kmsg_scan *k, const char *line)
 static void cpu_kernel_log(const struct hostfs *fs, struct signal_list *l,
 			   struct platform_facts *f)
 {
-	static char buf[16384];
 	struct kmsg_scan k = { 0 };
-	size_t have = 0, total = 0;
+	struct kmsg_walk w;
 	struct signal *s;
-	int fd = hostfs_open_stream(fs, KMSG_PATH);
+	int r = kmsg_walk(fs, kmsg_hypervisor_line, &k, &w);
 
-	if (fd < 0) {
-		s = signal_add(l, "kernel_log", "hypervisor_detected", "", state_of_errno(fd));
+	if (r < 0) {
+		s = signal_add(l, "kernel_log", "hypervisor_detected", "", state_of_errno(r));
 		signal_mark(s, INDICATES_NOTHING, STRENGTH_WEAK, "", "%s",
-			    fd == -ENOENT ? "no kernel log device"
-					  : "kernel log unreadable (root, or dmesg_restrict=0)");
+			    r == -ENOENT ? "no kernel log device"
+					 : "kernel log unreadable (root, or dmesg_restrict=0)");
 		return;
 	}
-	while (!k.found && total < KMSG_MAX_BYTES) {
-		ssize_t n = read(fd, buf + have, sizeof(buf) - 1 - have);
-		char *line, *nl;
-
-		if (n < 0 && errno == EPIPE)
-			continue; /* a record was overwritten while reading: go on */
-		if (n <= 0)
-			break; /* EAGAIN: end of the log; 0: end of a captured file */
-		total += (size_t)n;
-		have += (size_t)n;
-		buf[have] = '\0';
-		for (line = buf; (nl = strchr(line, '\n')); line = nl + 1) {
-			*nl = '\0';
-			kmsg_line(&k, line);
-		}
-		have = strlen(line);
-		memmove(buf, line, have);
-		if (have == sizeof(buf) - 1) /* one line longer than the buffer */
-			have = 0;
-	}
-	if (have && !k.found) {
-		buf[have] = '\0';
-		kmsg_line(&k, buf);
-	}
-	close(fd);
 	if (k.found) {
 		s = signal_add(l, "kernel_log", "hypervisor_detected", k.name, SIGNAL_PRESENT);
 		signal_mark(s, INDICATES_GUEST, STRENGTH_STRONG, k.name,
 			    "the kernel detected a hypervisor at boot (its log)");
 		f->kernel_view_known = true;
 		f->kernel_saw_hypervisor = true;
-	} else if (k.wrapped) {
+	} else if (w.wrapped) {
 		s = signal_add(l, "kernel_log", "hypervisor_detected", "", SIGNAL_UNREADABLE);
 		signal_mark(s, INDICATES_NOTHING, STRENGTH_WEAK, "",
 			    "boot messages already overwritten in the kernel log: unknown");
@@ -441,7 +400,7 @@ static void cpu_kernel_log(const struct hostfs *fs, struct signal_list *l,
 		s = signal_add(l, "kernel_log", "hypervisor_detected", "", SIGNAL_ABSENT);
 		signal_mark(s, INDICATES_NOTHING, STRENGTH_WEAK, "",
 			    "the kernel logged no hypervisor at boot");
-		f->kernel_view_known |= k.first_seen;
+		f->kernel_view_known |= w.first_seen;
 	}
 }
 

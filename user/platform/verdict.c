@@ -120,6 +120,61 @@ static bool xen_role_unknown(const struct platform_facts *f)
 	return (f->xen_present || !strcmp(f->cpuid_vendor, "Xen")) && !f->xen_role_known;
 }
 
+/*
+ * Rule 4's baseline, per platform: the platform's own hypervisor interfaces were read and
+ * are clean, and the firmware's identity was read. True for "probably-host"; WHY says what
+ * was read, or (false) what could not be. Only reached when no guest item decided.
+ *   x86    CPUID leaf 1 clean, no vendor signature, DMI/SMBIOS read
+ *   arm64  DMI/SMBIOS read (no VMM's strings: rule 3 would have taken them), the device
+ *          tree's /hypervisor node and /sys/hypervisor looked at and absent
+ *   ppc64  PowerNV: OPAL firmware runs Linux in hypervisor mode (a pSeries kernel always
+ *          runs in a partition: its tells are guest items)
+ *   s390x  never: PR/SM owns every IBM Z, so no OS there owns the machine
+ */
+static bool host_baseline(const struct platform_facts *f, char *why, size_t len)
+{
+	switch (f->arch) {
+	case ARCH_ARM64:
+		if (f->dmi_readable && f->arch_hv_read) {
+			snprintf(why, len, "arm64: the firmware names no hypervisor, no device-tree "
+					   "hypervisor node, no /sys/hypervisor; a VMM that hides all "
+					   "is not excluded");
+			return true;
+		}
+		snprintf(why, len, "too little could be read: arm64, DMI/SMBIOS %s, device-tree "
+				   "and /sys/hypervisor %s",
+			 f->dmi_readable ? "clean" : "absent or unreadable",
+			 f->arch_hv_read ? "clean" : "unreadable");
+		return false;
+	case ARCH_PPC64:
+		if (f->ppc_opal) {
+			snprintf(why, len, "ppc64 PowerNV: OPAL firmware runs this OS in hypervisor "
+					   "mode and nothing names a hypervisor");
+			return true;
+		}
+		snprintf(why, len, "too little could be read: ppc64, neither PowerNV (OPAL) nor "
+				   "a partition's tells");
+		return false;
+	case ARCH_S390:
+		snprintf(why, len, "IBM Z: PR/SM owns every machine, so this OS is never a host; "
+				   "/proc/sysinfo %s",
+			 f->s390_sysinfo > 0 ? "names no level" :
+			 f->s390_sysinfo < 0 ? "unreadable" : "absent");
+		return false;
+	default:
+		break;
+	}
+	if (f->cpuid_leaf1_known && !f->cpuid_vendor[0] && f->dmi_readable) {
+		snprintf(why, len, "CPUID shows no hypervisor and the firmware names none; a VMM "
+				   "that hides both is not excluded");
+		return true;
+	}
+	snprintf(why, len, "too little could be read: CPUID leaf 1 %s, DMI/SMBIOS %s",
+		 f->cpuid_leaf1_known ? "clean" : "unknown",
+		 f->dmi_readable ? "clean" : "absent or unreadable");
+	return false;
+}
+
 static void decide_q1(const struct signal_list *l, const struct platform_facts *f,
 		      const struct seed_verdict *seed, struct question_verdict *q)
 {
@@ -165,11 +220,8 @@ static void decide_q1(const struct signal_list *l, const struct platform_facts *
 		}
 		return;
 	}
-	if (f->cpuid_leaf1_known && !f->cpuid_vendor[0] && f->dmi_readable) {
+	if (host_baseline(f, q->reason, sizeof(q->reason))) {
 		q->verdict = VERDICT_PROBABLY_HOST;
-		snprintf(q->reason, sizeof(q->reason),
-			 "CPUID shows no hypervisor and the firmware names none; a VMM that "
-			 "hides both is not excluded");
 		for (i = 0; i < l->n; i++) {
 			if (l->items[i].indicates != INDICATES_GUEST)
 				continue;
@@ -181,11 +233,7 @@ static void decide_q1(const struct signal_list *l, const struct platform_facts *
 					     "real hardware also uses)");
 		return;
 	}
-	q->verdict = VERDICT_UNKNOWN;
-	snprintf(q->reason, sizeof(q->reason), "too little could be read: CPUID leaf 1 %s, "
-		 "DMI/SMBIOS %s",
-		 f->cpuid_leaf1_known ? "clean" : "unknown",
-		 f->dmi_readable ? "clean" : "absent or unreadable");
+	q->verdict = VERDICT_UNKNOWN; /* host_baseline() wrote what could not be read */
 	if (weak) {
 		describe(weak, why, sizeof(why));
 		add_contradiction(q, "unknown, but %s: %s", why, weak->note);
