@@ -14,7 +14,7 @@ mkdir -p "$OUT"
 CORE=$(ls user/*.c user/*/*.c | grep -v -e /main.c -e /loader.c -e /watch.c -e /kview.c)
 # shellcheck disable=SC2086
 cc -O2 -g -std=gnu11 -Iinclude -Iuser -Iuser/common -Iuser/output -Iuser/watch -Iuser/platform \
-	-I.output tests/bench/bench_pipeline.c $CORE \
+	-I.output tests/bench/bench_pipeline.c $CORE -lsystemd \
 	-o "$OUT/bench_pipeline"
 cc -O2 -g -std=gnu11 tests/bench/bench_exec.c -o "$OUT/bench_exec"
 X=$OUT/bench_exec
