@@ -37,6 +37,8 @@ FUZZ_PKGS := clang libclang-rt-dev
 TEST_PKGS := $(UNIT_PKGS) $(FUZZ_PKGS) jq qemu-system-x86 busybox-static cpio pahole kmod \
 	systemd virt-what dmidecode xz-utils flex bison bc patch libssl-dev binutils python3 \
 	acpica-tools prometheus
+# the Debian package and its test (tests/host/package.sh): build, lint, unit and sandbox checks
+PACKAGE_PKGS := dpkg-dev debhelper lintian mandoc logrotate strace
 
 USER_SRCS := $(wildcard user/*.c user/*/*.c)
 # everything but argv handling and the libbpf-facing modules: what unit tests and benches link
@@ -56,6 +58,7 @@ IMSWATCH ?= $(SAN)/imswatch
 HOST_TEST_ENV = IMSWATCH=$(IMSWATCH) \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 UBSAN_OPTIONS=print_stacktrace=1
 
+.PHONY: install uninstall deb
 .PHONY: all deps build-deps test unittest hosttest vmtest vmtest-ims bench run static sanitize vmlinux \
 	clean fuzz fuzz-smoke fuzz-build trixie-check
 
@@ -68,7 +71,7 @@ $(OUTPUT) $(OUTPUT)/test $(SAN):
 build-deps:
 	@tools/ensure-packages $(BUILD_PKGS)
 deps:
-	@tools/ensure-packages $(BUILD_PKGS) $(TEST_PKGS)
+	@tools/ensure-packages $(BUILD_PKGS) $(TEST_PKGS) $(PACKAGE_PKGS)
 
 $(BPF_OBJ): bpf/imswatch.bpf.c | $(OUTPUT)
 	$(CLANG) -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$(ARCH) \
@@ -144,7 +147,7 @@ vmtest-ims: deps static
 
 test: deps
 	$(MAKE) imswatch static sanitize fuzz-build $(UNIT_TESTS)
-	$(HOST_TEST_ENV) FUZZ_SMOKE_SECONDS=$(FUZZ_SMOKE_SECONDS) IMSWATCH_VM_REQUIRE_IMSWATCH=1 \
+	$(HOST_TEST_ENV) IMSWATCH_REQUIRE_PACKAGING=1 FUZZ_SMOKE_SECONDS=$(FUZZ_SMOKE_SECONDS) IMSWATCH_VM_REQUIRE_IMSWATCH=1 \
 		prove -v -j1 --exec '' $(UNIT_TESTS) tests/fuzz/smoke.sh tests/host/*.sh tests/vm/run.sh
 
 # the benchmarks measure with project code only (tests/bench/bench_exec.c)
@@ -191,6 +194,35 @@ fuzz-smoke: fuzz-build
 # Debian 13 (trixie) in a chroot: make imswatch static unittest, timed (root; cached).
 trixie-check:
 	tools/trixie-check $(UNIT_PKGS)
+
+# Installation: `make install DESTDIR=... prefix=/usr` is what the Debian package runs.
+# systemd also reads units under /usr/local/lib/systemd/system; logrotate only /etc.
+prefix ?= /usr/local
+sbindir ?= $(prefix)/sbin
+mandir ?= $(prefix)/share/man
+systemdunitdir ?= $(prefix)/lib/systemd/system
+logrotatedir ?= /etc/logrotate.d
+INSTALL ?= install
+
+install: imswatch
+	$(INSTALL) -d $(DESTDIR)$(sbindir) $(DESTDIR)$(mandir)/man8 $(DESTDIR)$(systemdunitdir) \
+		$(DESTDIR)$(logrotatedir)
+	$(INSTALL) -m 0755 imswatch $(DESTDIR)$(sbindir)/imswatch
+	$(INSTALL) -m 0644 dist/imswatch.8 $(DESTDIR)$(mandir)/man8/imswatch.8
+	sed 's|/usr/sbin/imswatch|$(sbindir)/imswatch|' dist/imswatch.service \
+		> $(DESTDIR)$(systemdunitdir)/imswatch.service
+	chmod 0644 $(DESTDIR)$(systemdunitdir)/imswatch.service
+	$(INSTALL) -m 0644 dist/imswatch.logrotate $(DESTDIR)$(logrotatedir)/imswatch
+
+uninstall:
+	rm -f $(DESTDIR)$(sbindir)/imswatch $(DESTDIR)$(mandir)/man8/imswatch.8 \
+		$(DESTDIR)$(systemdunitdir)/imswatch.service $(DESTDIR)$(logrotatedir)/imswatch
+
+# The Debian package, built from a copy of the tree (dpkg-buildpackage cleans the tree it
+# runs in) into $(OUTPUT)/deb/; the copy keeps its objects between runs.
+deb:
+	@tools/ensure-packages $(BUILD_PKGS) dpkg-dev debhelper
+	tools/build-deb $(OUTPUT)/deb
 
 clean:
 	rm -rf $(OUTPUT) imswatch

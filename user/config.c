@@ -60,7 +60,8 @@ static const char usage[] =
 	"--output FILE is appended to, and reopened on SIGHUP (logrotate); without --output,\n"
 	"SIGHUP ends 'watch' like SIGTERM.\n"
 	"\n"
-	"Exit status: 0 ok; 2 usage or runtime error, or a --require'd hook or group blind.\n";
+	"Exit status: 0 ok; 2 usage or runtime error; 3 (watch) nothing can be watched here:\n"
+	"BPF refused or unavailable, no hook attached, or a --require'd hook or group blind.\n";
 
 const char *config_usage(void)
 {

@@ -18,6 +18,7 @@
 #include "records.h"
 #include "watch.h"
 
+/* 1 is reserved for findings; watch also exits WATCH_EXIT_CANNOT (3, watch.h) */
 enum { EXIT_OK = 0, EXIT_USAGE = 2 };
 
 /* imswatch cpuid: the leaves the engine reads, for --cpuid-file captures */

@@ -179,7 +179,7 @@ if command -v setpriv >/dev/null && [ "$(id -u)" -eq 0 ]; then
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$TMP/imswatch" watch "${ATTACH[@]}" --format json \
 		--duration 1 >"$TMP/noroot.json" 2>"$TMP/noroot.err"
 	rc=$?
-	check "watch without root exits 2" test $rc -eq 2
+	check "watch without root exits 3 (cannot watch here: a supervisor does not retry)" test $rc -eq 3
 	check "watch without root still prints the platform verdict and says what is missing" \
 		jq -e 'select(.type == "status") | .bpf_problem != null and
 		(.platform.seed.probably_on_bare_metal | type == "boolean") and
@@ -272,10 +272,10 @@ else
 	skip "a failed tracepoint is caught" "this kernel has no tracepoint of the table"
 fi
 
-# --require: a group is met unless wholly blind, a hook when attached; unmet exits 2 at once
+# --require: a group is met unless wholly blind, a hook when attached; unmet exits 3 at once
 for g in $(jq -r '.groups[].name' "$TMP/table.json"); do
 	want=0
-	tail -1 "$TMP/watch.json" | jq -e --arg g "$g" '.coverage[$g] == "blind"' >/dev/null && want=2
+	tail -1 "$TMP/watch.json" | jq -e --arg g "$g" '.coverage[$g] == "blind"' >/dev/null && want=3
 	"$BIN" "${ATTACH[@]}" --format json --duration 0.3 --require "$g" >"$TMP/req.json" 2>"$TMP/req.err"
 	rc=$?
 	if [ $rc -eq $want ] && { [ $want -eq 0 ] || grep -q "error: --require: $g: no hook attached" "$TMP/req.err"; }; then
@@ -289,8 +289,8 @@ seen_hook=$(head -1 "$TMP/watch.json" | jq -r 'first(.hooks[] | select(.attached
 if [ -n "$blind_hook" ]; then
 	"$BIN" "${ATTACH[@]}" --format json --duration 0.3 --require "$seen_hook,$blind_hook" >"$TMP/req.json" 2>"$TMP/req.err"
 	rc=$?
-	check "--require $blind_hook (blind) exits 2, names it, and watches nothing (status only)" \
-		bash -c "[ $rc -eq 2 ] && grep -q '$blind_hook: not attached' '$TMP/req.err' &&
+	check "--require $blind_hook (blind) exits 3, names it, and watches nothing (status only)" \
+		bash -c "[ $rc -eq 3 ] && grep -q '$blind_hook: not attached' '$TMP/req.err' &&
 			jq -e -s 'length == 1 and .[0].type == \"status\"' '$TMP/req.json'"
 else
 	skip "--require of a blind hook" "every hook attached on this machine"

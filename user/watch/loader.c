@@ -144,6 +144,7 @@ struct probe_env {
 	struct module_btf *mods; /* read once, on the first function not in vmlinux */
 	size_t n_mods;
 	bool mods_read;
+	bool mods_eperm; /* module BTF ids cannot be walked: that needs CAP_SYS_ADMIN */
 };
 
 /* The probing BTF (vmlinux's and the modules' on it), freed before libbpf parses its own. */
@@ -173,14 +174,20 @@ static void read_module_btfs(struct probe_env *env)
 	__u32 id = 0;
 
 	env->mods_read = true;
-	while (!bpf_btf_get_next_id(id, &id)) {
+	for (;;) {
 		char name[64] = "";
 		struct bpf_btf_info info = { .name = (__u64)(unsigned long)name,
 					     .name_len = sizeof(name) };
 		__u32 len = sizeof(info);
 		struct module_btf *m;
-		int fd = bpf_btf_get_fd_by_id(id);
+		int fd;
 
+		if (bpf_btf_get_next_id(id, &id)) {
+			/* ENOENT: the last one; EPERM: walking BTF ids needs CAP_SYS_ADMIN */
+			env->mods_eperm = errno == EPERM;
+			break;
+		}
+		fd = bpf_btf_get_fd_by_id(id);
 		if (fd < 0)
 			continue;
 		if (bpf_obj_get_info_by_fd(fd, &info, &len) || !info.kernel_btf ||
@@ -246,7 +253,8 @@ static int probe_fexit(struct probe_env *env, const char *name, char *reason, si
 
 	id = find_func_btf(env, name, &obj_fd);
 	if (id < 0) {
-		snprintf(reason, len, "fentry: %s not in kernel or module BTF", name);
+		snprintf(reason, len, "fentry: %s not in kernel or module BTF%s", name,
+			 env->mods_eperm ? " (module BTF unreadable: needs CAP_SYS_ADMIN)" : "");
 		return -ENOENT;
 	}
 	/* in the kernel's attr, object fd 0 means vmlinux */

@@ -69,6 +69,12 @@ static uint64_t sum(const uint64_t v[IMSW_HOOK_COUNT])
 	return s;
 }
 
+/* Nothing could be loaded: retrying helps only when memory was short or the call was cut. */
+static int exit_for_load(int err)
+{
+	return err == -ENOMEM || err == -EAGAIN || err == -EINTR ? 2 : WATCH_EXIT_CANNOT;
+}
+
 /*
  * 0 for a clean end, including a reader that went away; 2 for a real write error. The error
  * is the sink's own (sticky), so main reports it once when it closes the sink.
@@ -167,7 +173,7 @@ int watch_run(const struct config *cfg, struct sink *sink, const struct platform
 			  "record still holds)", problem);
 		if (live.root_fd >= 0)
 			hostfs_close(&live);
-		return 2;
+		return exit_for_load(err);
 	}
 
 	/* a watch that cannot see IMS must not look like one that saw none */
@@ -180,7 +186,7 @@ int watch_run(const struct config *cfg, struct sink *sink, const struct platform
 		pipeline_fini(&pipe);
 		if (live.root_fd >= 0)
 			hostfs_close(&live);
-		return 2;
+		return WATCH_EXIT_CANNOT;
 	}
 
 	struct pollfd pfd[2] = {

@@ -12,6 +12,14 @@
 
 struct loader;
 
+/*
+ * watch's exit code when nothing can be watched on this host, whatever the number of
+ * tries: BPF refused or unavailable (no kernel BTF, no privilege, lockdown), no hook
+ * attaches, or a --require'd hook or group blind. 2 stays the code of usage and transient
+ * runtime errors, so a supervisor can restart on 2 and never on this one.
+ */
+enum { WATCH_EXIT_CANNOT = 3 };
+
 /* The BPF side of one watch: loaded once, before the platform is assessed. */
 struct watch_bpf {
 	struct loader *loader; /* NULL: nothing could be loaded (problem says why) */

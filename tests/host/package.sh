@@ -1,0 +1,199 @@
+#!/bin/bash
+# The Debian package and what it installs: the man page (lint clean, every option, command,
+# rule and exit code), `make install`/`uninstall`, the package built from the tree
+# (incrementally, in .output/deb), its files unpacked into a throwaway root, lintian, the
+# unit (systemd-analyze verify and security), the logrotate snippet, and the unit's sandbox
+# emulated on this machine (root): watch under exactly the unit's capability bounding set
+# sees what root sees, and under strace uses only the system calls, address families and
+# memory protections the unit allows. Outside `make test` a missing tool skips its checks;
+# under it (IMSWATCH_REQUIRE_PACKAGING=1, `make deps` installs them) it fails.
+# shellcheck source=tap.bash
+source "$(dirname "$0")/tap.bash"
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+check() { local name=$1; shift; if "$@" >"$TMP/out" 2>&1; then ok "$name"; else not_ok "$name" "$TMP/out"; fi; }
+REQUIRE=${IMSWATCH_REQUIRE_PACKAGING:-0}
+UNIT=dist/imswatch.service
+
+# have TOOL...: all present, or a skip (a failure under make test) naming the missing ones
+have() {
+	local t missing=""
+	for t in "$@"; do command -v "$t" >/dev/null || missing="$missing $t"; done
+	[ -z "$missing" ] && return 0
+	if [ "$REQUIRE" = 1 ]; then
+		not_ok "packaging tools present (make deps installs them):$missing"
+	else
+		skip "checks needing$missing" "not installed (sudo make deps)"
+	fi
+	return 1
+}
+
+# --- the man page: lint clean, and nothing the program has is missing from it ------------
+MAN=dist/imswatch.8
+if have mandoc; then
+	# (mandoc also says when this machine's own mandoc.db lacks a page: not the page's fault)
+	check "imswatch.8: mandoc -T lint is clean" bash -c \
+		"mandoc -T lint '$MAN' 2>&1 | grep -v 'outdated mandoc.db' | tee /dev/stderr | grep -q . && exit 1
+		 mandoc -T lint '$MAN' >/dev/null 2>&1"
+	# the long options of config_parse()'s table, the commands, the rules of the policy
+	opts=$(sed -n '/static const struct option opts\[\]/,/{ 0 }/p' user/config.c | grep -o '{ "[a-z-]*"' | cut -d'"' -f2)
+	[ -n "$opts" ] || not_ok "the option table of user/config.c was found"
+	missing=""
+	for o in $opts; do grep -q "Fl -$o\b" "$MAN" || missing="$missing --$o"; done
+	for c in watch platform cpuid; do grep -q "^\.It Cm $c$" "$MAN" || missing="$missing $c"; done
+	for r in $(grep -rhoE '"IMSW-[A-Z-]+"' user | tr -d '"' | sort -u); do
+		grep -q "^\.It Li $r$" "$MAN" || missing="$missing $r"
+	done
+	for code in 0 1 2 3; do
+		sed -n '/^\.Sh EXIT STATUS/,/^\.Sh/p' "$MAN" | grep -q "^\.It $code$" || missing="$missing exit-$code"
+	done
+	if [ -z "$missing" ]; then
+		ok "imswatch.8 documents every option ($(echo $opts | wc -w)), command, rule and exit code"
+	else
+		not_ok "imswatch.8 documents every option, command, rule and exit code (missing:$missing)"
+	fi
+fi
+
+# --- make install / uninstall, DESTDIR and prefix -----------------------------------------
+D=$TMP/destdir
+if make -s install DESTDIR="$D" prefix=/opt/imsw >"$TMP/install.log" 2>&1; then
+	files=$(cd "$D" && find . -type f | sort | tr '\n' ' ')
+	want="./etc/logrotate.d/imswatch ./opt/imsw/lib/systemd/system/imswatch.service ./opt/imsw/sbin/imswatch ./opt/imsw/share/man/man8/imswatch.8 "
+	if [ "$files" = "$want" ] && [ -x "$D/opt/imsw/sbin/imswatch" ]; then
+		ok "make install DESTDIR=… prefix=/opt/imsw installs binary, man page, unit and logrotate snippet"
+	else
+		not_ok "make install installs the four files (got: $files)"
+	fi
+	check "the installed unit starts the binary where prefix put it" \
+		grep -qx 'ExecStart=/opt/imsw/sbin/imswatch watch --format json' "$D/opt/imsw/lib/systemd/system/imswatch.service"
+	make -s uninstall DESTDIR="$D" prefix=/opt/imsw >>"$TMP/install.log" 2>&1
+	check "make uninstall removes every installed file" test -z "$(find "$D" -type f)"
+else
+	not_ok "make install" "$TMP/install.log"
+fi
+
+# --- logrotate snippet --------------------------------------------------------------------
+if have logrotate; then
+	check "logrotate accepts the snippet (logrotate -d)" bash -c \
+		"logrotate -d -s '$TMP/lr.state' dist/imswatch.logrotate 2>&1 | tee /dev/stderr | grep -qi 'error' && exit 1; exit 0"
+fi
+
+# --- the unit, as written: verify needs the binary it names, so in the package's root -----
+have_pkg_tools=0
+have dpkg-buildpackage dh dpkg-deb lintian systemd-analyze && have_pkg_tools=1
+[ "$have_pkg_tools" = 1 ] || { echo "1..$n"; exit $fail; }
+
+start=$(date +%s.%N)
+if tools/build-deb .output/deb >"$TMP/deb.out" 2>&1; then
+	secs=$(echo "$(date +%s.%N) - $start" | bc)
+	ok "dpkg-buildpackage -us -uc -b builds the package from the tree ($(printf '%.1f' "$secs") s, incremental in .output/deb)"
+else
+	not_ok "dpkg-buildpackage -us -uc -b builds the package" "$TMP/deb.out"
+	echo "1..$n"
+	exit 1
+fi
+DEB=$(ls .output/deb/imswatch_*_amd64.deb)
+R=$TMP/root
+dpkg -x "$DEB" "$R"
+files=$(cd "$R" && find . -type f | sort | tr '\n' ' ')
+want="./etc/logrotate.d/imswatch ./lib/systemd/system/imswatch.service ./usr/sbin/imswatch ./usr/share/doc/imswatch/changelog.gz ./usr/share/doc/imswatch/copyright ./usr/share/lintian/overrides/imswatch ./usr/share/man/man8/imswatch.8.gz "
+if [ "$files" = "$want" ] && [ -d "$R/var/log/imswatch" ]; then
+	ok "the package holds the binary, man page, unit, logrotate snippet, /var/log/imswatch and its docs"
+else
+	not_ok "the package's files (got: $files)"
+fi
+check "the packaged unit is dist/imswatch.service" cmp "$UNIT" "$R/lib/systemd/system/imswatch.service"
+version=$(sed -n 's/^#define IMSWATCH_VERSION "\(.*\)"/\1/p' user/output/records.h)
+check "the packaged binary runs and is version $version, as is debian/changelog" bash -c \
+	"'$R/usr/sbin/imswatch' --version | grep -q '^imswatch $version ' &&
+	 dpkg-deb -f '$DEB' Version | grep -qx '$version'"
+check "control: Architecture amd64, depends on libbpf, no root to build" bash -c \
+	"dpkg-deb -f '$DEB' Architecture | grep -qx amd64 && dpkg-deb -f '$DEB' Depends | grep -q libbpf &&
+	 grep -qx 'Rules-Requires-Root: no' debian/control && grep -qx 'Build-Depends: debhelper-compat (= 13),' debian/control"
+check "conffile: the logrotate snippet only" bash -c \
+	"dpkg-deb --ctrl-tarfile '$DEB' | tar -xOf - ./conffiles | grep -qx /etc/logrotate.d/imswatch"
+check "maintainer scripts from dh_installsystemd: daemon-reload, not enabled on install" bash -c \
+	"dpkg-deb --ctrl-tarfile '$DEB' | tar -xOf - ./postinst > '$TMP/postinst' &&
+	 grep -q 'daemon-reload' '$TMP/postinst' && grep -q \"debian-installed 'imswatch.service'\" '$TMP/postinst' &&
+	 ! grep -q 'remove masks created by d-s-h' '$TMP/postinst'"
+
+lintian --fail-on error,warning "$DEB" >"$TMP/lintian" 2>&1
+rc=$?
+grep -v 'running with root privileges' "$TMP/lintian" >"$TMP/lintian.tags"
+if [ $rc -eq 0 ] && ! grep -q '^[EW]:' "$TMP/lintian.tags"; then
+	ok "lintian: no errors, no warnings ($(grep -c '^[IP]:' "$TMP/lintian.tags" || true) info/pedantic tags)"
+else
+	not_ok "lintian: no errors, no warnings (rc $rc)" "$TMP/lintian.tags"
+fi
+
+check "systemd-analyze verify accepts the unit" bash -c \
+	"out=\$(systemd-analyze verify --man=no --root='$R' imswatch.service 2>&1); rc=\$?; echo \"\$out\"; [ \$rc -eq 0 ] && [ -z \"\$out\" ]"
+systemd-analyze security --offline=yes --root="$R" imswatch.service >"$TMP/sec" 2>&1
+score=$(sed -n 's/.*Overall exposure level for imswatch.service: \([0-9.]*\).*/\1/p' "$TMP/sec")
+if [ -n "$score" ] && [ "$(echo "$score <= 2.0" | bc)" = 1 ]; then
+	ok "systemd-analyze security: exposure $score (at most 2.0)"
+else
+	not_ok "systemd-analyze security: exposure ${score:-?} (at most 2.0)" "$TMP/sec"
+fi
+check "the unit does not restart on the exit code of 'cannot watch here'" bash -c \
+	"grep -qx 'RestartPreventExitStatus=3' '$UNIT' && grep -q 'WATCH_EXIT_CANNOT = 3' user/watch/watch.h"
+check "early: no default dependencies, before udev's coldplug and sysinit.target" bash -c \
+	"grep -qx 'DefaultDependencies=no' '$UNIT' && grep -q '^Before=.*systemd-udev-trigger.service' '$UNIT' &&
+	 grep -q '^Before=.*sysinit.target' '$UNIT' && grep -qx 'WantedBy=sysinit.target' '$UNIT' &&
+	 ! grep -q '^PrivateTmp=yes' '$UNIT'"
+
+# --- the sandbox, emulated: capabilities, system calls, address families, W^X -------------
+if [ "$(id -u)" -ne 0 ]; then
+	skip "watch under the unit's capabilities and system call filter" "not root (loads BPF)"
+	echo "1..$n"
+	exit $fail
+fi
+if ! have setpriv strace jq; then echo "1..$n"; exit $fail; fi
+BIN_PKG=$R/usr/sbin/imswatch
+caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$UNIT")
+bset="-all$(for c in $caps; do c=${c#CAP_}; printf ',+%s' "${c,,}"; done)"
+"$BIN_PKG" watch --format json --duration 0.5 >"$TMP/root.json" 2>/dev/null
+rc_root=$?
+strace -f -qq -o "$TMP/strace" setpriv --bounding-set "$bset" --inh-caps -all \
+	"$BIN_PKG" watch --format json --duration 0.5 >"$TMP/unit.json" 2>"$TMP/unit.err"
+rc_unit=$?
+sel='select(.type == "status") | {a: [.hooks[] | select(.attached) | .name],
+	s: [.platform.signals[] | [.source, .key, .state]], u: .platform.unknown}'
+if [ "$rc_root" = "$rc_unit" ] && [ "$(jq -cS "$sel" "$TMP/root.json")" = "$(jq -cS "$sel" "$TMP/unit.json")" ]; then
+	ok "under the unit's bounding set ($caps) watch attaches the hooks and reads the signals root does (exit $rc_unit, $(jq -r "$sel | .a | length" "$TMP/unit.json") hooks)"
+else
+	jq -cS "$sel" "$TMP/root.json" "$TMP/unit.json" >"$TMP/diff" 2>&1
+	not_ok "under the unit's bounding set watch sees what root sees (exit $rc_root vs $rc_unit)" "$TMP/diff"
+fi
+# the calls after setpriv's exec of imswatch: every one in the unit's SystemCallFilter
+expand() {
+	local g
+	for g in "$@"; do
+		case $g in
+		@*) expand $(systemd-analyze syscall-filter "$g" 2>/dev/null | sed 1d | grep -v '^ *#' | tr -d ' ') ;;
+		*) echo "$g" ;;
+		esac
+	done
+}
+# shellcheck disable=SC2046
+expand $(sed -n 's/^SystemCallFilter=//p' "$UNIT") | sort -u >"$TMP/allowed"
+awk '/execve\(".*imswatch"/ { on = 1 } on' "$TMP/strace" |
+	sed -n 's/^[0-9]* *\([a-z_0-9]*\)(.*/\1/p' | sort -u >"$TMP/used"
+comm -23 "$TMP/used" "$TMP/allowed" >"$TMP/denied"
+if [ -s "$TMP/used" ] && [ ! -s "$TMP/denied" ]; then
+	ok "every system call watch makes ($(wc -l <"$TMP/used")) is in the unit's SystemCallFilter"
+else
+	not_ok "every system call watch makes is in the unit's SystemCallFilter (outside it: $(tr '\n' ' ' <"$TMP/denied"))"
+fi
+fams=$(sed -n 's/.*socket(\(AF_[A-Z0-9]*\).*/\1/p' "$TMP/strace" | sort -u | tr '\n' ' ')
+allowed_fams=$(sed -n 's/^RestrictAddressFamilies=//p' "$UNIT")
+bad=""
+for f in $fams; do [[ " $allowed_fams " == *" $f "* ]] || bad="$bad $f"; done
+check "sockets only of RestrictAddressFamilies ($allowed_fams; used: ${fams:-none})" test -z "$bad"
+check "no writable and executable mapping (MemoryDenyWriteExecute)" bash -c \
+	"! grep -E '(mmap|mprotect|pkey_mprotect)\(.*PROT_WRITE\|PROT_EXEC|PROT_EXEC\|PROT_WRITE' '$TMP/strace'"
+check "no path the unit hides is opened (/proc/kcore), nothing opened for writing" bash -c \
+	"! grep -E 'open(at)?\(.*\"/proc/kcore\"' '$TMP/strace' &&
+	 ! grep -E 'open(at2?)?\(.*(O_WRONLY|O_RDWR|O_CREAT)' '$TMP/strace' | grep -v -E '\"/dev/(null|tty)\"|= -1 '"
+
+echo "1..$n"
+exit $fail
