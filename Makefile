@@ -10,7 +10,7 @@ ARCH := x86
 # own flags live in IMSW_* and are always added, so overriding one never drops them.
 CFLAGS ?= -O2 -g
 # user/ is one folder per subsystem (see README, Layout); headers are included by name
-IMSW_CPPFLAGS := -Iinclude -Iuser -Iuser/common -Iuser/output -Iuser/watch -Iuser/platform \
+IMSW_CPPFLAGS := -Iinclude -Iuser -Iuser/common -Iuser/output -Iuser/watch -Iuser/platform -Iuser/audit \
 	-I$(OUTPUT)
 # snprintf truncation of diagnostic text is intended (bounded reason strings)
 IMSW_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wno-format-truncation
@@ -22,15 +22,16 @@ LINK = $(CC) $(IMSW_CFLAGS) $(CFLAGS) $(LDFLAGS)
 # Static links take the libraries' private dependencies too (libelf needs -lzstd on trixie).
 # --journal: libsystemd's sd_journal_sendv (Debian ships no libsystemd.a: the static build
 # takes a stand-in that refuses --journal, journal-none.o)
+# libseccomp: the event loop's system call filter (user/watch/sandbox.c)
 SD_LIBS = $(or $(shell $(PKG_CONFIG) --libs libsystemd 2>/dev/null),-lsystemd)
-IMSW_LIBS = $(or $(shell $(PKG_CONFIG) --libs libbpf libelf zlib 2>/dev/null),-lbpf -lelf -lz) $(SD_LIBS)
-IMSW_STATIC_LIBS = $(or $(shell $(PKG_CONFIG) --static --libs libbpf libelf zlib 2>/dev/null),-lbpf -lelf -lz)
+IMSW_LIBS = $(or $(shell $(PKG_CONFIG) --libs libbpf libelf zlib libseccomp 2>/dev/null),-lbpf -lelf -lz -lseccomp) $(SD_LIBS)
+IMSW_STATIC_LIBS = $(or $(shell $(PKG_CONFIG) --static --libs libbpf libelf zlib libseccomp 2>/dev/null),-lbpf -lelf -lz -lseccomp)
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 # Debian packages the build, the tests and the VM bench need (bookworm names; trixie's are
 # the same).
 BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev pkg-config \
-	make gcc libsystemd-dev
+	make gcc libsystemd-dev libseccomp-dev
 # json-c: the tests and fuzz targets parse records with it; the binary writes JSON itself
 UNIT_PKGS := libcmocka-dev libjson-c-dev perl
 FUZZ_PKGS := clang libclang-rt-dev
@@ -42,8 +43,8 @@ PACKAGE_PKGS := dpkg-dev debhelper lintian mandoc logrotate strace
 
 USER_SRCS := $(wildcard user/*.c user/*/*.c)
 # everything but argv handling and the libbpf-facing modules: what unit tests and benches link
-CORE_SRCS := $(filter-out user/main.c user/watch/loader.c user/watch/watch.c user/watch/kview.c,\
-	$(USER_SRCS))
+CORE_SRCS := $(filter-out user/main.c user/watch/loader.c user/watch/watch.c user/watch/kview.c \
+	user/watch/pin.c user/watch/sandbox.c,$(USER_SRCS))
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/%.o,$(USER_SRCS))
 SAN := $(OUTPUT)/sanitize
 SAN_OBJS := $(patsubst user/%.c,$(SAN)/%.o,$(USER_SRCS))

@@ -10,15 +10,21 @@
 #include "config.h"
 #include "names.h"
 #include "hooks.h"
+#include "findings.h"
 
 static const char usage[] =
 	"Usage: imswatch [watch] [OPTIONS]\n"
 	"       imswatch platform [OPTIONS]\n"
 	"       imswatch cpuid [--cpuid-file FILE] [--output FILE] [-v]\n"
+	"       imswatch audit [--sysroot DIR] [--cpuid-file FILE|none] [--format text|json]\n"
+	"                      [--fail-on info|notice|warning|critical] [--output FILE] [-v]\n"
+	"       imswatch detach --pin DIR [-v]\n"
 	"\n"
 	"Watch which drivers enable IMS, MSI and MSI-X, and judge each attempt against the\n"
 	"platform (is this a guest?). 'watch' needs root; 'platform' does not. 'cpuid' prints\n"
 	"the CPUID leaves the platform engine reads, in --cpuid-file format (for fixtures).\n"
+	"'audit' lists the PCI devices and interrupt domains that exist now and judges them\n"
+	"against the platform verdicts, once (no BPF; root reads all of config space).\n"
 	"\n"
 	"Options:\n"
 	"  -f, --format text|json   record format (json: one object per line); default text\n"
@@ -46,6 +52,14 @@ static const char usage[] =
 	"      --fold SECONDS       watch: repeats of one (rule, severity, device, driver)\n"
 	"                           within SECONDS of its first record become one record\n"
 	"                           with a count (the first is written at once)\n"
+	"      --fail-on SEVERITY   audit: exit 1 at a finding of SEVERITY or above (info,\n"
+	"                           notice, warning, critical); default warning\n"
+	"      --pin DIR            watch: pin the hooks' links and maps in DIR on bpffs, so\n"
+	"                           events are kept while imswatch is down, and take over\n"
+	"                           what an earlier run pinned there (same build only);\n"
+	"                           detach: remove those pins, which detaches the hooks\n"
+	"      --no-sandbox         watch: keep capabilities and install no seccomp filter\n"
+	"                           once attached (debugging only)\n"
 	"  -v, --verbose            more diagnostics on stderr (twice: libbpf debug); text\n"
 	"                           records also list every platform signal\n"
 	"  -h, --help               this text\n"
@@ -60,8 +74,9 @@ static const char usage[] =
 	"--output FILE is appended to, and reopened on SIGHUP (logrotate); without --output,\n"
 	"SIGHUP ends 'watch' like SIGTERM.\n"
 	"\n"
-	"Exit status: 0 ok; 2 usage or runtime error; 3 (watch) nothing can be watched here:\n"
-	"BPF refused or unavailable, no hook attached, or a --require'd hook or group blind.\n";
+	"Exit status: 0 ok; 1 (audit) a finding at or above --fail-on; 2 usage or runtime\n"
+	"error; 3 (watch) nothing can be watched here: BPF refused or unavailable, no hook\n"
+	"attached, or a --require'd hook or group blind.\n";
 
 const char *config_usage(void)
 {
@@ -116,7 +131,8 @@ static const char *option_name(const struct option *opts, int c)
 
 /* long-only options: values above any letter, so they fit optbit() */
 enum { OPT_SYSROOT = 256, OPT_CPUID_FILE, OPT_RINGBUF_KB, OPT_KERNEL_VIEW, OPT_TIMING,
-       OPT_REQUIRE, OPT_JOURNAL, OPT_METRICS, OPT_METRICS_INTERVAL, OPT_FOLD };
+       OPT_REQUIRE, OPT_JOURNAL, OPT_METRICS, OPT_METRICS_INTERVAL, OPT_FOLD, OPT_FAIL_ON,
+       OPT_PIN, OPT_NO_SANDBOX, OPT_LAST_LONG = OPT_NO_SANDBOX };
 
 /* "ims,pci_ims_alloc_irq": groups and hook names, each known, none empty */
 static int parse_require(const char *s, struct config *cfg, char *err, size_t errlen)
@@ -158,6 +174,10 @@ static int parse_command(const char *word, struct config *cfg)
 		cfg->command = CMD_PLATFORM;
 	else if (!strcmp(word, "cpuid"))
 		cfg->command = CMD_CPUID;
+	else if (!strcmp(word, "audit"))
+		cfg->command = CMD_AUDIT;
+	else if (!strcmp(word, "detach"))
+		cfg->command = CMD_DETACH;
 	else
 		return -EINVAL;
 	return 0;
@@ -167,7 +187,7 @@ static int parse_command(const char *word, struct config *cfg)
  * options in bits 0-31, the letters from bit 32: the two ranges must not overlap) */
 static unsigned long long optbit(int c)
 {
-	_Static_assert(OPT_FOLD - 256 < 32, "long-only options overlap the letters' bits");
+	_Static_assert(OPT_LAST_LONG - 256 < 32, "long-only options overlap the letters' bits");
 	return c >= 256 ? 1ull << (c - 256) : c >= 'a' && c <= 'z' ? 1ull << (c - 'a' + 32) : 0;
 }
 
@@ -180,12 +200,15 @@ static int check_options(enum command cmd, unsigned long long given, const struc
 {
 	static const char *const names[] = { [CMD_WATCH] = "watch",
 					     [CMD_PLATFORM] = "platform",
-					     [CMD_CPUID] = "cpuid" };
+					     [CMD_CPUID] = "cpuid",
+					     [CMD_AUDIT] = "audit",
+					     [CMD_DETACH] = "detach" };
 	unsigned long long allowed;
 
 	switch (cmd) {
 	case CMD_WATCH: /* the platform options too: its status record carries the verdicts */
-		return 0;
+		allowed = ~optbit(OPT_FAIL_ON); /* watch exits 0 whatever it sees */
+		break;
 	case CMD_PLATFORM:
 		allowed = optbit('f') | optbit('o') | optbit('v') | optbit(OPT_SYSROOT) |
 			  optbit(OPT_CPUID_FILE) | optbit(OPT_KERNEL_VIEW) | optbit(OPT_TIMING) |
@@ -193,6 +216,18 @@ static int check_options(enum command cmd, unsigned long long given, const struc
 		break;
 	case CMD_CPUID:
 		allowed = optbit('o') | optbit('v') | optbit(OPT_CPUID_FILE);
+		break;
+	case CMD_AUDIT:
+		allowed = optbit('f') | optbit('o') | optbit('v') | optbit(OPT_SYSROOT) |
+			  optbit(OPT_CPUID_FILE) | optbit(OPT_FAIL_ON);
+		break;
+	case CMD_DETACH:
+		if (!(given & optbit(OPT_PIN))) {
+			snprintf(err, errlen, "detach needs --pin DIR (the directory watch --pin "
+				 "used)");
+			return -EINVAL;
+		}
+		allowed = optbit('v') | optbit(OPT_PIN);
 		break;
 	default:
 		return 0;
@@ -223,6 +258,9 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err, size_t er
 		{ "metrics", required_argument, NULL, OPT_METRICS },
 		{ "metrics-interval", required_argument, NULL, OPT_METRICS_INTERVAL },
 		{ "fold", required_argument, NULL, OPT_FOLD },
+		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
+		{ "pin", required_argument, NULL, OPT_PIN },
+		{ "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -239,6 +277,7 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err, size_t er
 		.sysroot = "/",
 		.ringbuf_kb = 256,
 		.metrics_interval = 15,
+		.fail_on = ASEV_WARNING,
 	};
 	err[0] = 0;
 	opterr = 0; /* we word the messages ourselves */
@@ -258,7 +297,8 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err, size_t er
 			}
 			if (parse_command(optarg, cfg)) {
 				snprintf(err, errlen,
-					 "unknown command '%s' (commands: watch, platform, cpuid)",
+					 "unknown command '%s' (commands: watch, platform, cpuid, "
+					 "audit, detach)",
 					 optarg);
 				return -EINVAL;
 			}
@@ -332,6 +372,18 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err, size_t er
 		case OPT_FOLD:
 			if (parse_duration(optarg, &cfg->fold))
 				goto bad_value;
+			break;
+		case OPT_FAIL_ON:
+			if ((cfg->fail_on = audit_severity_by_name(optarg)) < 0)
+				goto bad_value;
+			break;
+		case OPT_PIN:
+			if (!*optarg)
+				goto bad_value;
+			cfg->pin_dir = optarg;
+			break;
+		case OPT_NO_SANDBOX:
+			cfg->no_sandbox = true;
 			break;
 		case 'v':
 			cfg->verbose++;

@@ -10,8 +10,10 @@ enum command {
 	CMD_WATCH,
 	CMD_PLATFORM,
 	CMD_CPUID, /* dump the leaves the engine reads, replay format */
+	CMD_AUDIT, /* the one-shot snapshot: devices, interrupt domains, findings */
 	CMD_HELP,
 	CMD_VERSION,
+	CMD_DETACH, /* remove what watch --pin left pinned (detaches its hooks) */
 };
 
 enum output_format {
@@ -47,6 +49,11 @@ struct config {
 	const char *metrics;	 /* --metrics FILE: Prometheus text file, NULL: none */
 	double metrics_interval; /* seconds between metrics updates */
 	double fold;		 /* --fold SECONDS: repeats folded; 0: off */
+	int fail_on; /* audit: exit 1 at a finding of this severity or above (ASEV_*) */
+	/* --pin DIR: pin links and maps on bpffs, take over what an earlier run pinned there
+	 * (watch); the pins to remove (detach) */
+	const char *pin_dir;
+	bool no_sandbox; /* --no-sandbox: keep capabilities, no seccomp filter (debugging) */
 };
 
 /*

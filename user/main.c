@@ -8,18 +8,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "config.h"
 #include "cpuid.h"
 #include "hostfs.h"
 #include "kview.h"
 #include "log.h"
 #include "output.h"
+#include "pin.h"
 #include "platform.h"
 #include "records.h"
 #include "watch.h"
 
-/* 1 is reserved for findings; watch also exits WATCH_EXIT_CANNOT (3, watch.h) */
-enum { EXIT_OK = 0, EXIT_USAGE = 2 };
+/* watch also exits WATCH_EXIT_CANNOT (3, watch.h) */
+enum { EXIT_OK = 0, EXIT_FINDINGS = 1, EXIT_USAGE = 2 };
 
 /* imswatch cpuid: the leaves the engine reads, for --cpuid-file captures */
 static int dump_cpuid(const struct config *cfg, struct cpuid_source *cpu)
@@ -61,6 +63,7 @@ int main(int argc, char **argv)
 	struct watch_bpf bpf = { 0 };
 	struct platform_inputs inputs = { 0 };
 	struct platform platform;
+	struct audit_snapshot snap = { 0 };
 	struct config cfg;
 	struct hostfs fs;
 	struct sink *sink;
@@ -88,6 +91,9 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	log_verbosity = cfg.verbose;
+	/* detach --pin DIR: remove what watch --pin left, nothing else */
+	if (cfg.command == CMD_DETACH)
+		return pin_detach(cfg.pin_dir);
 
 	/* every input is checked before --output is created: bad input writes nothing */
 	r = hostfs_open(&fs, cfg.sysroot);
@@ -133,10 +139,14 @@ int main(int argc, char **argv)
 	inputs.kview = &kview;
 	inputs.timing_probe = cfg.timing_probe;
 	r = platform_assess(&fs, &cpu, &inputs, &platform);
+	/* the snapshot is read from the same tree, before any output exists */
+	if (!r && cfg.command == CMD_AUDIT)
+		r = audit_gather(&fs, &platform, &snap);
 	hostfs_close(&fs);
 	cpuid_source_free(&cpu);
 	if (r) {
-		log_error("platform assessment failed: %s", strerror(-r));
+		log_error("%s failed: %s", cfg.command == CMD_AUDIT ? "audit" : "platform assessment",
+			  strerror(-r));
 		watch_unload(&bpf);
 		return EXIT_USAGE;
 	}
@@ -151,6 +161,14 @@ int main(int argc, char **argv)
 	if (cfg.command == CMD_PLATFORM) {
 		sink_platform(sink, &platform, now_real_ns());
 		code = EXIT_OK;
+	} else if (cfg.command == CMD_AUDIT) {
+		int64_t now = now_real_ns();
+
+		/* the verdicts first, then the snapshot judged against them */
+		sink_platform(sink, &platform, now);
+		sink_audit(sink, &snap, cfg.fail_on, now);
+		code = audit_max_severity(&snap) >= cfg.fail_on ? EXIT_FINDINGS : EXIT_OK;
+		audit_free(&snap);
 	} else {
 		code = watch_run(&cfg, sink, &platform, &bpf);
 	}

@@ -533,6 +533,26 @@ def clean_cpuid(vendor, vendor_how, eax, edx, eax_how):
     return text, 'cpuid: ' + '; '.join(parts)
 
 
+def add_hypervisor_leaf(text, signature, hv_bit):
+    """TEXT (a clean_cpuid dump) with leaf 1 ECX bit 31 set when HV_BIT and leaf
+    0x4000_0000 answering SIGNATURE (12 bytes, NUL-padded: EBX, ECX, EDX little-endian;
+    EAX 0x4000_0001, the highest hypervisor leaf)."""
+    sig = signature.encode('latin-1')[:12].ljust(12, b'\0')
+    b, c, d = struct.unpack('<III', sig)
+    out = []
+    for line in text.splitlines():
+        f = line.split()
+        if hv_bit and len(f) == 6 and f[0] == '0x1' and f[1] == '0x0':
+            f[4] = '0x%08x' % (int(f[4], 16) | 1 << 31)
+            line = ' '.join(f)
+        elif line.startswith('# synthesised'):
+            line = ('# synthesised for the corpus: hypervisor bit %s, leaf 0x40000000 the '
+                    'captured signature' % ('set' if hv_bit else 'clear'))
+        out.append(line)
+    out.append('0x40000000 0x0 0x40000001 0x%08x 0x%08x 0x%08x' % (b, c, d))
+    return '\n'.join(out) + '\n'
+
+
 # --- acpidump text -----------------------------------------------------------------------
 
 ACPI_HDR_RE = re.compile(r'^\s*([A-Za-z0-9_ !]{4}|RSD PTR)\s*@\s*0x[0-9A-Fa-f]+\s*$')
@@ -661,3 +681,17 @@ def round_trip_diff(source_text, dmidecode_text):
     diffs = ['source has %s' % (x,) for x in a if x not in b]
     diffs += ['dmidecode prints %s' % (x,) for x in b if x not in a]
     return diffs or ['same fields, different order']
+
+
+def cases_dir(cache):
+    """The cases this builder makes: DIR/cases-<digest of the corpus tools>. Builders of
+    other versions (another checkout, an older run) sharing the cache write elsewhere, so a
+    run never reads cases made by different code."""
+    import hashlib
+    here = os.path.dirname(os.path.abspath(__file__))
+    h = hashlib.sha256()
+    for name in sorted(os.listdir(here)):
+        if name in ('build', 'corpuslib.py', 'linuxhw.py', 'convert'):
+            with open(os.path.join(here, name), 'rb') as f:
+                h.update(name.encode() + b'\0' + f.read())
+    return os.path.join(cache, 'cases-' + h.hexdigest()[:12])

@@ -151,5 +151,119 @@ tools/capture-fixture "$TMP/leak" "$R" 2>"$TMP/leak.err"
 rc=$?
 check "a serial inside a copied string fails the self-check (exit 2, nothing kept)" \
 	bash -c "test $rc -eq 2 && test ! -e '$TMP/leak/root' && grep -q self-check '$TMP/leak.err'"
+# --- --audit: interrupts, PCI devices with config space, the IMS/MSI API --------------------
+IMSWATCH=$BIN tools/capture-fixture --audit "$TMP/me-audit" 2>/dev/null
+A=$TMP/me-audit/root
+# the counts move between two reads: compare the rows and their names
+check "--audit: /proc/interrupts kept (same rows, same names)" bash -c "
+	cmp <(awk '{ print \$1, \$NF }' /proc/interrupts) <(awk '{ print \$1, \$NF }' '$A/proc/interrupts')"
+check "--audit: every /sys/kernel/irq entry kept with its chip_name, hwirq, type and actions" bash -c '
+	for i in /sys/kernel/irq/*; do n=${i##*/}
+		for f in chip_name hwirq type actions; do
+			[ ! -e "$i/$f" ] || cmp -s <(cat "$i/$f") "'"$A"'/sys/kernel/irq/$n/$f" || { echo "$n/$f"; exit 1; }
+		done
+	done'
+check "--audit: per PCI device class, subsystem ids and the readable part of config" bash -c '
+	for d in /sys/bus/pci/devices/*; do b=${d##*/}; c='"$A"'/sys/bus/pci/devices/$b
+		for f in class subsystem_vendor subsystem_device; do cmp -s <(cat "$d/$f") "$c/$f" || exit 1; done
+		[ "$(wc -c <"$c/config")" = "$(cat "$d/config" | wc -c)" ] || exit 1
+	done'
+check "--audit: each bound driver is a link inside the tree naming the driver" bash -c '
+	for d in /sys/bus/pci/devices/*; do b=${d##*/}; c='"$A"'/sys/bus/pci/devices/$b
+		if [ -L "$d/driver" ]; then
+			[ "$(basename "$(readlink "$c/driver")")" = "$(basename "$(readlink "$d/driver")")" ] || exit 1
+			case $(readlink -f "$c/driver") in "$(readlink -f '"$A"')"/*) ;; *) exit 1 ;; esac
+			[ -d "$c/driver" ] || exit 1
+		else
+			[ ! -e "$c/driver" ] || exit 1
+		fi
+	done'
+check "--audit: msi_irqs/ names and modes as the machine has them" bash -c '
+	for d in /sys/bus/pci/devices/*; do b=${d##*/}; c='"$A"'/sys/bus/pci/devices/$b
+		[ -d "$d/msi_irqs" ] || continue
+		[ "$(cd "$d/msi_irqs" && grep -r . . | sort)" = "$(cd "$c/msi_irqs" && grep -r . . | sort)" ] || exit 1
+	done'
+check "--audit: kallsyms reduced to the IMS/MSI API, addresses zeroed" bash -c '
+	k='"$A"'/proc/kallsyms
+	[ -s "$k" ] && ! grep -qv "^0000000000000000 " "$k" && [ "$(wc -l <"$k")" -le 40 ] &&
+	grep -q " pci_alloc_irq_vectors_affinity$\| pci_alloc_irq_vectors_affinity " "$k"'
+check "--audit: nothing below a device but the kept files (no net/, no vpd)" bash -c '
+	! find '"$A"'/sys/bus/pci/devices -mindepth 2 \( -name net -o -name vpd -o -name address -o -name serial \) | grep -q .'
+check "--audit: no MAC address of this machine in the capture" bash -c '
+	for a in /sys/class/net/*/address; do m=$(cat "$a"); [ "$m" = 00:00:00:00:00:00 ] && continue
+		! grep -r -i -q -F -- "$m" '"$TMP/me-audit"' || exit 1; done'
+check "without --audit no audit file is kept" bash -c "[ ! -e '$TMP/me/root/proc/interrupts' ] && [ ! -e '$TMP/me/root/proc/kallsyms' ]"
+
+# a synthetic tree laid out as sysfs is (devices under sys/devices, sys/bus/pci/devices
+# holding links): a PF with a VF, a Device Serial Number and a VPD capability, a MAC
+S=$TMP/sriov
+P=$S/sys/devices/pci0000:17/0000:17:00.0
+V=$S/sys/devices/pci0000:17/0000:17:00.1
+mkdir -p "$P/msi_irqs" "$P/net/eth7" "$V" "$S/sys/bus/pci/drivers/ice" "$S/sys/module/ice" \
+	"$S/sys/bus/pci/drivers/iavf" "$S/sys/bus/pci/devices" "$S/sys/kernel/irq/40" "$S/proc"
+ln -s ../../../devices/pci0000:17/0000:17:00.0 "$S/sys/bus/pci/devices/0000:17:00.0"
+ln -s ../../../devices/pci0000:17/0000:17:00.1 "$S/sys/bus/pci/devices/0000:17:00.1"
+for d in "$P" "$V"; do echo 0x8086 >"$d/vendor"; echo 0x020000 >"$d/class"; done
+echo 0x1592 >"$P/device"
+echo 0x1889 >"$V/device"
+echo 4 >"$P/sriov_totalvfs"
+echo 1 >"$P/sriov_numvfs"
+echo msix >"$P/msi_irqs/40"
+echo 'a0:36:9f:12:34:56' >"$P/net/eth7/address"
+echo 'SERIAL-VPD-1' >"$P/vpd"
+ln -s ../../../bus/pci/drivers/ice "$P/driver"
+ln -s ../../../../module/ice "$S/sys/bus/pci/drivers/ice/module"
+ln -s ../../../bus/pci/drivers/iavf "$V/driver"
+ln -s ../0000:17:00.1 "$P/virtfn0"
+ln -s ../0000:17:00.0 "$V/physfn"
+# config: status bit 4, capability list 0x40 (PM) -> 0x50 (VPD, data register 'VPD!'),
+# extended list 0x100 (AER) -> 0x140 (DSN, serial bytes 'DSN12345') -> 0x150 (SR-IOV)
+python3 - "$P/config" <<'PY'
+import struct, sys
+c = bytearray(4096)
+c[0:4] = struct.pack('<HH', 0x8086, 0x1592)
+c[6] = 0x10
+c[0x34] = 0x40
+c[0x40:0x42] = bytes([0x01, 0x50])
+c[0x50:0x54] = bytes([0x03, 0x00, 0x00, 0x80])
+c[0x54:0x58] = b'VPD!'
+c[0x100:0x104] = struct.pack('<I', 0x0001 | 1 << 16 | 0x140 << 20)
+c[0x140:0x144] = struct.pack('<I', 0x0003 | 1 << 16 | 0x150 << 20)
+c[0x144:0x14c] = b'DSN12345'
+c[0x150:0x154] = struct.pack('<I', 0x0010 | 1 << 16)
+open(sys.argv[1], 'wb').write(c)
+PY
+cp "$P/config" "$TMP/config.orig"
+echo IR-PCI-MSIX-0000:17:00.0 >"$S/sys/kernel/irq/40/chip_name"
+echo 0 >"$S/sys/kernel/irq/40/hwirq"
+printf 'ffffffffc0a01230 t pci_create_ims_domain\t[ims_standin]\nffffffff81000000 T _stext\nffffffff81234560 T pci_alloc_irq_vectors_affinity\n' >"$S/proc/kallsyms"
+tools/capture-fixture --audit "$TMP/sriov-capture" "$S" 2>/dev/null
+C=$TMP/sriov-capture/root/sys/bus/pci/devices
+# cmp -l counts bytes from 1: the DSN's data is 0x144-0x14b (325-332), VPD data 0x54-0x57 (85-88)
+check "synthetic: the Device Serial Number's 8 bytes and the VPD data register are zeroed, nothing else changed" bash -c "
+	! grep -q DSN12345 '$C/0000:17:00.0/config' && ! grep -q 'VPD!' '$C/0000:17:00.0/config' &&
+	[ \"\$(od -An -v -tx1 -j 324 -N 8 '$C/0000:17:00.0/config' | tr -d ' \n')\" = 0000000000000000 ] &&
+	[ \"\$(wc -c <'$C/0000:17:00.0/config')\" = 4096 ] &&
+	cmp -l '$TMP/config.orig' '$C/0000:17:00.0/config' |
+		awk '!((\$1 >= 325 && \$1 <= 332) || (\$1 >= 85 && \$1 <= 88)) { bad = 1 } END { exit bad }'"
+check "synthetic: no MAC, no net/, no vpd file" bash -c "
+	! grep -r -i -q 'a0:36:9f' '$TMP/sriov-capture' && [ ! -e '$C/0000:17:00.0/net' ] && [ ! -e '$C/0000:17:00.0/vpd' ]"
+check "synthetic: driver and module links stay inside the tree (ice, module ice; iavf)" bash -c "
+	[ \"\$(readlink -f '$C/0000:17:00.0/driver/module')\" = \"\$(readlink -f '$TMP/sriov-capture/root/sys/module/ice')\" ] &&
+	[ -d '$C/0000:17:00.0/driver/module' ] && [ \"\$(basename \"\$(readlink '$C/0000:17:00.1/driver')\")\" = iavf ]"
+check "synthetic: SR-IOV files and virtfn0/physfn links point at each other inside the tree" bash -c "
+	[ \"\$(cat '$C/0000:17:00.0/sriov_numvfs')\" = 1 ] && [ \"\$(cat '$C/0000:17:00.0/sriov_totalvfs')\" = 4 ] &&
+	[ \"\$(readlink -f '$C/0000:17:00.0/virtfn0')\" = \"\$(readlink -f '$C/0000:17:00.1')\" ] &&
+	[ \"\$(readlink -f '$C/0000:17:00.1/physfn')\" = \"\$(readlink -f '$C/0000:17:00.0')\" ]"
+check "synthetic: kallsyms keeps pci_create_ims_domain with its module, not _stext; addresses zeroed" bash -c "
+	k='$TMP/sriov-capture/root/proc/kallsyms'
+	grep -qx '0000000000000000 t pci_create_ims_domain \[ims_standin\]' \"\$k\" && ! grep -q _stext \"\$k\" && ! grep -q ffffffff \"\$k\""
+check "synthetic: the irq entry and msi_irqs/ mode kept" bash -c "
+	[ \"\$(cat '$TMP/sriov-capture/root/sys/kernel/irq/40/chip_name')\" = IR-PCI-MSIX-0000:17:00.0 ] &&
+	[ \"\$(cat '$C/0000:17:00.0/msi_irqs/40')\" = msix ]"
+check "the capture runs under busybox ash as in the guests (same tree, same bytes)" bash -c "
+	command -v busybox >/dev/null || exit 0
+	busybox sh tools/capture-fixture --audit '$TMP/sriov-ash' '$S' 2>/dev/null &&
+	diff -r --no-dereference '$TMP/sriov-capture/root' '$TMP/sriov-ash/root'"
 echo "1..$n"
 exit $fail

@@ -39,9 +39,10 @@ else
 	not_ok "corpus built from Debian's source packages" "$TMP/build.log"
 fi
 
-cache=${IMSWATCH_CORPUS_CACHE:-$HOME/.cache/imswatch-corpus}
-differs=$(grep -l '^round_trip: DIFFERS' "$cache"/cases/*/*/source 2>/dev/null || true)
-rts=$(grep -l '^round_trip: ok' "$cache"/cases/*/*/source 2>/dev/null | wc -l)
+# the build names the directory it wrote (cases-<digest of the corpus tools>)
+cases=$(sed -n 's/.* -> //p' "$TMP/build.log" | tail -n1)
+differs=$(grep -l '^round_trip: DIFFERS' "$cases"/*/*/source 2>/dev/null || true)
+rts=$(grep -l '^round_trip: ok' "$cases"/*/*/source 2>/dev/null | wc -l)
 if [ -z "$differs" ] && [ "$rts" -gt 0 ]; then
 	ok "every dmidecode text in the corpus round-trips through dmidecode --from-dump ($rts)"
 else

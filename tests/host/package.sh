@@ -39,7 +39,7 @@ if have mandoc; then
 	[ -n "$opts" ] || not_ok "the option table of user/config.c was found"
 	missing=""
 	for o in $opts; do grep -q "Fl -$o\b" "$MAN" || missing="$missing --$o"; done
-	for c in watch platform cpuid; do grep -q "^\.It Cm $c$" "$MAN" || missing="$missing $c"; done
+	for c in watch platform cpuid audit; do grep -q "^\.It Cm $c$" "$MAN" || missing="$missing $c"; done
 	for r in $(grep -rhoE '"IMSW-[A-Z-]+"' user | tr -d '"' | sort -u); do
 		grep -q "^\.It Li $r$" "$MAN" || missing="$missing $r"
 	done

@@ -750,7 +750,7 @@ static void test_status_says_what_is_blind(void **state)
 	memset(hooks, 0, sizeof(hooks));
 	attach(hooks, IMSW_HOOK_VECTOR_ALLOC);
 	o = render_json(REC_STATUS, &st);
-	assert_int_equal(json_object_get_int(json_object_object_get(o, "format_version")), 3);
+	assert_int_equal(json_object_get_int(json_object_object_get(o, "format_version")), IMSWATCH_FORMAT_VERSION);
 	assert_true(json_object_object_get_ex(o, "blind_summary", &v));
 	line = json_object_get_string(v);
 	assert_null(strchr(line, '\n'));

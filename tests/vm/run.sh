@@ -8,9 +8,9 @@
 #   tests/vm/run.sh [--kernel 6.1|6.12|ims|all] [--scenario NAME|all] [--imswatch PATH]
 #                   [--jobs N] [--only REGEX] [--list]
 #
-# Scenarios: smoke (the bench itself, no imswatch), live, modes, ims, lost, matrix, peers,
+# Scenarios: smoke (the bench itself, no imswatch), live, modes, ims, lost, restart, matrix, peers,
 # hosttest (tests/host/watch.sh in the guest), cloaked on 6.1 and 6.12; ims-real on the IMS
-# test kernel.
+# test kernel; audit (imswatch audit, and the capture of tests/fixtures/audit-*) on all three.
 # Downloads are cached in ${IMSWATCH_VM_CACHE:-$HOME/.cache/imswatch-vm}; logs, guest
 # consoles and the JSON records of every run land in .output/vm/ (matrix.md too).
 # See tests/vm/README.md.
@@ -29,9 +29,11 @@ source "$VM_DIR/lib/initramfs.sh"
 # shellcheck source=lib/qemu.sh
 source "$VM_DIR/lib/qemu.sh"
 
-ALL_SCENARIOS="smoke live modes ims lost matrix peers hosttest cloaked ims-real"
+ALL_SCENARIOS="smoke live modes ims lost restart matrix peers hosttest cloaked ims-real audit"
 # scenarios that need the IMS test kernel; the others run on Debian's stock kernels
 IMS_KERNEL_SCENARIOS="ims-real"
+# scenarios that run on every kernel
+ANY_KERNEL_SCENARIOS="audit"
 KERNELS=all
 SCENARIO=all
 IMSWATCH_ARG=$REPO_DIR/.output/imswatch.static
@@ -40,7 +42,7 @@ LIST=
 ONLY= # boots whose id matches this extended regular expression, when set
 
 usage() {
-	sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
 	exit "${1:-0}"
 }
 
@@ -79,6 +81,7 @@ fi
 wants() { [[ " $SCENARIOS " == *" $1 "* ]]; }
 # for_kernel SERIES SCENARIO: whether SCENARIO runs on that kernel
 for_kernel() {
+	[[ " $ANY_KERNEL_SCENARIOS " == *" $2 "* ]] && return 0
 	if [[ " $IMS_KERNEL_SCENARIOS " == *" $2 "* ]]; then [[ $1 == ims ]]; else [[ $1 != ims ]]; fi
 }
 # only the kernels some wanted scenario runs on are prepared
@@ -105,6 +108,13 @@ IMS_SEEDS="hv-on,dmi-qemu hv-off,dmi-qemu hv-off,dmi-dell"
 # share their 8 cells (one boot per cell runs both).
 plan_boots() {
 	local series=$1 hv dmi cm sc="" iommu seed attach
+	# audit: a VT-d with remapping, Caching Mode off (IR-) and on (vIR-), on every kernel
+	if wants audit; then
+		local pfx=iommu-cm-
+		[[ $series == ims ]] && pfx=ims-audit:vtdcm
+		echo "audit-vtdcm0|audit|imsw.cell=iommu-vtdcm0|${pfx}$([[ $series == ims ]] && echo 0 || echo off)|300"
+		echo "audit-vtdcm1|audit|imsw.cell=iommu-vtdcm1|${pfx}$([[ $series == ims ]] && echo 1 || echo on)|300"
+	fi
 	if [[ $series == ims ]]; then
 		wants ims-real || return 0
 		# both attach modes run one after the other in each boot (imsw.attach=both)
@@ -124,6 +134,7 @@ plan_boots() {
 	fi
 	wants ims && echo "ims|ims||iommu-cm-off|300"
 	wants lost && echo "lost|lost||plain|300"
+	wants restart && echo "restart|restart||plain|420"
 	# tests/host/watch.sh, twice (attach auto and kprobe), runs imswatch a dozen times each
 	wants hosttest && echo "hosttest|hosttest||plain|1200"
 	if wants cloaked; then
@@ -203,6 +214,17 @@ qemu_args() {
 	cloak:*)
 		IFS=: read -r _ machine cpu <<<"$profile"
 		cloak_args "$machine" "$cpu" "$rd"
+		return 0
+		;;
+	ims-audit:*)
+		# the IMS kernel's audit guests: two edu devices (IMS, MSI) and two PCIe root ports
+		# (pcieport) under a VT-d with remapping; Caching Mode off (vtdcm0) or on (vtdcm1)
+		machine+=",kernel-irqchip=split"
+		printf '%s\n' -machine "$machine" -cpu "$cpu" -vga none -nic none \
+			-device "intel-iommu,intremap=on,caching-mode=$([[ ${profile#ims-audit:} == vtdcm1 ]] && echo on || echo off)" \
+			-device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,slot=1 \
+			-device pcie-root-port,id=rp2,bus=pcie.0,chassis=2,slot=2 \
+			-device edu -device edu
 		return 0
 		;;
 	plain) ;;

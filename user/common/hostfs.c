@@ -253,3 +253,43 @@ int hostfs_list(const struct hostfs *fs, const char *path,
 	free_names(names, n);
 	return ret;
 }
+
+ssize_t hostfs_readlink_name(const struct hostfs *fs, const char *path, char *buf, size_t size)
+{
+	char dir[512], target[512];
+	const char *base, *slash;
+	ssize_t n;
+	size_t len;
+	int fd;
+
+	if (!buf || !size || !path)
+		return -EINVAL;
+	buf[0] = 0;
+	slash = strrchr(path, '/');
+	base = slash ? slash + 1 : path;
+	if (!*base)
+		return -EINVAL;
+	/* the parent directory through the root (RESOLVE_IN_ROOT), the link read relative to it */
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+	fd = hostfs_openat(fs, dir, O_PATH | O_DIRECTORY);
+	if (fd < 0)
+		return fd;
+	n = readlinkat(fd, base, target, sizeof(target) - 1);
+	if (n < 0) {
+		n = -errno;
+		close(fd);
+		return n;
+	}
+	close(fd);
+	target[n] = 0;
+	while (n > 1 && target[n - 1] == '/')
+		target[--n] = 0;
+	slash = strrchr(target, '/');
+	base = slash ? slash + 1 : target;
+	len = strlen(base);
+	if (len >= size)
+		len = size - 1;
+	memcpy(buf, base, len);
+	buf[len] = 0;
+	return (ssize_t)len;
+}

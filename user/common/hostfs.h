@@ -51,4 +51,11 @@ int hostfs_open_stream(const struct hostfs *fs, const char *path);
 int hostfs_list(const struct hostfs *fs, const char *path,
 		int (*fn)(const char *name, void *ctx), void *ctx);
 
+/*
+ * The last component of the target of symlink PATH (sysfs's driver, module, physfn and
+ * virtfn links name what they point at) into BUF. The link itself is read, never followed.
+ * Returns its length, or -errno (-ENOENT absent, -EINVAL not a link).
+ */
+ssize_t hostfs_readlink_name(const struct hostfs *fs, const char *path, char *buf, size_t size);
+
 #endif

@@ -28,6 +28,14 @@
 
 int journal_priority(const struct record *r)
 {
+	if (r->type == RT_AUDIT_FINDING) {
+		switch (r->a->findings.f[r->idx].severity) {
+		case ASEV_CRITICAL: return 2;
+		case ASEV_WARNING: return 4;
+		case ASEV_NOTICE: return 5;
+		default: return 6;
+		}
+	}
 	if (r->type != RT_EVENT)
 		return 6;
 	switch (r->ev->f->severity) {
@@ -151,7 +159,29 @@ size_t journal_fields(const struct record *r, const char *msg, size_t msg_len,
 		field_u64(&f, "IMSWATCH_ALERTS_CRITICAL", r->sum->alerts_by_severity[SEV_CRITICAL]);
 		field_u64(&f, "IMSWATCH_ALERTS_WARNING", r->sum->alerts_by_severity[SEV_WARNING]);
 		break;
+	case RT_AUDIT_DEVICE: {
+		const struct pci_device *p = r->a->dev[r->idx].pci;
+
+		field_untrusted(&f, "IMSWATCH_BDF", p->bdf);
+		if (p->driver[0])
+			field_untrusted(&f, "IMSWATCH_DRIVER", p->driver);
+		break;
 	}
+	case RT_AUDIT_FINDING: {
+		const struct audit_finding *af = &r->a->findings.f[r->idx];
+
+		field(&f, "IMSWATCH_RULE", af->rule);
+		field(&f, "IMSWATCH_SEVERITY", audit_severity_name(af->severity));
+		if (af->bdf[0])
+			field_untrusted(&f, "IMSWATCH_BDF", af->bdf);
+		break;
+	}
+	case RT_AUDIT_DOMAIN:
+	case RT_AUDIT_SUMMARY:
+		break;
+	}
+	if (record_is_audit(r) && r->a->snapshot)
+		field(&f, "IMSWATCH_SNAPSHOT", "true");
 	field_n(&f, "MESSAGE", msg, msg_len);
 	field_n(&f, "IMSWATCH_JSON", json, json_len);
 	return f.n;

@@ -157,6 +157,11 @@ void metrics_note(struct metrics *m, const struct record *r)
 				m->lost_by_hook[i] = r->sum->counter[IMSW_CNT_LOST][i];
 		note_hooks(m, r->sum->hooks);
 		break;
+	case RT_AUDIT_DEVICE: /* a snapshot, not events: the audit records count nothing */
+	case RT_AUDIT_DOMAIN:
+	case RT_AUDIT_FINDING:
+	case RT_AUDIT_SUMMARY:
+		break;
 	}
 }
 

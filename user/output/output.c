@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -427,8 +428,59 @@ const char *record_type_name(const struct record *r)
 	case RT_EVENT: return finding_is_alert(r->ev->f) ? "alert" : "event";
 	case RT_LOST: return "lost";
 	case RT_SUMMARY: return "summary";
+	case RT_AUDIT_DEVICE: return "device";
+	case RT_AUDIT_DOMAIN: return "irq-domain";
+	case RT_AUDIT_FINDING: return "finding";
+	case RT_AUDIT_SUMMARY: return "audit-summary";
 	}
 	return "unknown";
+}
+
+/*
+ * An audit record in one line, for journald's MESSAGE (the stream's text is text_audit()'s
+ * tables, written whole by sink_audit()). Names from sysfs are untrusted: escaped.
+ */
+static void audit_line(FILE *fp, const struct record *r)
+{
+	const struct audit_snapshot *a = r->a;
+	char ts[48], e1[4 * 64 + 1], e2[4 * 64 + 1];
+	unsigned int k;
+
+	fputs(format_ts(r->ts_real_ns, ts), fp);
+	switch (r->type) {
+	case RT_AUDIT_DEVICE: {
+		const struct pci_device *p = a->dev[r->idx].pci;
+
+		text_escape(p->bdf, e1, sizeof(e1));
+		text_escape(p->driver[0] ? p->driver : "none", e2, sizeof(e2));
+		fprintf(fp, " device %s %04x:%04x class %06x driver %s, IMS-capable %s\n", e1,
+			p->vendor, p->device, p->class, e2, tri_name(a->dev[r->idx].ims_capable));
+		break;
+	}
+	case RT_AUDIT_DOMAIN: {
+		const struct irq_domain_info *d = &a->irqs.dom[r->idx];
+
+		text_escape(d->chip, e1, sizeof(e1));
+		text_escape(d->bdf[0] ? d->bdf : "-", e2, sizeof(e2));
+		fprintf(fp, " irq-domain %s device %s, %u vectors\n", e1, e2, d->vectors);
+		break;
+	}
+	case RT_AUDIT_FINDING: {
+		const struct audit_finding *f = &a->findings.f[r->idx];
+
+		text_escape(f->bdf[0] ? f->bdf : "machine", e1, sizeof(e1));
+		fprintf(fp, " %s %s %s: %s\n", audit_severity_name(f->severity), f->rule, e1,
+			f->summary);
+		break;
+	}
+	default:
+		fprintf(fp, " audit: %zu devices, %zu irq domains, findings", a->inv.n,
+			a->irqs.n_dom);
+		for (k = 0; k < ASEV_COUNT; k++)
+			fprintf(fp, " %s %u", audit_severity_name(k), a->by_severity[k]);
+		fputc('\n', fp);
+		break;
+	}
 }
 
 /* R in FMT into B, whole: the JSON line ends in '\n', the text record too */
@@ -448,6 +500,10 @@ static void render(struct sink *s, const struct record *r, enum output_format fm
 		case RT_EVENT: json_event(jw, r->ev); break;
 		case RT_LOST: json_lost(jw, r->l, r->ts_real_ns); break;
 		case RT_SUMMARY: json_summary(jw, r->sum, r->ts_real_ns); break;
+		case RT_AUDIT_DEVICE: json_audit_device(jw, r->a, r->idx, r->ts_real_ns); break;
+		case RT_AUDIT_DOMAIN: json_audit_domain(jw, r->a, r->idx, r->ts_real_ns); break;
+		case RT_AUDIT_FINDING: json_audit_finding(jw, r->a, r->idx, r->ts_real_ns); break;
+		case RT_AUDIT_SUMMARY: json_audit_summary(jw, r->a, r->fail_on, r->ts_real_ns); break;
 		}
 		jw_put(jw, '\n');
 		jw_flush(jw);
@@ -458,6 +514,7 @@ static void render(struct sink *s, const struct record *r, enum output_format fm
 		case RT_EVENT: text_event(s->fp, r->ev); break;
 		case RT_LOST: text_lost(s->fp, r->l, r->ts_real_ns); break;
 		case RT_SUMMARY: text_summary(s->fp, r->sum, r->ts_real_ns); break;
+		default: audit_line(s->fp, r); break;
 		}
 	}
 	if (fflush(s->fp))
@@ -607,6 +664,7 @@ static int sink_emit(struct sink *s, const struct record *r)
 {
 	struct summary_info sum;
 	struct record with_counts;
+	bool stream;
 
 	if (r->type == RT_EVENT && r->ev->folded) {
 		s->counts.folded_records++;
@@ -625,11 +683,13 @@ static int sink_emit(struct sink *s, const struct record *r)
 		with_counts.sum = &sum;
 		r = &with_counts;
 	}
-	if ((s->fd >= 0 && !s->gone && s->fmt == FORMAT_JSON) || s->journal)
+	/* the audit's records go to a text stream as one block of tables (sink_audit) */
+	stream = s->fd >= 0 && !s->gone && !(record_is_audit(r) && s->fmt == FORMAT_TEXT);
+	if ((stream && s->fmt == FORMAT_JSON) || s->journal)
 		render(s, r, FORMAT_JSON, &s->json);
-	if ((s->fd >= 0 && !s->gone && s->fmt == FORMAT_TEXT) || s->journal)
+	if ((stream && s->fmt == FORMAT_TEXT) || s->journal)
 		render(s, r, FORMAT_TEXT, &s->text);
-	if (s->fd >= 0 && !s->gone)
+	if (stream)
 		stream_add(s, s->fmt == FORMAT_JSON ? &s->json : &s->text);
 	if (s->journal)
 		journal_add(s, r);
@@ -744,6 +804,61 @@ int sink_summary(struct sink *s, const struct summary_info *sum, int64_t ts_real
 {
 	return sink_emit(s, &(struct record){ .type = RT_SUMMARY, .ts_real_ns = ts_real_ns,
 					      .sum = sum });
+}
+
+/* the terminal's width when records go to one, else COLUMNS, else 100 */
+static int sink_width(const struct sink *s)
+{
+	struct winsize ws;
+	const char *env = getenv("COLUMNS");
+	char *end;
+	long v;
+
+	if (s->fd >= 0 && isatty(s->fd) && !ioctl(s->fd, TIOCGWINSZ, &ws) && ws.ws_col >= 40)
+		return ws.ws_col;
+	if (env && *env) {
+		v = strtol(env, &end, 10);
+		if (!*end && v >= 40 && v <= 10000)
+			return (int)v;
+	}
+	return 100;
+}
+
+int sink_audit(struct sink *s, const struct audit_snapshot *a, int fail_on, int64_t ts_real_ns)
+{
+	struct record r = { .ts_real_ns = ts_real_ns, .a = a, .fail_on = fail_on };
+	size_t i;
+
+	if (s->fd >= 0 && !s->gone && s->fmt == FORMAT_TEXT) {
+		/* for people: the tables, one whole record of the stream */
+		s->text.len = 0;
+		s->text.failed = false;
+		s->target = &s->text;
+		text_audit(s->fp, a, fail_on, ts_real_ns, s->verbose, sink_width(s));
+		if (fflush(s->fp))
+			s->text.failed = true;
+		clearerr(s->fp);
+		stream_add(s, &s->text);
+	}
+	/* JSON: one line per record; journald: one entry per record */
+	r.type = RT_AUDIT_DEVICE;
+	for (i = 0; i < a->inv.n; i++) {
+		r.idx = i;
+		sink_emit(s, &r);
+	}
+	r.type = RT_AUDIT_DOMAIN;
+	for (i = 0; i < a->irqs.n_dom; i++) {
+		r.idx = i;
+		sink_emit(s, &r);
+	}
+	r.type = RT_AUDIT_FINDING;
+	for (i = 0; i < a->findings.n; i++) {
+		r.idx = i;
+		sink_emit(s, &r);
+	}
+	r.type = RT_AUDIT_SUMMARY;
+	r.idx = 0;
+	return sink_emit(s, &r);
 }
 
 int sink_flush(struct sink *s)

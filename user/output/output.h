@@ -42,6 +42,13 @@ int sink_event(struct sink *s, const struct event_record *r);
 int sink_lost(struct sink *s, const struct lost_info *l, int64_t ts_real_ns);
 int sink_summary(struct sink *s, const struct summary_info *sum, int64_t ts_real_ns);
 
+/*
+ * The audit snapshot: JSON, one device record per device, one irq-domain per domain, one
+ * finding per finding and the audit-summary; text, one block of tables. FAIL_ON < 0 (watch's
+ * snapshot): the summary says nothing of an exit code.
+ */
+int sink_audit(struct sink *s, const struct audit_snapshot *a, int fail_on, int64_t ts_real_ns);
+
 /* Push buffered records out (after each batch, so a reader sees whole lines promptly). */
 int sink_flush(struct sink *s);
 

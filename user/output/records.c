@@ -281,6 +281,15 @@ void json_status(struct jw *w, const struct status_info *st, int64_t ts_real_ns)
 	jw_kuntrusted(w, "kernel", st->kernel);
 	jw_kstring(w, "attach", st->attach_pref);
 	jw_kint(w, "ringbuf_kb", st->ringbuf_kb);
+	if (st->pin) {
+		jw_key(w, "pin");
+		jw_object_begin(w);
+		jw_kstring(w, "dir", st->pin->dir);
+		jw_kbool(w, "taken_over", st->pin->taken_over);
+		jw_key(w, "pinned_at");
+		jw_ts(w, st->pin->pinned_real_ns);
+		jw_object_end(w);
+	}
 	if (st->bpf_problem)
 		jw_kstring(w, "bpf_problem", st->bpf_problem);
 	jw_key(w, "platform");
@@ -501,6 +510,17 @@ void json_summary(struct jw *w, const struct summary_info *s, int64_t ts_real_ns
 	jw_kint(w, "journal", (int64_t)s->sinks.journal_unwritten);
 	jw_kint(w, "metrics", (int64_t)s->sinks.metrics_failed);
 	jw_object_end(w);
+	if (s->snapshot)
+		jw_kint(w, "snapshot_overlap", (int64_t)s->snapshot_overlap);
+	if (s->pin) {
+		jw_key(w, "pin");
+		jw_object_begin(w);
+		jw_kstring(w, "dir", s->pin->dir);
+		jw_kbool(w, "taken_over", s->pin->taken_over);
+		jw_kint(w, "drained_before_restart", (int64_t)s->pin->drained_before_restart);
+		jw_kint(w, "lost_before_takeover", (int64_t)s->pin->lost_before_takeover);
+		jw_object_end(w);
+	}
 	jw_key(w, "hooks");
 	jw_array_begin(w);
 	for (i = 0; i < IMSW_HOOK_COUNT; i++) {
@@ -512,5 +532,219 @@ void json_summary(struct jw *w, const struct summary_info *s, int64_t ts_real_ns
 		jw_object_end(w);
 	}
 	jw_array_end(w);
+	jw_object_end(w);
+}
+
+/* ---- the audit snapshot ---- */
+
+static void jw_ktri(struct jw *w, const char *key, enum answer t)
+{
+	jw_key(w, key);
+	if (t == ANSWER_UNKNOWN)
+		jw_null(w);
+	else
+		jw_bool(w, t == ANSWER_YES);
+}
+
+/* an untrusted string, or null when empty */
+static void jw_kuntrusted_or_null(struct jw *w, const char *key, const char *s)
+{
+	jw_key(w, key);
+	if (s && s[0])
+		jw_untrusted(w, s);
+	else
+		jw_null(w);
+}
+
+static void audit_header(struct jw *w, const struct audit_snapshot *a, const char *type,
+			 int64_t ts_real_ns)
+{
+	json_header(w, type, ts_real_ns);
+	if (a->snapshot)
+		jw_kbool(w, "snapshot", true);
+}
+
+void json_audit_device(struct jw *w, const struct audit_snapshot *a, size_t i, int64_t ts_real_ns)
+{
+	const struct audit_device *d = &a->dev[i];
+	const struct pci_device *p = d->pci;
+	const struct pci_caps *c = &p->caps;
+	char buf[160];
+	unsigned int k;
+
+	audit_header(w, a, "device", ts_real_ns);
+	/* names come from a directory listing a captured tree controls: untrusted */
+	jw_kuntrusted(w, "bdf", p->bdf);
+	if (p->ids) {
+		jw_khex(w, "vendor", p->vendor, 4);
+		jw_khex(w, "device", p->device, 4);
+	}
+	jw_khex(w, "subvendor", p->subvendor, 4);
+	jw_khex(w, "subdevice", p->subdevice, 4);
+	jw_khex(w, "class", p->class, 6);
+	jw_kuntrusted_or_null(w, "driver", p->driver);
+	jw_kuntrusted_or_null(w, "module", p->module);
+	jw_key(w, "config");
+	jw_object_begin(w);
+	jw_kstring(w, "state", cfg_state_name(c->state));
+	jw_kint(w, "bytes", (int64_t)c->len);
+	if (cfg_state_note(c->state)[0])
+		jw_kstring(w, "note", cfg_state_note(c->state));
+	if (c->problem[0])
+		jw_kstring(w, "problem", c->problem);
+	jw_object_end(w);
+	jw_key(w, "msi");
+	jw_object_begin(w);
+	jw_ktri(w, "capable", c->msi);
+	if (c->msi == ANSWER_YES) {
+		jw_kint(w, "max_vectors", c->msi_max);
+		jw_kbool(w, "enabled", c->msi_enabled);
+	}
+	jw_object_end(w);
+	jw_key(w, "msix");
+	jw_object_begin(w);
+	jw_ktri(w, "capable", c->msix);
+	if (c->msix == ANSWER_YES) {
+		jw_kint(w, "table_size", c->msix_table);
+		jw_kbool(w, "enabled", c->msix_enabled);
+	}
+	jw_object_end(w);
+	jw_ktri(w, "pcie", c->pcie);
+	jw_key(w, "siov");
+	jw_object_begin(w);
+	jw_ktri(w, "dvsec", c->siov);
+	jw_ktri(w, "ims_supported", c->siov_ims);
+	if (c->siov == ANSWER_YES)
+		jw_kint(w, "offset", c->siov_offset);
+	jw_object_end(w);
+	jw_key(w, "known_ims_device");
+	if (p->known_ims)
+		jw_string(w, p->known_ims);
+	else
+		jw_null(w);
+	jw_ktri(w, "ims_capable", d->ims_capable);
+	if (d->ims_capable_why[0])
+		jw_kstring(w, "ims_capable_why", d->ims_capable_why);
+	if (p->sriov_total >= 0 || p->n_vfs) {
+		jw_key(w, "sriov");
+		jw_object_begin(w);
+		jw_kint(w, "total_vfs", p->sriov_total);
+		jw_kint(w, "num_vfs", p->sriov_num);
+		jw_key(w, "vfs");
+		jw_array_begin(w);
+		for (k = 0; k < p->n_vfs; k++)
+			jw_untrusted(w, p->vfs[k]);
+		jw_array_end(w);
+		jw_object_end(w);
+	}
+	if (p->physfn[0])
+		jw_kuntrusted(w, "physfn", p->physfn);
+	jw_kstring(w, "msi_irqs", p->msi_irqs_dir == ANSWER_YES ? "present"
+				  : p->msi_irqs_dir == ANSWER_NO ? "absent" : "unreadable");
+	jw_key(w, "vectors");
+	jw_object_begin(w);
+	for (k = IRQK_MSI; k < IRQK_COUNT; k++)
+		jw_kint(w, irq_kind_name(k), d->vectors[k]);
+	jw_kint(w, "listed_in_msi_irqs", p->n_irqs);
+	jw_object_end(w);
+	jw_key(w, "interrupt_remapping");
+	if (d->remap_known)
+		jw_string(w, irq_remap_name(d->remap));
+	else
+		jw_null(w);
+	jw_kstring(w, "ims_gate", device_gate_name(d->gate));
+	jw_key(w, "unreadable");
+	jw_array_begin(w);
+	if (p->unreadable[0]) {
+		snprintf(buf, sizeof(buf), "%s", p->unreadable);
+		jw_string(w, buf);
+	}
+	if (c->state == CFG_TRUNCATED || c->state == CFG_UNREADABLE)
+		jw_string(w, cfg_state_note(c->state));
+	jw_array_end(w);
+	jw_object_end(w);
+}
+
+void json_audit_domain(struct jw *w, const struct audit_snapshot *a, size_t i, int64_t ts_real_ns)
+{
+	const struct irq_domain_info *d = &a->irqs.dom[i];
+
+	audit_header(w, a, "irq-domain", ts_real_ns);
+	jw_kuntrusted(w, "chip", d->chip);
+	/* before 6.2 one domain served MSI and MSI-X alike */
+	jw_kstring(w, "kind", d->naming == NAMING_GLOBAL ? "msi-msix" : irq_kind_name(d->kind));
+	jw_kstring(w, "naming", irq_naming_name(d->naming));
+	jw_kstring(w, "remapping", irq_remap_name(d->remap));
+	jw_kuntrusted_or_null(w, "device", d->bdf);
+	jw_kint(w, "vectors", d->vectors);
+	jw_kint(w, "devices", d->devices);
+	jw_key(w, "interrupts");
+	if (d->count_known)
+		jw_int(w, (int64_t)d->count);
+	else
+		jw_null(w);
+	jw_object_end(w);
+}
+
+void json_audit_finding(struct jw *w, const struct audit_snapshot *a, size_t i,
+			int64_t ts_real_ns)
+{
+	const struct audit_finding *f = &a->findings.f[i];
+	size_t k;
+
+	audit_header(w, a, "finding", ts_real_ns);
+	jw_kstring(w, "rule", f->rule);
+	jw_kstring(w, "severity", audit_severity_name(f->severity));
+	jw_kuntrusted_or_null(w, "device", f->bdf);
+	jw_kstring(w, "summary", f->summary);
+	/* the evidence quotes verdict reasons and chip names: untrusted */
+	jw_key(w, "evidence");
+	jw_array_begin(w);
+	for (k = 0; k < f->n_evidence; k++)
+		jw_untrusted(w, f->evidence[k]);
+	jw_array_end(w);
+	jw_object_end(w);
+}
+
+void json_audit_summary(struct jw *w, const struct audit_snapshot *a, int fail_on,
+			int64_t ts_real_ns)
+{
+	unsigned int k;
+	size_t i;
+
+	audit_header(w, a, "audit-summary", ts_real_ns);
+	jw_kint(w, "read_start_mono_ns", a->read_start_ns);
+	jw_kint(w, "read_end_mono_ns", a->read_end_ns);
+	jw_kint(w, "devices", (int64_t)a->inv.n);
+	jw_kint(w, "irq_domains", (int64_t)a->irqs.n_dom);
+	jw_kint(w, "interrupts", (int64_t)a->irqs.n);
+	jw_key(w, "vectors");
+	jw_object_begin(w);
+	for (k = 0; k < IRQK_COUNT; k++)
+		jw_kint(w, irq_kind_name(k), a->vectors[k]);
+	jw_object_end(w);
+	jw_key(w, "findings");
+	jw_object_begin(w);
+	for (k = 0; k < ASEV_COUNT; k++)
+		jw_kint(w, audit_severity_name(k), a->by_severity[k]);
+	jw_object_end(w);
+	jw_kstring(w, "ims_api", a->kcaps.ims_api == ANSWER_YES  ? "present"
+				 : a->kcaps.ims_api == ANSWER_NO ? "absent"
+							      : "unknown");
+	jw_key(w, "watch_hooks");
+	jw_object_begin(w);
+	for (k = 0; k < IMSW_GROUP_COUNT; k++)
+		jw_kstring(w, group_table[k].name, hook_reach_name(a->kcaps.group[k]));
+	jw_object_end(w);
+	jw_key(w, "unreadable");
+	jw_array_begin(w);
+	for (i = 0; i < a->n_unreadable; i++)
+		jw_untrusted(w, a->unreadable[i]);
+	jw_array_end(w);
+	jw_kint(w, "unreadable_dropped", (int64_t)a->unreadable_dropped);
+	if (fail_on >= 0) {
+		jw_kstring(w, "fail_on", audit_severity_name(fail_on));
+		jw_kbool(w, "failed", audit_max_severity(a) >= fail_on);
+	}
 	jw_object_end(w);
 }

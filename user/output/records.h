@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "audit.h"
 #include "enrich.h"
 #include "hooks.h"
 #include "imswatch.h"
@@ -21,7 +22,9 @@
 
 #define IMSWATCH_VERSION "0.1.0"
 /* of the output records; bump on incompatible change. 2: status.blind_summary,
- * summary.coverage; 3: event.folded, summary.folded and summary.write_errors */
+ * summary.coverage; 3: the audit's device, irq-domain, finding and audit-summary records,
+ * summary.snapshot_overlap; event.folded, summary.folded and
+ * summary.write_errors */
 #define IMSWATCH_FORMAT_VERSION 3
 
 /*
@@ -41,6 +44,15 @@ void timebase_refresh(struct timebase *tb, int64_t mono_ns);
 int64_t mono_to_real(const struct timebase *tb, uint64_t mono_ns);
 int64_t now_real_ns(void);
 
+/* --pin: where the hooks are pinned, and what a takeover found (status and summary). */
+struct pin_record {
+	const char *dir;
+	bool taken_over;		 /* an earlier run's pins were taken over */
+	int64_t pinned_real_ns;		 /* when they were made */
+	uint64_t drained_before_restart; /* records delivered from before the takeover */
+	uint64_t lost_before_takeover;	 /* ring buffer full while no one read */
+};
+
 struct status_info {
 	const char *kernel;	      /* uname release */
 	const struct platform *platform;
@@ -48,6 +60,7 @@ struct status_info {
 	const char *bpf_problem;     /* why nothing could be loaded, or NULL */
 	unsigned int ringbuf_kb;
 	const char *attach_pref;
+	const struct pin_record *pin; /* NULL: no --pin */
 };
 
 /*
@@ -71,6 +84,9 @@ struct summary_info {
 	uint64_t counter[IMSW_CNT_COUNT][IMSW_HOOK_COUNT];
 	uint64_t decode_errors;		    /* records userspace rejected */
 	const struct hook_state *hooks;
+	bool snapshot;		/* watch began with the audit snapshot */
+	uint64_t snapshot_overlap; /* events that may also be in it (audit_overlaps) */
+	const struct pin_record *pin; /* NULL: no --pin */
 };
 
 /* --fold: the repeats of one (rule, device, driver) one record stands for */
@@ -117,6 +133,13 @@ void json_platform_record(struct jw *w, const struct platform *p, int64_t ts_rea
 void json_event(struct jw *w, const struct event_record *r);
 void json_lost(struct jw *w, const struct lost_info *l, int64_t ts_real_ns);
 void json_summary(struct jw *w, const struct summary_info *s, int64_t ts_real_ns);
+/* The audit snapshot's records (one line each): device I, irq-domain I, finding I, summary */
+void json_audit_device(struct jw *w, const struct audit_snapshot *a, size_t i, int64_t ts_real_ns);
+void json_audit_domain(struct jw *w, const struct audit_snapshot *a, size_t i, int64_t ts_real_ns);
+void json_audit_finding(struct jw *w, const struct audit_snapshot *a, size_t i,
+			int64_t ts_real_ns);
+void json_audit_summary(struct jw *w, const struct audit_snapshot *a, int fail_on,
+			int64_t ts_real_ns);
 
 /* Names of the summary's per-family event counts (by enum imsw_kind) and of the BPF
  * counters (by enum imsw_counter): per hook, and the summary total (NULL: none). */

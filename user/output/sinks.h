@@ -7,6 +7,7 @@
 #ifndef IMSWATCH_SINKS_H
 #define IMSWATCH_SINKS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,7 +15,9 @@
 
 #include "records.h"
 
-enum record_type { RT_STATUS, RT_PLATFORM, RT_EVENT, RT_LOST, RT_SUMMARY };
+enum record_type { RT_STATUS, RT_PLATFORM, RT_EVENT, RT_LOST, RT_SUMMARY,
+		   /* the audit snapshot's records (imswatch audit, watch's start-up snapshot) */
+		   RT_AUDIT_DEVICE, RT_AUDIT_DOMAIN, RT_AUDIT_FINDING, RT_AUDIT_SUMMARY };
 
 /* One record of any type, as the sink got it. */
 struct record {
@@ -25,14 +28,24 @@ struct record {
 	const struct event_record *ev; /* RT_EVENT */
 	const struct lost_info *l;     /* RT_LOST */
 	const struct summary_info *sum; /* RT_SUMMARY */
+	const struct audit_snapshot *a; /* RT_AUDIT_*: the snapshot, */
+	size_t idx;			/* the device, domain or finding in it, */
+	int fail_on;			/* and --fail-on (< 0: watch's snapshot) */
 };
 
-/* "status", "platform", "event" or "alert", "lost", "summary": the JSON "type" */
+static inline bool record_is_audit(const struct record *r)
+{
+	return r->type >= RT_AUDIT_DEVICE;
+}
+
+/* "status", "platform", "event" or "alert", "lost", "summary", "device", "irq-domain",
+ * "finding", "audit-summary": the JSON "type" */
 const char *record_type_name(const struct record *r);
 
 /* ---- journald (journal.c) ---- */
 
-/* PRIORITY of a severity: critical 2, warning 4, info 6 (syslog levels). */
+/* PRIORITY of a severity: critical 2, warning 4, info 6 (syslog levels); an audit finding's
+ * notice 5. */
 int journal_priority(const struct record *r);
 
 #define JOURNAL_MAX_FIELDS 24

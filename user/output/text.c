@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <inttypes.h>
+#include <stdlib.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -218,6 +219,11 @@ void text_status(FILE *fp, const struct status_info *st, int64_t ts_real_ns, int
 		label(fp, "  ", "Blind:");
 		fprintf(fp, "%s\n", buf);
 	}
+	if (st->pin) {
+		label(fp, "  ", "Pinned:");
+		fprintf(fp, "%s%s\n", safe(st->pin->dir, buf, sizeof(buf)),
+			st->pin->taken_over ? " (taken over from an earlier run)" : "");
+	}
 	if (st->bpf_problem) {
 		label(fp, "  ", "BPF problem:");
 		fprintf(fp, "%s\n", plain(st->bpf_problem, buf, sizeof(buf)));
@@ -414,6 +420,15 @@ void text_summary(FILE *fp, const struct summary_info *s, int64_t ts_real_ns)
 	fprintf(fp, "output %" PRIu64 " records, journal %" PRIu64 " records, metrics %" PRIu64
 		" updates\n", s->sinks.output_unwritten, s->sinks.journal_unwritten,
 		s->sinks.metrics_failed);
+	if (s->pin) {
+		char dir[1100];
+
+		label(fp, "  ", "Pinned:");
+		fprintf(fp, "%s%s, %" PRIu64 " records drained from before the restart, %" PRIu64
+			" lost before it\n", safe(s->pin->dir, dir, sizeof(dir)),
+			s->pin->taken_over ? " (taken over)" : "", s->pin->drained_before_restart,
+			s->pin->lost_before_takeover);
+	}
 	fprintf(fp, "  Hooks:\n    %-*s %-12s", wname, "", "");
 	for (c = 0; c < IMSW_CNT_COUNT; c++)
 		fprintf(fp, " %13s", summary_counters[c].per_hook);
@@ -425,4 +440,290 @@ void text_summary(FILE *fp, const struct summary_info *s, int64_t ts_real_ns)
 			fprintf(fp, " %13" PRIu64, s->counter[c][i]);
 		fputc('\n', fp);
 	}
+}
+
+/* ---- the audit: aligned tables fitted to the terminal ---- */
+
+#define TCOLS 14
+#define TCELL 256
+
+struct table {
+	int ncol;
+	const char *head[TCOLS];
+	bool flex[TCOLS];  /* free text: cut first when the table is too wide */
+	bool right[TCOLS]; /* numbers */
+	size_t nrow;
+	char (*row)[TCOLS][TCELL];
+	char (*under)[TCELL * 2]; /* an optional indented line under the row ("" none) */
+};
+
+static char *cell(struct table *t, int c)
+{
+	return t->row[t->nrow - 1][c];
+}
+
+static bool table_row(struct table *t)
+{
+	if (!(t->nrow & (t->nrow - 1))) {
+		size_t cap = t->nrow ? 2 * t->nrow : 8;
+		void *r = realloc(t->row, cap * sizeof(*t->row));
+
+		if (!r)
+			return false;
+		t->row = r;
+	}
+	memset(t->row[t->nrow++], 0, sizeof(*t->row));
+	return true;
+}
+
+static void table_print(FILE *fp, const struct table *t, int width, int verbose)
+{
+	int w[TCOLS] = { 0 }, c, total;
+	size_t r;
+
+	for (c = 0; c < t->ncol; c++) {
+		w[c] = (int)strlen(t->head[c]);
+		for (r = 0; r < t->nrow; r++) {
+			int n = (int)strlen(t->row[r][c]);
+
+			w[c] = n > w[c] ? n : w[c];
+		}
+	}
+	/* two spaces of indent, two between columns */
+	for (total = 2, c = 0; c < t->ncol; c++)
+		total += w[c] + (c ? 2 : 0);
+	while (!verbose && total > width) {
+		int widest = -1;
+
+		for (c = 0; c < t->ncol; c++)
+			if (t->flex[c] && w[c] > 8 && (widest < 0 || w[c] > w[widest]))
+				widest = c;
+		if (widest < 0)
+			break; /* nothing left to cut: let the terminal wrap */
+		w[widest]--;
+		total--;
+	}
+	for (r = 0; r <= t->nrow; r++) {
+		fputs("  ", fp);
+		for (c = 0; c < t->ncol; c++) {
+			const char *v = r ? t->row[r - 1][c] : t->head[c];
+			int n = (int)strlen(v), pad;
+			bool cut = n > w[c];
+
+			if (c)
+				fputs("  ", fp);
+			if (cut) {
+				fprintf(fp, "%.*s~", w[c] - 1, v);
+				continue;
+			}
+			pad = c == t->ncol - 1 && !t->right[c] ? 0 : w[c] - n;
+			if (t->right[c])
+				fprintf(fp, "%*s%s", pad, "", v);
+			else
+				fprintf(fp, "%s%*s", v, pad, "");
+		}
+		fputc('\n', fp);
+		if (r && t->under && t->under[r - 1][0])
+			fprintf(fp, "%s\n", t->under[r - 1]);
+	}
+}
+
+static void vectors_cell(char *out, size_t len, const struct audit_device *d)
+{
+	size_t n = 0;
+	unsigned int k;
+
+	out[0] = 0;
+	for (k = IRQK_MSI; k < IRQK_COUNT; k++)
+		if (d->vectors[k] && n < len)
+			n += (size_t)snprintf(out + n, len - n, "%s%s %u", n ? ", " : "",
+					      irq_kind_name(k), d->vectors[k]);
+	if (!out[0])
+		snprintf(out, len, "-");
+}
+
+static const char *tri_cell(enum answer t)
+{
+	return t == ANSWER_YES ? "yes" : t == ANSWER_NO ? "no" : "?";
+}
+
+static void devices_table(FILE *fp, const struct audit_snapshot *a, int width, int verbose)
+{
+	struct table t = { .ncol = verbose ? 14 : 10,
+			   .head = { "DEVICE", "IDS", "CLASS", "DRIVER", "MSI", "MSI-X", "VECTORS",
+				     "IR", "IMS-CAPABLE", "GATE" } };
+	char buf[TCELL];
+	size_t i;
+	int c = 10;
+
+	t.flex[3] = t.flex[6] = true;
+	if (verbose) {
+		t.head[c++] = "SR-IOV";
+		t.head[c++] = "MODULE";
+		t.head[c++] = "CONFIG";
+		t.head[c++] = "NOTE";
+	} else {
+		t.head[9] = "GATE";
+	}
+	for (i = 0; i < a->inv.n; i++) {
+		const struct audit_device *d = &a->dev[i];
+		const struct pci_device *p = d->pci;
+		const struct pci_caps *cp = &p->caps;
+
+		if (!table_row(&t))
+			break;
+		snprintf(cell(&t, 0), TCELL, "%s", safe(p->bdf, buf, sizeof(buf)));
+		if (p->ids)
+			snprintf(cell(&t, 1), TCELL, "%04x:%04x", p->vendor, p->device);
+		else
+			snprintf(cell(&t, 1), TCELL, "?");
+		snprintf(cell(&t, 2), TCELL, "%06x", p->class);
+		snprintf(cell(&t, 3), TCELL, "%s", p->driver[0] ? safe(p->driver, buf, sizeof(buf))
+								 : "-");
+		if (cp->msi == ANSWER_YES)
+			snprintf(cell(&t, 4), TCELL, "%u%s", cp->msi_max, cp->msi_enabled ? " on" : "");
+		else
+			snprintf(cell(&t, 4), TCELL, "%s", cp->msi == ANSWER_NO ? "-" : "?");
+		if (cp->msix == ANSWER_YES)
+			snprintf(cell(&t, 5), TCELL, "%u%s", cp->msix_table,
+				 cp->msix_enabled ? " on" : "");
+		else
+			snprintf(cell(&t, 5), TCELL, "%s", cp->msix == ANSWER_NO ? "-" : "?");
+		vectors_cell(cell(&t, 6), TCELL, d);
+		snprintf(cell(&t, 7), TCELL, "%s", d->remap_known ? irq_remap_name(d->remap) : "-");
+		snprintf(cell(&t, 8), TCELL, "%s%s%s", tri_cell(d->ims_capable),
+			 p->known_ims ? " (id)" : "", cp->siov == ANSWER_YES ? " (SIOV)" : "");
+		snprintf(cell(&t, 9), TCELL, "%s", device_gate_name(d->gate));
+		if (!verbose)
+			continue;
+		if (p->sriov_total >= 0)
+			snprintf(cell(&t, 10), TCELL, "PF %d/%d VFs", p->sriov_num, p->sriov_total);
+		else if (p->physfn[0])
+			snprintf(cell(&t, 10), TCELL, "VF of %s", safe(p->physfn, buf, sizeof(buf)));
+		else
+			snprintf(cell(&t, 10), TCELL, "-");
+		snprintf(cell(&t, 11), TCELL, "%s", p->module[0] ? safe(p->module, buf, sizeof(buf))
+								 : "-");
+		snprintf(cell(&t, 12), TCELL, "%s %zu", cfg_state_name(cp->state), cp->len);
+		snprintf(cell(&t, 13), TCELL, "%s%s%s", cfg_state_note(cp->state), cp->problem,
+			 p->unreadable[0] ? " unreadable: " : "");
+		if (p->unreadable[0])
+			strncat(cell(&t, 13), p->unreadable, TCELL - strlen(cell(&t, 13)) - 1);
+	}
+	fprintf(fp, "  Devices (%zu):\n", a->inv.n);
+	if (t.nrow)
+		table_print(fp, &t, width, verbose);
+	free(t.row);
+}
+
+static void domains_table(FILE *fp, const struct audit_snapshot *a, int width, int verbose)
+{
+	struct table t = { .ncol = 7,
+			   .head = { "DOMAIN (CHIP)", "KIND", "NAMING", "REMAP", "DEVICE",
+				     "VECTORS", "INTERRUPTS" } };
+	char buf[TCELL];
+	size_t i;
+
+	t.flex[0] = true;
+	t.right[5] = t.right[6] = true;
+	for (i = 0; i < a->irqs.n_dom; i++) {
+		const struct irq_domain_info *d = &a->irqs.dom[i];
+
+		if (!table_row(&t))
+			break;
+		snprintf(cell(&t, 0), TCELL, "%s", safe(d->chip, buf, sizeof(buf)));
+		snprintf(cell(&t, 1), TCELL, "%s",
+			 d->naming == NAMING_GLOBAL ? "msi-msix" : irq_kind_name(d->kind));
+		snprintf(cell(&t, 2), TCELL, "%s", irq_naming_name(d->naming));
+		snprintf(cell(&t, 3), TCELL, "%s", irq_remap_name(d->remap));
+		if (d->bdf[0])
+			snprintf(cell(&t, 4), TCELL, "%s", safe(d->bdf, buf, sizeof(buf)));
+		else
+			snprintf(cell(&t, 4), TCELL, "%u device(s)", d->devices);
+		snprintf(cell(&t, 5), TCELL, "%u", d->vectors);
+		if (d->count_known)
+			snprintf(cell(&t, 6), TCELL, "%" PRIu64, d->count);
+		else
+			snprintf(cell(&t, 6), TCELL, "?");
+	}
+	fprintf(fp, "  Interrupt domains (%zu, %zu interrupts, %u CPUs):\n", a->irqs.n_dom,
+		a->irqs.n, a->irqs.ncpus);
+	if (t.nrow)
+		table_print(fp, &t, width, verbose);
+	free(t.row);
+}
+
+static void findings_table(FILE *fp, const struct audit_snapshot *a, int width, int verbose)
+{
+	struct table t = { .ncol = 4, .head = { "SEVERITY", "RULE", "DEVICE", "FINDING" } };
+	char buf[TCELL * 2];
+	size_t i, k;
+
+	t.flex[3] = true;
+	t.under = calloc(a->findings.n ? a->findings.n : 1, sizeof(*t.under));
+	if (!t.under)
+		return;
+	for (i = 0; i < a->findings.n; i++) {
+		const struct audit_finding *f = &a->findings.f[i];
+		size_t n = 0;
+
+		if (!table_row(&t))
+			break;
+		snprintf(cell(&t, 0), TCELL, "%s", audit_severity_name(f->severity));
+		snprintf(cell(&t, 1), TCELL, "%s", f->rule);
+		snprintf(cell(&t, 2), TCELL, "%s", f->bdf[0] ? safe(f->bdf, buf, sizeof(buf)) : "-");
+		snprintf(cell(&t, 3), TCELL, "%s", f->summary);
+		/* the evidence chain, one line each under its finding */
+		for (k = 0; k < f->n_evidence && n < sizeof(t.under[0]); k++)
+			n += (size_t)snprintf(t.under[i] + n, sizeof(t.under[0]) - n, "%s      <- %s",
+					      k ? "\n" : "",
+					      safe(f->evidence[k], buf, sizeof(buf)));
+	}
+	fprintf(fp, "  Findings (%zu):\n", a->findings.n);
+	if (t.nrow)
+		table_print(fp, &t, width, verbose);
+	free(t.under);
+	free(t.row);
+}
+
+void text_audit(FILE *fp, const struct audit_snapshot *a, int fail_on, int64_t ts_real_ns,
+		int verbose, int width)
+{
+	char ts[48], buf[300];
+	unsigned int k;
+	size_t i;
+	int max = audit_max_severity(a);
+
+	fprintf(fp, "%s %saudit: %zu devices, %zu interrupts in %zu domains; findings:",
+		format_ts(ts_real_ns, ts), a->snapshot ? "snapshot " : "", a->inv.n, a->irqs.n,
+		a->irqs.n_dom);
+	for (k = ASEV_COUNT; k-- > 0;)
+		fprintf(fp, " %u %s%s", a->by_severity[k], audit_severity_name(k), k ? "," : "\n");
+	label(fp, "  ", "IMS API:");
+	fprintf(fp, "%s\n", a->kcaps.ims_api == ANSWER_YES  ? "present (pci_create_ims_domain)"
+			    : a->kcaps.ims_api == ANSWER_NO ? "absent (no pci_create_ims_domain)"
+							 : "unknown (proc/kallsyms unreadable)");
+	label(fp, "  ", "Watch hooks:");
+	for (k = 0; k < IMSW_GROUP_COUNT; k++)
+		fprintf(fp, "%s%s %s", k ? ", " : "", group_table[k].name,
+			hook_reach_name(a->kcaps.group[k]));
+	fputc('\n', fp);
+	devices_table(fp, a, width, verbose);
+	domains_table(fp, a, width, verbose);
+	findings_table(fp, a, width, verbose);
+	if (a->n_unreadable) {
+		fprintf(fp, "  Unreadable (%zu%s):\n", a->n_unreadable,
+			a->unreadable_dropped ? ", more not listed" : "");
+		for (i = 0; i < a->n_unreadable; i++)
+			fprintf(fp, "    - %s\n", safe(a->unreadable[i], buf, sizeof(buf)));
+	}
+	if (fail_on < 0)
+		return;
+	label(fp, "  ", "Result:");
+	if (max >= fail_on)
+		fprintf(fp, "exit 1: a %s finding, at or above --fail-on %s\n",
+			audit_severity_name(max), audit_severity_name(fail_on));
+	else
+		fprintf(fp, "exit 0: nothing at or above --fail-on %s\n",
+			audit_severity_name(fail_on));
 }

@@ -19,5 +19,12 @@ void text_platform_record(FILE *fp, const struct platform *p, int64_t ts_real_ns
 void text_event(FILE *fp, const struct event_record *r);
 void text_lost(FILE *fp, const struct lost_info *l, int64_t ts_real_ns);
 void text_summary(FILE *fp, const struct summary_info *s, int64_t ts_real_ns);
+/*
+ * The audit snapshot as tables for people (devices, interrupt domains, findings), fitted to
+ * WIDTH columns: the widest free-text columns are cut (marked '~') unless VERBOSE, which also
+ * adds columns. FAIL_ON < 0: no verdict line (watch's snapshot).
+ */
+void text_audit(FILE *fp, const struct audit_snapshot *a, int fail_on, int64_t ts_real_ns,
+		int verbose, int width);
 
 #endif

@@ -118,14 +118,26 @@ static bool has_trademark(const char *s)
 	return strstr(s, "(R)") || strstr(s, "(TM)") || strstr(s, "(tm)") || strstr(s, "(r)");
 }
 
-/* "Intel Core Processor (Haswell, no TSX)", "Westmere E56xx/L56xx/X56xx (Nehalem-C)" */
+/*
+ * QEMU's model ids: "Intel Core Processor (Haswell, no TSX)", "Westmere E56xx/L56xx/X56xx
+ * (Nehalem-C)", "AMD Opteron 62xx class CPU". A vendor word first and no trademark: real
+ * brand strings that end in a parenthesis come from other vendors ("VIA Nano processor
+ * U2250 (1.6GHz Capable)", ARM's "ARMv7 Processor rev 3 (v7l)"), which the shape alone
+ * would take.
+ */
 static bool qemu_model_shape(const char *s)
 {
-	size_t n = strlen(s);
+	static const char *const vendors[] = { "Intel ", "AMD ", "Westmere ", "Hygon " };
+	size_t n = strlen(s), i;
 	const char *open = strrchr(s, '(');
+	bool vendor = false;
 
-	return n > 4 && s[n - 1] == ')' && open && open > s && open[-1] == ' ' &&
-	       !has_trademark(s);
+	for (i = 0; i < sizeof(vendors) / sizeof(vendors[0]); i++)
+		vendor |= !strncmp(s, vendors[i], strlen(vendors[i]));
+	if (!vendor || has_trademark(s))
+		return false;
+	return (n > 4 && s[n - 1] == ')' && open && open > s && open[-1] == ' ') ||
+	       (n > 10 && !strcmp(s + n - 10, " class CPU"));
 }
 
 /* Leaves 0x80000002-4, else the kernel's "model name" line (captured trees without CPUID). */

@@ -403,29 +403,9 @@ struct acpi_walk {
 	const void *named[ACPI_SEEN_MAX]; /* creator and AML table entries already listed */
 	int n_named;
 	unsigned char *aml; /* scratch for whole DSDT/SSDT tables, allocated on first use */
-	char nul_padded[8];  /* first table whose OEM id is padded with NULs, or "" */
 	bool waet;
 };
 
-/*
- * The ACPI spec pads ids with spaces and real firmware does; QEMU's table builder pads a
- * short x-oem-id with NULs. Weak: a careless real firmware may do the same.
- */
-static void acpi_padding(struct acpi_walk *w, const char *name, const unsigned char *h)
-{
-	size_t i, end = 6;
-
-	if (w->nul_padded[0])
-		return;
-	while (end > 0 && h[10 + end - 1] == '\0')
-		end--;
-	if (end == 0 || end == 6)
-		return; /* all NUL (no id at all) or no padding */
-	for (i = 0; i < end; i++)
-		if (h[10 + i] == '\0')
-			return; /* a NUL inside the id: not padding */
-	snprintf(w->nul_padded, sizeof(w->nul_padded), "%.4s", name);
-}
 
 /*
  * An ACPI id field as read, without its padding (spaces or NULs): raw bytes, NUL-terminated
@@ -535,7 +515,6 @@ static int acpi_table(const char *name, void *ctx)
 		return 0;
 	w->readable++;
 	w->waet |= !strncmp(name, "WAET", 4);
-	acpi_padding(w, name, h);
 	acpi_creator(w, name, h);
 	acpi_aml(w, name, path);
 	oem_len = trim_field(h + 10, 6, oem);
@@ -587,12 +566,6 @@ static void fw_acpi(const struct hostfs *fs, struct signal_list *l, struct platf
 		s = signal_add(l, "acpi", "WAET", "present", SIGNAL_PRESENT);
 		signal_mark(s, INDICATES_GUEST, STRENGTH_MEDIUM, "",
 			    "WAET table: a VMM describes its emulated devices to the guest");
-	}
-	if (w.nul_padded[0]) {
-		s = signal_add(l, "acpi", "oem_id.padding", w.nul_padded, SIGNAL_PRESENT);
-		signal_mark(s, INDICATES_GUEST, STRENGTH_WEAK, "",
-			    "OEM id padded with NULs, not spaces: QEMU's builder does this for a "
-			    "short x-oem-id");
 	}
 
 	if (w.unlisted) {

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -17,13 +18,25 @@
 #include "kview.h"
 #include "loader.h"
 #include "log.h"
+#include "pin.h"
 
 struct loader {
-	struct imswatch_bpf *skel;
+	struct imswatch_bpf *skel; /* NULL after a takeover: nothing was loaded */
 	struct ring_buffer *rb;
 	struct bpf_link *links[IMSW_HOOK_COUNT][2]; /* [0] entry side, [1] return side */
 	int (*on_record)(void *ctx, const void *data, size_t size);
 	void *ctx;
+	int events_fd, counters_fd; /* the skeleton's, or the pinned maps' (owned) */
+	/* --pin */
+	char *pin_dir;
+	int pin_lock; /* flock on the pin directory, held for the run; -1 */
+	bool taken_over;
+	uint64_t takeover_mono_ns;
+	uint64_t drained_before;
+	uint64_t lost_before;
+	uint64_t pinned_real_ns;
+	unsigned int ringbuf_kb;
+	bool kprobes_attached; /* some hook attached as kprobe/kretprobe */
 };
 
 /* The programs behind each hook: an fexit (with an fentry where the hook needs one), or a
@@ -666,6 +679,8 @@ static int attach_all(struct loader *l, struct hook_state hooks[IMSW_HOOK_COUNT]
 		l->links[i][0] = l1;
 		l->links[i][1] = l2;
 		st->attached = true;
+		if (st->mode == IMSW_MODE_KPROBE)
+			l->kprobes_attached = true;
 		attached++;
 		if (!prior[0])
 			snprintf(st->reason, sizeof(st->reason), "attached");
@@ -678,7 +693,14 @@ static int attach_all(struct loader *l, struct hook_state hooks[IMSW_HOOK_COUNT]
 static int on_ringbuf(void *ctx, void *data, size_t size)
 {
 	struct loader *l = ctx;
+	uint64_t ts;
 
+	/* a record made before this run took over: kept by the pinned ring buffer */
+	if (l->taken_over && size >= sizeof(struct imsw_event)) {
+		memcpy(&ts, (const char *)data + offsetof(struct imsw_event, ts_ns), sizeof(ts));
+		if (ts < l->takeover_mono_ns)
+			l->drained_before++;
+	}
 	return l->on_record ? l->on_record(l->ctx, data, size) : 0;
 }
 
@@ -747,6 +769,7 @@ static int start(struct loader **out, const struct loader_opts *opts, struct ksy
 	}
 	l->on_record = opts->on_record;
 	l->ctx = opts->ctx;
+	l->events_fd = l->counters_fd = l->pin_lock = -1;
 
 	for (i = 0; i < IMSW_HOOK_COUNT; i++)
 		want[i] = want_of(&hooks[i], kprobe_standby[i]);
@@ -835,7 +858,10 @@ static int start(struct loader **out, const struct loader_opts *opts, struct ksy
 			 hooks[primary].selected ? "loaded but did not attach" : "failed to load",
 			 hook_table[primary].reveals);
 	}
-	l->rb = ring_buffer__new(bpf_map__fd(l->skel->maps.events), on_ringbuf, l, NULL);
+	l->events_fd = bpf_map__fd(l->skel->maps.events);
+	l->counters_fd = bpf_map__fd(l->skel->maps.counters);
+	l->ringbuf_kb = opts->ringbuf_kb;
+	l->rb = ring_buffer__new(l->events_fd, on_ringbuf, l, NULL);
 	if (!l->rb) {
 		err = -errno;
 		snprintf(problem, problem_len, "cannot map the ring buffer: %s", strerror(-err));
@@ -843,6 +869,321 @@ static int start(struct loader **out, const struct loader_opts *opts, struct ksy
 		return err;
 	}
 	*out = l;
+	return 0;
+}
+
+/* ---- --pin: pinning this run's state, taking over an earlier run's --------------- */
+
+/* a one-shot array map pinned at DIR/NAME, frozen (read-only for everyone after) */
+static int pin_array(const char *dir, const char *name, const void *vals, uint32_t value_size,
+		     uint32_t n)
+{
+	char path[4096];
+	uint32_t key;
+	int fd, err = 0;
+
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, name[0] == 'i' ? "imsw_info" : "imsw_hooks",
+			    sizeof(uint32_t), value_size, n, NULL);
+	if (fd < 0)
+		return -errno;
+	for (key = 0; key < n && !err; key++)
+		if (bpf_map_update_elem(fd, &key, (const char *)vals + key * value_size, 0))
+			err = -errno;
+	if (!err && bpf_map_freeze(fd))
+		err = -errno;
+	pin_path(path, sizeof(path), dir, name);
+	if (!err && bpf_obj_pin(fd, path))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* remove what pin_all() pinned (it failed half way): links, maps */
+static void unpin_all(const char *dir)
+{
+	static const char *const maps[] = { "info", "hooks", "events", "counters" };
+	char path[4096], name[128];
+	unsigned int i;
+	int side;
+
+	for (i = 0; i < IMSW_HOOK_COUNT; i++)
+		for (side = 0; side < 2; side++) {
+			pin_link_name(name, sizeof(name), i, side);
+			pin_path(path, sizeof(path), dir, name);
+			unlink(path);
+		}
+	for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+		pin_path(path, sizeof(path), dir, maps[i]);
+		unlink(path);
+	}
+}
+
+/*
+ * Pin this run's ring buffer, counters and links, then the hook states and, last, the info
+ * map that marks DIR complete. 0 or -errno with PROBLEM (nothing left pinned then).
+ */
+static int pin_all(struct loader *l, const char *dir,
+		   const struct hook_state hooks[IMSW_HOOK_COUNT], char *problem, size_t len)
+{
+	static struct pin_hook ph[IMSW_HOOK_COUNT];
+	struct pin_info info;
+	char path[4096], name[128];
+	const char *what = "";
+	unsigned int i;
+	int side, err;
+
+	memset(ph, 0, sizeof(ph));
+	pin_path(path, sizeof(path), dir, "events");
+	err = bpf_map__pin(l->skel->maps.events, path);
+	what = "the ring buffer";
+	if (!err) {
+		pin_path(path, sizeof(path), dir, "counters");
+		err = bpf_map__pin(l->skel->maps.counters, path);
+		what = "the counters";
+	}
+	for (i = 0; i < IMSW_HOOK_COUNT && !err; i++) {
+		ph[i].mode = hooks[i].mode;
+		ph[i].selected = hooks[i].selected;
+		ph[i].attached = hooks[i].attached;
+		snprintf(ph[i].reason, sizeof(ph[i].reason), "%s", hooks[i].reason);
+		for (side = 0; side < 2 && !err; side++) {
+			if (!l->links[i][side])
+				continue;
+			pin_link_name(name, sizeof(name), i, side);
+			pin_path(path, sizeof(path), dir, name);
+			/* a perf-event kprobe without a BPF link (kernels before 5.15) has no
+			 * link to pin: refused here, so --pin fails rather than half works */
+			err = bpf_link__pin(l->links[i][side], path);
+			what = hook_table[i].name;
+			ph[i].links |= 1u << side;
+		}
+	}
+	if (!err) {
+		err = pin_array(dir, "hooks", ph, sizeof(ph[0]), IMSW_HOOK_COUNT);
+		what = "the hook states";
+	}
+	if (!err) {
+		pin_info_self(&info, l->ringbuf_kb);
+		l->pinned_real_ns = info.created_real_ns;
+		err = pin_array(dir, "info", &info, sizeof(info), 1);
+		what = "the info map";
+	}
+	if (err) {
+		snprintf(problem, len, "--pin %s: cannot pin %s: %s", dir, what, strerror(-err));
+		unpin_all(dir);
+		for (i = 0; i < IMSW_HOOK_COUNT; i++)
+			for (side = 0; side < 2; side++)
+				if (l->links[i][side])
+					bpf_link__unpin(l->links[i][side]);
+		return err;
+	}
+	return 0;
+}
+
+static int get_pinned(const char *dir, const char *name, enum bpf_map_type type,
+		      uint32_t value_size, uint32_t max_entries, char *problem, size_t len)
+{
+	struct bpf_map_info mi = { 0 };
+	uint32_t mlen = sizeof(mi);
+	char path[4096];
+	int fd;
+
+	pin_path(path, sizeof(path), dir, name);
+	fd = bpf_obj_get(path);
+	if (fd < 0) {
+		int err = -errno;
+
+		snprintf(problem, len, "--pin %s: cannot open %s: %s (imswatch detach --pin %s "
+			 "removes what is left)", dir, path, strerror(-err), dir);
+		return err;
+	}
+	if (bpf_obj_get_info_by_fd(fd, &mi, &mlen) || mi.type != type ||
+	    (value_size && mi.value_size != value_size) ||
+	    (max_entries && mi.max_entries != max_entries)) {
+		snprintf(problem, len, "--pin %s: %s is not the map this imswatch expects (type "
+			 "%u, value %u, entries %u)", dir, path, mi.type, mi.value_size,
+			 mi.max_entries);
+		close(fd);
+		return -ESTALE;
+	}
+	return fd;
+}
+
+/* sum of the LOST counters of every hook, from the counters map */
+static uint64_t lost_total(struct loader *l)
+{
+	static uint64_t c[IMSW_CNT_COUNT][IMSW_HOOK_COUNT];
+	uint64_t s = 0;
+	unsigned int i;
+
+	if (loader_counters(l, c))
+		return 0;
+	for (i = 0; i < IMSW_HOOK_COUNT; i++)
+		s += c[IMSW_CNT_LOST][i];
+	return s;
+}
+
+/*
+ * Take over what an earlier run of this build pinned in DIR: its ring buffer (with what
+ * accumulated while no one read it), its counters and its links. Nothing is loaded or
+ * attached. HOOKS come from the pinned states.
+ */
+static int takeover(struct loader *l, const char *dir, struct hook_state hooks[IMSW_HOOK_COUNT],
+		    char *problem, size_t len)
+{
+	struct pin_hook ph;
+	struct pin_info info;
+	struct timespec ts;
+	char path[4096], name[128], why[512], when[64];
+	unsigned int i, attached = 0;
+	uint32_t key = 0;
+	int fd, side;
+	time_t sec;
+
+	fd = get_pinned(dir, "info", BPF_MAP_TYPE_ARRAY, sizeof(info), 1, problem, len);
+	if (fd < 0)
+		return fd;
+	if (bpf_map_lookup_elem(fd, &key, &info)) {
+		snprintf(problem, len, "--pin %s: cannot read its info map: %s", dir,
+			 strerror(errno));
+		close(fd);
+		return -EIO;
+	}
+	close(fd);
+	if (pin_info_check(&info, why, sizeof(why))) {
+		snprintf(problem, len, "--pin %s holds another imswatch build's pins (%s): not "
+			 "taken over; `imswatch detach --pin %s` removes them (their records are "
+			 "then discarded)", dir, why, dir);
+		return -ESTALE;
+	}
+	l->ringbuf_kb = info.ringbuf_kb;
+	l->pinned_real_ns = info.created_real_ns;
+	l->events_fd = get_pinned(dir, "events", BPF_MAP_TYPE_RINGBUF, 0,
+				  info.ringbuf_kb * 1024, problem, len);
+	if (l->events_fd < 0)
+		return l->events_fd;
+	l->counters_fd = get_pinned(dir, "counters", BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(uint64_t),
+				    IMSW_HOOK_COUNT * IMSW_CNT_COUNT, problem, len);
+	if (l->counters_fd < 0)
+		return l->counters_fd;
+	fd = get_pinned(dir, "hooks", BPF_MAP_TYPE_ARRAY, sizeof(ph), IMSW_HOOK_COUNT, problem,
+			len);
+	if (fd < 0)
+		return fd;
+	sec = info.created_real_ns / 1000000000ULL;
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&sec));
+	for (i = 0; i < IMSW_HOOK_COUNT; i++) {
+		struct hook_state *st = &hooks[i];
+
+		memset(st, 0, sizeof(*st));
+		if (bpf_map_lookup_elem(fd, &i, &ph)) {
+			snprintf(st->reason, sizeof(st->reason), "pinned state unreadable");
+			continue;
+		}
+		ph.reason[sizeof(ph.reason) - 1] = 0;
+		st->mode = ph.mode;
+		st->selected = ph.selected;
+		st->attached = ph.attached;
+		for (side = 0; side < 2 && st->attached; side++) {
+			if (!(ph.links & (1u << side)))
+				continue;
+			pin_link_name(name, sizeof(name), i, side);
+			pin_path(path, sizeof(path), dir, name);
+			l->links[i][side] = bpf_link__open(path);
+			if (!l->links[i][side]) {
+				st->attached = false;
+				snprintf(st->reason, sizeof(st->reason), "pinned link %s gone (%s); "
+					 "%s", path, strerror(errno), ph.reason);
+			}
+		}
+		if (st->attached) {
+			attached++;
+			snprintf(st->reason, sizeof(st->reason), "taken over from %s (pinned %s); %s",
+				 dir, when, ph.reason);
+		} else if (!st->reason[0]) {
+			snprintf(st->reason, sizeof(st->reason), "%s", ph.reason);
+		}
+	}
+	close(fd);
+	if (!attached) {
+		snprintf(problem, len, "--pin %s: no pinned hook is attached any more", dir);
+		return -ENOENT;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	l->takeover_mono_ns = (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	l->taken_over = true;
+	l->lost_before = lost_total(l);
+	l->rb = ring_buffer__new(l->events_fd, on_ringbuf, l, NULL);
+	if (!l->rb) {
+		int err = -errno;
+
+		snprintf(problem, len, "cannot map the pinned ring buffer: %s", strerror(-err));
+		return err;
+	}
+	fprintf(stderr, "imswatch: --pin %s: took over %u attached hook(s) pinned %s; %llu "
+		"record(s) lost while no one read\n", dir, attached, when,
+		(unsigned long long)l->lost_before);
+	return 0;
+}
+
+static int start_pinned(struct loader **out, const struct loader_opts *opts,
+			struct ksyms *ksyms, struct hook_state hooks[IMSW_HOOK_COUNT],
+			char *problem, size_t len)
+{
+	const char *dir = opts->pin_dir;
+	struct loader *l;
+	int lock, err;
+
+	lock = pin_prepare(dir, problem, len);
+	if (lock < 0) {
+		mark_all(hooks, "not loaded: --pin directory unusable");
+		return lock;
+	}
+	switch (pin_dir_state(dir)) {
+	case PIN_DIR_PARTIAL:
+		snprintf(problem, len, "--pin %s holds pins but no info map (a run died while "
+			 "pinning): `imswatch detach --pin %s` removes them", dir, dir);
+		mark_all(hooks, "not loaded: --pin directory incomplete");
+		close(lock);
+		return -EUCLEAN;
+	case PIN_DIR_COMPLETE:
+		l = calloc(1, sizeof(*l));
+		if (!l) {
+			close(lock);
+			return -ENOMEM;
+		}
+		l->events_fd = l->counters_fd = -1;
+		l->pin_lock = lock;
+		l->pin_dir = strdup(dir);
+		l->on_record = opts->on_record;
+		l->ctx = opts->ctx;
+		err = takeover(l, dir, hooks, problem, len);
+		if (err) {
+			/* let go of the links without detaching them: the pins stay as found */
+			loader_stop(l);
+			if (err == -ESTALE || err == -ENOENT)
+				mark_all(hooks, "not taken over");
+			return err;
+		}
+		*out = l;
+		return 0;
+	case PIN_DIR_EMPTY:
+		break;
+	}
+	err = start(out, opts, ksyms, hooks, problem, len);
+	if (err) {
+		close(lock);
+		return err;
+	}
+	l = *out;
+	l->pin_lock = lock;
+	err = pin_all(l, dir, hooks, problem, len);
+	if (err) {
+		loader_stop(l);
+		*out = NULL;
+		return err;
+	}
+	l->pin_dir = strdup(dir);
 	return 0;
 }
 
@@ -865,7 +1206,10 @@ int loader_start(struct loader **out, const struct loader_opts *opts,
 	}
 	if (!ksyms)
 		return -ENOMEM;
-	err = start(out, opts, ksyms, hooks, problem, problem_len);
+	if (opts->pin_dir)
+		err = start_pinned(out, opts, ksyms, hooks, problem, problem_len);
+	else
+		err = start(out, opts, ksyms, hooks, problem, problem_len);
 	/* nothing was loaded (no BTF, no hook possible): the kernel view on its own */
 	if (opts->kview && !opts->kview->attempted)
 		kview_read(opts->kview, ksyms);
@@ -894,17 +1238,21 @@ int loader_drain(struct loader *l)
 void loader_detach(struct loader *l)
 {
 	unsigned int i;
+	int side;
 
-	for (i = 0; i < IMSW_HOOK_COUNT; i++) {
-		bpf_link__destroy(l->links[i][0]);
-		bpf_link__destroy(l->links[i][1]);
-		l->links[i][0] = l->links[i][1] = NULL;
-	}
+	for (i = 0; i < IMSW_HOOK_COUNT; i++)
+		for (side = 0; side < 2; side++) {
+			/* pinned: let go without detaching (the pin holds the link) */
+			if (l->pin_dir && l->links[i][side])
+				bpf_link__disconnect(l->links[i][side]);
+			bpf_link__destroy(l->links[i][side]);
+			l->links[i][side] = NULL;
+		}
 }
 
 int loader_counters(struct loader *l, uint64_t out[IMSW_CNT_COUNT][IMSW_HOOK_COUNT])
 {
-	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(l->skel->maps.counters);
+	int ncpu = libbpf_num_possible_cpus(), fd = l->counters_fd;
 	uint64_t *vals;
 	uint32_t key;
 	int cpu;
@@ -931,12 +1279,49 @@ int loader_counters(struct loader *l, uint64_t out[IMSW_CNT_COUNT][IMSW_HOOK_COU
 	return 0;
 }
 
+void loader_pin_stats(const struct loader *l, struct pin_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->ringbuf_kb = l->ringbuf_kb;
+	if (!l->pin_dir)
+		return;
+	st->dir = l->pin_dir;
+	st->taken_over = l->taken_over;
+	st->pinned_real_ns = l->pinned_real_ns;
+	st->drained_before = l->drained_before;
+	st->lost_before = l->lost_before;
+}
+
+bool loader_pinned(const struct loader *l)
+{
+	return l->pin_dir != NULL;
+}
+
+bool loader_uses_legacy_kprobes(const struct loader *l)
+{
+	/* libbpf falls back to tracefs kprobe_events only without the kprobe PMU; pinned
+	 * links are never torn down by this process */
+	return l->kprobes_attached && !l->pin_dir &&
+	       access("/sys/bus/event_source/devices/kprobe/type", F_OK);
+}
+
 void loader_stop(struct loader *l)
 {
 	if (!l)
 		return;
 	ring_buffer__free(l->rb);
 	loader_detach(l);
-	imswatch_bpf__destroy(l->skel);
+	if (l->skel) {
+		imswatch_bpf__destroy(l->skel);
+	} else {
+		/* taken over: the pinned maps' own fds */
+		if (l->events_fd >= 0)
+			close(l->events_fd);
+		if (l->counters_fd >= 0)
+			close(l->counters_fd);
+	}
+	if (l->pin_lock >= 0)
+		close(l->pin_lock);
+	free(l->pin_dir);
 	free(l);
 }

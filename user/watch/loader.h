@@ -7,6 +7,7 @@
 #ifndef IMSWATCH_LOADER_H
 #define IMSWATCH_LOADER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +29,20 @@ struct loader_opts {
 	/* non-NULL: load the kernel_view program with the hooks, in the same object, run it
 	 * once and fill this (always filled: an unavailable view says why) */
 	struct kernel_platform_view *kview;
+	/* non-NULL: --pin DIR. An empty DIR gets this run's links and maps pinned; a DIR an
+	 * earlier run of this same build pinned is taken over (nothing is loaded or attached:
+	 * its links keep the programs, its ring buffer kept the records) */
+	const char *pin_dir;
+};
+
+/* What --pin did, for the status and summary records. */
+struct pin_stats {
+	const char *dir;	  /* NULL: not pinned */
+	bool taken_over;	  /* this run took over pins an earlier run left */
+	uint64_t pinned_real_ns;  /* when the pins were made (CLOCK_REALTIME) */
+	uint64_t drained_before;  /* records delivered whose kernel time is before the takeover */
+	uint64_t lost_before;	  /* records the BPF side had lost when this run took over */
+	unsigned int ringbuf_kb;  /* size of the ring buffer in use (the pinned one's) */
 };
 
 /*
@@ -57,6 +72,17 @@ void loader_detach(struct loader *l);
 
 /* Sum the per-CPU counters kept in BPF into OUT[counter][hook]. Returns 0 or -errno. */
 int loader_counters(struct loader *l, uint64_t out[IMSW_CNT_COUNT][IMSW_HOOK_COUNT]);
+
+/* --pin: what was pinned or taken over (stats->dir NULL without --pin). */
+void loader_pin_stats(const struct loader *l, struct pin_stats *stats);
+
+/* Are the hooks pinned? Then loader_detach() and loader_stop() let go of the links without
+ * detaching them: BPF keeps recording into the pinned ring buffer for the next run. */
+bool loader_pinned(const struct loader *l);
+
+/* Did kprobes attach through the legacy tracefs interface (no kprobe PMU)? Their teardown
+ * writes tracefs, which the sandbox does not allow. */
+bool loader_uses_legacy_kprobes(const struct loader *l);
 
 void loader_stop(struct loader *l);
 

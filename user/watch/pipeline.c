@@ -85,6 +85,9 @@ int pipeline_record(void *ctx, const void *data, size_t size)
 		enrich_vector(p->live, e.irq, &en);
 		enp = &en;
 	}
+	if (p->snapshot && audit_overlaps(p->snapshot, e.pci.bdf[0] ? e.pci.bdf : enp ? enp->bdf : "",
+					  e.ts_ns))
+		p->snapshot_overlap++;
 	timebase_refresh(&p->tb, (int64_t)e.ts_ns);
 	policy_judge(&e, p->platform, &f);
 	p->events_by_kind[e.kind]++;
@@ -105,6 +108,8 @@ int pipeline_record(void *ctx, const void *data, size_t size)
 			return r;
 	}
 	r = sink_event(p->sink, &rec);
+	if (!r && p->flush_each)
+		r = sink_flush(p->sink);
 	if (r && !p->write_error)
 		p->write_error = r;
 	return r;

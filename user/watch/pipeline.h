@@ -25,6 +25,14 @@ struct pipeline {
 	uint64_t decode_errors;
 	int write_error; /* first sink error; stops the run */
 	struct fold *fold; /* --fold; NULL: off */
+	/* the audit snapshot the watch began with (NULL: none), and the events that may be in
+	 * it too: about a device it lists, stamped before its read ended (audit_overlaps) */
+	const struct audit_snapshot *snapshot;
+	uint64_t snapshot_overlap;
+	/* --pin: push every record out before the next is taken from the ring buffer, so a
+	 * loader killed at any point has lost none it consumed (at most the last one is
+	 * delivered again by the next run: same kernel time, cpu and hook) */
+	bool flush_each;
 };
 
 void pipeline_init(struct pipeline *p, struct sink *sink, const struct platform *platform,

@@ -7,10 +7,12 @@
 #include <sys/utsname.h>
 #include <time.h>
 
+#include "audit.h"
 #include "ksyms.h"
 #include "loader.h"
 #include "log.h"
 #include "pipeline.h"
+#include "sandbox.h"
 #include "watch.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -109,6 +111,7 @@ void watch_load(const struct config *cfg, struct watch_bpf *bpf,
 		.attach = cfg->attach,
 		.ringbuf_kb = cfg->ringbuf_kb,
 		.kview = kview,
+		.pin_dir = cfg->pin_dir,
 	};
 
 	/* a stop asked for while loading still ends the run with its summary */
@@ -141,6 +144,9 @@ int watch_run(const struct config *cfg, struct sink *sink, const struct platform
 	struct pipeline pipe;
 	struct hostfs live;
 	struct utsname uts;
+	struct pin_stats pin = { .ringbuf_kb = cfg->ringbuf_kb };
+	struct pin_record pin_rec = { 0 };
+	char why[256];
 	char blind[2048];
 	uint64_t reported_lost = 0;
 	double start, last_check;
@@ -155,16 +161,27 @@ int watch_run(const struct config *cfg, struct sink *sink, const struct platform
 	pipeline_init(&pipe, sink, platform, live.root_fd >= 0 ? &live : NULL);
 	if (pipeline_set_fold(&pipe, cfg->fold))
 		log_warn("out of memory for --fold: every event is written unfolded");
-	if (loader)
+	if (loader) {
 		loader_set_consumer(loader, pipeline_record, &pipe);
+		loader_pin_stats(loader, &pin);
+		/* a killed loader must not have consumed records it had not written */
+		pipe.flush_each = pin.dir != NULL;
+		if (pin.taken_over && pin.ringbuf_kb != cfg->ringbuf_kb)
+			log_warn("--pin: the pinned ring buffer has %u KiB (--ringbuf-kb applies "
+				 "when the pins are made)", pin.ringbuf_kb);
+		pin_rec.dir = cfg->pin_dir; /* outlives the loader, for the summary */
+		pin_rec.taken_over = pin.taken_over;
+		pin_rec.pinned_real_ns = (int64_t)pin.pinned_real_ns;
+	}
 
 	struct status_info st = {
 		.kernel = uts.release,
 		.platform = platform,
 		.hooks = hooks,
 		.bpf_problem = err ? problem : NULL,
-		.ringbuf_kb = cfg->ringbuf_kb,
+		.ringbuf_kb = pin.ringbuf_kb,
 		.attach_pref = attach_pref_name(cfg->attach),
+		.pin = pin.dir ? &pin_rec : NULL,
 	};
 	note_write(&pipe, sink_status(sink, &st, now_real_ns()));
 	note_write(&pipe, sink_flush(sink));
@@ -187,6 +204,47 @@ int watch_run(const struct config *cfg, struct sink *sink, const struct platform
 		if (live.root_fd >= 0)
 			hostfs_close(&live);
 		return WATCH_EXIT_CANNOT;
+	}
+
+	/*
+	 * Attached first, then the snapshot: whatever changes after the attach is seen live, and
+	 * an event from before the read ended about a device the snapshot lists may be in both
+	 * (counted as snapshot_overlap in the summary; README, "watch starts from the snapshot").
+	 */
+	struct audit_snapshot snap;
+	bool have_snap = false;
+
+	if (live.root_fd >= 0 && !audit_gather(&live, platform, &snap)) {
+		snap.snapshot = true;
+		have_snap = true;
+		note_write(&pipe, sink_audit(sink, &snap, -1, now_real_ns()));
+		note_write(&pipe, sink_flush(sink));
+		pipe.snapshot = &snap;
+	} else {
+		log_warn("the start-up snapshot could not be taken: only live events follow");
+	}
+
+	/*
+	 * Least privilege from here on: everything that needed privileges (BTF, kallsyms, the
+	 * kernel view, the platform, attaching, pinning) is done. The live sysfs is read with
+	 * plain read-only openat (exact on "/"), which the filter can check; openat2 takes
+	 * its flags by pointer.
+	 */
+	if (cfg->no_sandbox) {
+		log_info("sandbox: off (--no-sandbox)");
+	} else if (loader_uses_legacy_kprobes(loader)) {
+		log_warn("sandbox: not entered: kprobes attached through tracefs (no kprobe PMU) "
+			 "are removed through tracefs at exit");
+	} else {
+		live.has_openat2 = false;
+		if (sandbox_enter(why, sizeof(why))) {
+			log_error("cannot enter the sandbox: %s (--no-sandbox runs without it)", why);
+			loader_stop(loader);
+			pipeline_fini(&pipe);
+			if (live.root_fd >= 0)
+				hostfs_close(&live);
+			return 2;
+		}
 	}
 
 	struct pollfd pfd[2] = {
@@ -246,8 +304,12 @@ int watch_run(const struct config *cfg, struct sink *sink, const struct platform
 	 * The counters then cover what was delivered or lost, up to a program that outlived
 	 * the grace (README, the summary record).
 	 */
-	loader_detach(loader);
-	nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
+	if (!loader_pinned(loader)) {
+		loader_detach(loader);
+		nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
+	}
+	/* pinned: the hooks stay attached; what arrives after this drain waits for the next
+	 * run in the pinned ring buffer */
 	if (!pipe.write_error)
 		loader_drain(loader);
 
@@ -259,6 +321,17 @@ int watch_run(const struct config *cfg, struct sink *sink, const struct platform
 	       sizeof(pipe.alerts_by_severity));
 	sum_info.decode_errors = pipe.decode_errors;
 	sum_info.hooks = hooks;
+	sum_info.snapshot = have_snap;
+	sum_info.snapshot_overlap = pipe.snapshot_overlap;
+	pipe.snapshot = NULL;
+	if (have_snap)
+		audit_free(&snap);
+	if (pin.dir) {
+		loader_pin_stats(loader, &pin);
+		pin_rec.drained_before_restart = pin.drained_before;
+		pin_rec.lost_before_takeover = pin.lost_before;
+		sum_info.pin = &pin_rec;
+	}
 	loader_stop(loader);
 	pipeline_fini(&pipe);
 	if (!pipe.write_error)

@@ -335,3 +335,95 @@ seed_says_vm() {
 
 # cell_get KEY: a knob of this matrix cell (imsw.cell=hv-on,dmi-qemu,cm-off)
 cell_get() { echo ",$IMSW_CELL," | sed -n "s/.*,$1-\([a-z0-9]*\),.*/\1/p"; }
+
+# --- imswatch audit (a one-shot snapshot; its checks skip until the command exists) --------
+
+# audit_supported: the binary has the audit command (its usage lists it)
+audit_supported() { have_imswatch && "$IMSW_BIN" --help 2>&1 | grep -q 'imswatch audit'; }
+
+AUDIT_JQ='
+def sevrank: {"info": 0, "notice": 1, "warning": 2, "critical": 3}[.] // -1;
+def dbdf: (.bdf // .device.bdf // "");
+def dev_at($b): dbdf as $x | ($x == $b or ("0000:" + $x) == $b);
+def findings: [.[] | select(.type == "finding")];
+def highest: findings | map(.severity) | max_by(sevrank) // "none";
+'
+
+# ajq FILE FILTER [jq args]: FILTER over the array of FILE's records, with AUDIT_JQ
+ajq() {
+	_af=$1
+	_ff=$2
+	shift 2
+	jq -e -s "$@" "$AUDIT_JQ $_ff" "$_af" >/dev/null 2>/tmp/jq.err
+}
+
+# audit_cell LABEL EXPECT [BDF DRIVER]...: run `imswatch audit --format json` here and now
+# and check it against what the guest is. EXPECT: ims (an IMS domain exists on a guest: a
+# critical finding and exit 1), clean (MSI/MSI-X only: exit 0, nothing at warning or
+# above) or no-ims (no IMS domain: no critical finding; the exit status is reported).
+# Each BDF DRIVER pair must have a device record naming that driver. Sets AUDIT_ROW (the
+# table's audit column) and AUDIT_OUT (the records, also sent to the host as LABEL.jsonl).
+audit_cell() {
+	_al=$1
+	_ae=$2
+	shift 2
+	AUDIT_ROW=-
+	if ! audit_supported; then
+		tap_skip "imswatch audit: $_ae" "no audit command"
+		return 0
+	fi
+	AUDIT_OUT=/tmp/audit-$_al.jsonl
+	"$IMSW_BIN" audit --format json >"$AUDIT_OUT" 2>/tmp/audit.err
+	AUDIT_RC=$?
+	sed "s/^/@@JSON audit-$_al /" "$AUDIT_OUT"
+	_hi=$(jq -r -s "$AUDIT_JQ highest" "$AUDIT_OUT" 2>/dev/null)
+	_nf=$(jq -r -s "$AUDIT_JQ findings | length" "$AUDIT_OUT" 2>/dev/null)
+	AUDIT_ROW="exit $AUDIT_RC, ${_nf:-?} findings, highest ${_hi:-?}"
+	[ -s /tmp/audit.err ] && diag "imswatch audit stderr: $(head -c 300 /tmp/audit.err)"
+	case $_ae in
+	ims)
+		check "imswatch audit: the IMS domain on this guest is a critical finding, exit 1 ($AUDIT_ROW)" \
+			[ "$AUDIT_RC" = 1 -a "$_hi" = critical ]
+		;;
+	clean)
+		check "imswatch audit: MSI/MSI-X only, exit 0 and nothing at warning or above ($AUDIT_ROW)" \
+			ajq "$AUDIT_OUT" '(findings | all(.severity | sevrank < 2)) and $rc == "0"' --arg rc "$AUDIT_RC"
+		;;
+	no-ims)
+		check "imswatch audit: no IMS domain, no critical finding ($AUDIT_ROW)" \
+			ajq "$AUDIT_OUT" '(findings | all(.severity != "critical")) and ($rc == "0" or $rc == "1")' --arg rc "$AUDIT_RC"
+		;;
+	esac
+	check "imswatch audit: one platform record first, one audit-summary record last" \
+		ajq "$AUDIT_OUT" '.[0].type == "platform" and .[-1].type == "audit-summary"
+			and ([.[] | select(.type == "audit-summary")] | length) == 1'
+	while [ $# -ge 2 ]; do
+		check "imswatch audit: device record for $1 bound to $2" \
+			ajq "$AUDIT_OUT" 'any(.[]; .type == "device" and dev_at($b) and ((.driver // .device.driver // "") == $d))' \
+			--arg b "$1" --arg d "$2"
+		shift 2
+	done
+}
+
+# audit_replay LABEL ROOT CPUID: the audit of a capture of this guest agrees with the live
+# one (same exit status, same findings by severity and rule, same devices). IMSW-AUDIT-BLIND
+# findings are left out: they say which watch hooks could attach, from the kernel's BTF,
+# kprobes and tracefs, which a capture does not hold
+audit_replay() {
+	audit_supported || { tap_skip "imswatch audit of the capture = the live audit" "no audit command"; return 0; }
+	"$IMSW_BIN" audit --format json --sysroot "$2" --cpuid-file "$3" >/tmp/audit-replay.jsonl 2>/tmp/audit.err
+	_rr=$?
+	_sum='[(.[] | select(.type == "finding" and .rule != "IMSW-AUDIT-BLIND") | "\(.severity) \(.rule // .id // "")"), (.[] | select(.type == "device") | dbdf)] | sort'
+	_live=$(jq -c -s "$AUDIT_JQ $_sum" "$AUDIT_OUT" 2>/dev/null)
+	_rep=$(jq -c -s "$AUDIT_JQ $_sum" /tmp/audit-replay.jsonl 2>/dev/null)
+	check "imswatch audit --sysroot of the capture = the live audit (exit $_rr / $AUDIT_RC; $_rep)" \
+		[ "$_rr" = "$AUDIT_RC" -a -n "$_live" -a "$_live" = "$_rep" ]
+}
+
+# send_capture: the tree in /tmp/capture back to the host over the console (run.sh unpacks
+# it into .output/vm/fixtures/<kernel>-<boot>/)
+send_capture() {
+	echo "@@CAPTURE-BEGIN"
+	tar -C /tmp/capture -czf - . | base64 | sed 's/^/@@CAPTURE /'
+	echo "@@CAPTURE-END"
+}

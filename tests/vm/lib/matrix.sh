@@ -28,8 +28,8 @@ matrix_table() {
 		echo "kernel's IMS gate does here (checked against the real kernel in the ims-real cells, not"
 		echo "here); 'IMS (stand-in)' is ims_standin's own copy of that gate, which only drives the alert."
 		echo
-		echo "| kernel | hv bit | DMI | caching mode | hv flag seen | sys_vendor | SMBIOS VM bit | seed | imswatch pbm (watch / platform) | imswatch Q1 | imswatch Q2 | gate | imswatch alert | IMS (stand-in) | systemd-detect-virt | virt-what |"
-		echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+		echo "| kernel | hv bit | DMI | caching mode | hv flag seen | sys_vendor | SMBIOS VM bit | seed | imswatch pbm (watch / platform) | imswatch Q1 | imswatch Q2 | gate | imswatch alert | IMS (stand-in) | systemd-detect-virt | virt-what | audit (after unload) |"
+		echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 		for f in "${rows[@]}"; do
 			awk '
 				{ for (i = 1; i <= 2; i++) { split($i, kv, "="); meta[kv[1]] = kv[2] }
@@ -38,12 +38,12 @@ matrix_table() {
 				END {
 					cell = meta["boot"]; sub(/^cell-/, "", cell); n = split(cell, p, "-")
 					# hv-on-dmi-qemu-cm-off
-					printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s / %s | %s | %s | %s | %s | %s | %s | %s |\n",
+					printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s / %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
 						meta["kernel"], p[2], p[4], p[6], d(val["hv_flag"]), d(val["sys_vendor"]),
 						d(val["vm_bit"]), d(val["seed_shell"]), d(val["imswatch_pbm"]),
 						d(val["imswatch_platform_pbm"]), d(val["imswatch_q1"]), d(val["imswatch_q2"]),
 						d(val["imswatch_gate"]), d(val["imswatch_severity"]), d(val["ims"]),
-						d(val["systemd_detect_virt"]), d(val["virt_what"])
+						d(val["systemd_detect_virt"]), d(val["virt_what"]), d(val["audit"])
 				}
 				function d(x) { return x == "" ? "-" : x }
 			' "$f"
@@ -61,8 +61,8 @@ ims_table() {
 	done
 	[[ ${#rows[@]} -gt 0 ]] || return 1
 	{
-		echo "| IOMMU | hv bit | DMI | attach | kernel's decision | delivered | imswatch ims_gate | alert | seed (shell) | imswatch seed pbm | Q1 | Q2 | systemd-detect-virt | virt-what |"
-		echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+		echo "| IOMMU | hv bit | DMI | attach | kernel's decision | delivered | imswatch ims_gate | alert | seed (shell) | imswatch seed pbm | Q1 | Q2 | systemd-detect-virt | virt-what | audit (driver bound) |"
+		echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 		cat "${rows[@]}" | awk '
 			{ b = $2; sub(/^boot=/, "", b); line = $0; sub(/^[^ ]+ [^ ]+ /, "", line)
 			  k = line; sub(/=.*/, "", k); v = line; sub(/^[^=]*=/, "", v)
@@ -70,12 +70,12 @@ ims_table() {
 			  val[b, k] = v }
 			END {
 				for (i = 1; i <= n; i++) { b = order[i]
-					printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+					printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
 						d(val[b, "iommu"]), d(val[b, "hv"]), d(val[b, "dmi"]), d(val[b, "attach"]),
 						d(val[b, "decision"]), d(val[b, "delivered"]), d(val[b, "gate"]),
 						d(val[b, "alert"]), d(val[b, "seed_shell"]), d(val[b, "imswatch_pbm"]),
 						d(val[b, "imswatch_q1"]), d(val[b, "imswatch_q2"]),
-						d(val[b, "systemd_detect_virt"]), d(val[b, "virt_what"]) }
+						d(val[b, "systemd_detect_virt"]), d(val[b, "virt_what"]), d(val[b, "audit"]) }
 			}
 			function d(x) { return x == "" ? "-" : x }'
 	} >"$out"

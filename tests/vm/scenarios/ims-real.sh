@@ -87,6 +87,11 @@ run_mode() {
 		check "refused: the one allocation attempt failed too (index ${IDX0:-none})" \
 			sh -c "[ '$N_ALLOC' = 1 ] && [ '${IDX0:-0}' -lt 0 ]"
 	fi
+	# imswatch audit while the driver is bound (once per cell): an IMS domain on a guest is critical
+	if [ -z "${AUDIT_ROW:-}" ]; then
+		if [ "$KERNEL" = accepted ]; then AEXP=ims; else AEXP=no-ims; fi
+		audit_cell "$IMSW_CELL" "$AEXP" "$EDU" edu_ims_real
+	fi
 	echo "$EDU" >/sys/bus/pci/drivers/edu_ims_real/unbind
 	check "unbind: $EDU released" wait_for 10 pci_unbound "$EDU"
 	FREES=$(dmesg | sed -n 's/.*edu_ims_real: pci_ims_free_irq(index \([0-9]*\), virq \([0-9]*\))$/\1 \2/p')
@@ -165,6 +170,7 @@ row "imswatch_q1=$(jval '[.[] | select(.type == "status") | .platform.q1.verdict
 row "imswatch_q2=$(jval '[.[] | select(.type == "status") | .platform.q2.verdict] | first // "-"')"
 row "systemd_detect_virt=${SDV:-?}"
 row "virt_what=${VW:-(nothing)}"
+row "audit=${AUDIT_ROW:--}"
 # the cell as a platform fixture (as matrix.sh does)
 if have_imswatch && IMSWATCH=$IMSW_BIN /imsw/capture-fixture /tmp/capture 2>/tmp/capture.err; then
 	echo "@@CAPTURE-BEGIN"

@@ -66,6 +66,8 @@ sleep 1
 imsw_end "matrix-$IMSW_CELL"
 rmmod edu_ims
 rmmod ims_standin
+# with the stand-in gone: no IMS API, no IMS domain, nvme's MSI-X only
+audit_cell "$IMSW_CELL" clean "$(pci_find $NVME_ID | head -n1)" nvme
 
 jcheck "imswatch status: seed probably_on_bare_metal = $WANT_PBM" \
 	'exists(.[] | select(.type == "status") | select(.platform.seed.probably_on_bare_metal == ($w == "true")))' \
@@ -120,4 +122,5 @@ row "imswatch_q1=${Q1:--}"
 row "imswatch_q2=${Q2:--}"
 row "imswatch_gate=${GATE:--}"
 row "imswatch_severity=${SEV:--}${RULE:+ ($RULE)}"
+row "audit=${AUDIT_ROW:--}"
 true

@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <linux/bpf.h>
+#include <linux/capability.h>
+#include <linux/perf_event.h>
+
+#include <seccomp.h>
+
+#include "log.h"
+#include "sandbox.h"
+
+/* an argument condition: ARG & MASK == VALUE (MASK 0: ARG == VALUE) */
+struct cond {
+	int arg; /* -1: none */
+	scmp_datum_t mask, value;
+};
+
+struct allowed {
+	const char *name;
+	struct cond cond;
+	const char *why;
+};
+
+#define ANY { -1, 0, 0 }
+#define ARG_EQ(n, v) { (n), 0, (v) }
+#define ARG_MASKED(n, m, v) { (n), (m), (v) }
+
+/*
+ * Everything the event loop may do, one row per system call (several rows for one call
+ * are alternatives). A sink that needs more (rename for metrics files, sendmsg for
+ * journald) adds its rows under "sinks"; nothing else in the program needs to change.
+ */
+static const struct allowed loop_syscalls[] = {
+	/* the loop itself */
+	{ "poll", ANY, "the loop waits on the ring buffer's epoll fd and the output" },
+	{ "ppoll", ANY, "poll(2) on architectures without poll" },
+	{ "epoll_wait", ANY, "ring buffer wait (libbpf)" },
+	{ "epoll_pwait", ANY, "ring buffer wait (libbpf)" },
+	{ "clock_gettime", ANY, "timestamps (vDSO fallback)" },
+	{ "gettimeofday", ANY, "timestamps (vDSO fallback)" },
+	{ "clock_nanosleep", ANY, "the 10 ms grace before the last drain" },
+	{ "nanosleep", ANY, "the 10 ms grace before the last drain" },
+	{ "bpf", ARG_EQ(0, BPF_MAP_LOOKUP_ELEM),
+	  "the per-hook counters (lost records each second, the summary); nothing else of bpf(2)" },
+	/* sysfs enrichment of vector events: read-only opens below the live root */
+	{ "openat", ARG_MASKED(2, O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND, 0),
+	  "read sysfs (irq chip, actions, uevent): read-only opens only" },
+	{ "read", ANY, "sysfs files" },
+	{ "pread64", ANY, "sysfs files" },
+	{ "getdents64", ANY, "directory listings (readdir)" },
+	{ "fstat", ANY, "stdio, fdopendir" },
+	{ "newfstatat", ANY, "stdio, fdopendir" },
+	{ "statx", ANY, "stdio, fdopendir" },
+	{ "lseek", ANY, "stdio" },
+	{ "fcntl", ANY, "fdopendir" },
+	{ "close", ANY, "files, and the BPF objects at exit" },
+	/* output */
+	{ "write", ANY, "records to stdout or --output, diagnostics to stderr" },
+	{ "writev", ANY, "records and diagnostics" },
+	{ "ioctl", ARG_EQ(1, TCGETS), "stdio asks whether an output is a terminal" },
+	/* exit: libbpf's teardown of perf-event (kprobe) links */
+	{ "ioctl", ARG_EQ(1, PERF_EVENT_IOC_DISABLE), "libbpf disables a kprobe's perf event" },
+	{ "munmap", ANY, "the ring buffer's mappings at exit; malloc" },
+	{ "exit", ANY, "exit" },
+	{ "exit_group", ANY, "exit" },
+	/* memory */
+	{ "brk", ANY, "malloc" },
+	{ "mmap", ANY, "malloc" },
+	{ "mremap", ANY, "realloc" },
+	{ "madvise", ANY, "free" },
+	{ "futex", ANY, "stdio locks" },
+	/* signals: SIGINT/SIGTERM/SIGHUP stop the loop; a second one is re-raised */
+	{ "rt_sigreturn", ANY, "return from a signal handler" },
+	{ "rt_sigaction", ANY, "the second stop signal restores the default action" },
+	{ "rt_sigprocmask", ANY, "raise(3)" },
+	{ "getpid", ANY, "raise(3)" },
+	{ "gettid", ANY, "raise(3)" },
+	{ "tgkill", ANY, "raise(3)" },
+	{ "restart_syscall", ANY, "a signal during a blocked write (SA_RESTART)" },
+	/* sinks: add the calls an output sink needs here (rename, sendmsg, ...) */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_UNDEFINED__)
+	/* the ASan/UBSan build (make sanitize) only: the sanitizer runtime reports, and
+	 * LeakSanitizer checks at exit from a clone that ptraces the process */
+	{ "mprotect", ANY, "sanitizer runtime" },
+	{ "sigaltstack", ANY, "sanitizer runtime" },
+	{ "sched_yield", ANY, "sanitizer runtime" },
+	{ "prctl", ANY, "LeakSanitizer (PR_SET_PTRACER, PR_GET_DUMPABLE)" },
+	{ "clone", ANY, "LeakSanitizer's tracer" },
+	{ "clone3", ANY, "LeakSanitizer's tracer" },
+	{ "ptrace", ANY, "LeakSanitizer's tracer" },
+	{ "wait4", ANY, "LeakSanitizer's tracer" },
+	{ "waitid", ANY, "LeakSanitizer's tracer" },
+	{ "getdents", ANY, "LeakSanitizer lists /proc/self/task" },
+	{ "readlink", ANY, "sanitizer runtime" },
+	{ "readlinkat", ANY, "sanitizer runtime" },
+	{ "open", ARG_MASKED(1, O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND, 0),
+	  "sanitizer runtime (/proc/self/maps)" },
+	{ "getppid", ANY, "sanitizer runtime" },
+	{ "pipe2", ANY, "sanitizer runtime" },
+	{ "getrlimit", ANY, "sanitizer runtime" },
+	{ "prlimit64", ANY, "sanitizer runtime" },
+	{ "kill", ANY, "LeakSanitizer's tracer" },
+#endif
+};
+
+const char *sandbox_syscalls(void)
+{
+	static char list[2048];
+	size_t i, n = 0;
+
+	if (list[0])
+		return list;
+	for (i = 0; i < sizeof(loop_syscalls) / sizeof(loop_syscalls[0]); i++) {
+		if (i && !strcmp(loop_syscalls[i].name, loop_syscalls[i - 1].name))
+			continue;
+		n += snprintf(list + n, n < sizeof(list) ? sizeof(list) - n : 0, "%s%s",
+			      n ? "," : "", loop_syscalls[i].name);
+	}
+	return list;
+}
+
+/* Every capability out of every set, the bounding set and the ambient set included. */
+static int drop_capabilities(char *why, size_t len)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+	int cap;
+
+	/* the bounding set needs CAP_SETPCAP, so it goes first; EINVAL past the last cap */
+	for (cap = 0; cap < 64; cap++)
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) && errno == EINVAL)
+			break;
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) && errno != EINVAL) {
+		snprintf(why, len, "clearing the ambient capabilities: %s", strerror(errno));
+		return -errno;
+	}
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capset, &hdr, data)) {
+		snprintf(why, len, "capset: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static int install_filter(char *why, size_t len)
+{
+	scmp_filter_ctx ctx;
+	size_t i;
+	int r;
+
+	/*
+	 * KILL_PROCESS, not ERRNO: a call outside this list is a bug or an intrusion, and
+	 * an error return would let either carry on half-working (a sink that silently
+	 * writes nothing). A dead loader loses nothing that matters with --pin: the kernel
+	 * side keeps recording and the next run takes over.
+	 */
+	ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+	if (!ctx) {
+		snprintf(why, len, "seccomp_init failed");
+		return -ENOMEM;
+	}
+	/* every thread, should there ever be more than one */
+	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
+	for (i = 0; i < sizeof(loop_syscalls) / sizeof(loop_syscalls[0]); i++) {
+		const struct allowed *a = &loop_syscalls[i];
+		int nr = seccomp_syscall_resolve_name(a->name);
+
+		if (nr == __NR_SCMP_ERROR || nr < 0)
+			continue; /* not a system call of this architecture */
+		if (a->cond.arg < 0)
+			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+		else if (a->cond.mask)
+			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+					     SCMP_CMP(a->cond.arg, SCMP_CMP_MASKED_EQ, a->cond.mask,
+						      a->cond.value));
+		else
+			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+					     SCMP_CMP(a->cond.arg, SCMP_CMP_EQ, a->cond.value));
+		if (r) {
+			snprintf(why, len, "seccomp rule for %s: %s", a->name, strerror(-r));
+			seccomp_release(ctx);
+			return r;
+		}
+	}
+	/* NO_NEW_PRIVS is set by seccomp_load (libseccomp's default) */
+	r = seccomp_load(ctx);
+	seccomp_release(ctx);
+	if (r) {
+		snprintf(why, len, "seccomp_load: %s", strerror(-r));
+		return r;
+	}
+	return 0;
+}
+
+int sandbox_enter(char *why, size_t len)
+{
+	int r;
+
+	why[0] = 0;
+	r = drop_capabilities(why, len);
+	if (r)
+		return r;
+	r = install_filter(why, len);
+	if (r)
+		return r;
+	log_info("sandbox: no capabilities, seccomp allows %s", sandbox_syscalls());
+	return 0;
+}

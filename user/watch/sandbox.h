@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * sandbox: least privilege for the event loop. Once the hooks are attached and everything
+ * that needs privileges is done (BTF, kallsyms, the kernel view, the platform reads, the
+ * pins), the loop only reads a ring buffer that is mmap'd already, reads sysfs and writes
+ * records. sandbox_enter() then drops every capability (bounding, ambient, effective,
+ * permitted, inheritable) and installs a seccomp filter that allows only the system calls
+ * listed in sandbox.c (one table, with the reason for each); anything else kills the
+ * process with SIGSYS.
+ */
+#ifndef IMSWATCH_SANDBOX_H
+#define IMSWATCH_SANDBOX_H
+
+#include <stddef.h>
+
+/* 0, or -errno with WHY (the process is then unchanged or only lost capabilities). */
+int sandbox_enter(char *why, size_t len);
+
+/* The allowed system calls, comma-separated, for -v and the tests. */
+const char *sandbox_syscalls(void);
+
+#endif
