@@ -237,7 +237,11 @@ int watch_run(const struct config *cfg, struct sink *sink, const struct platform
 			 "are removed through tracefs at exit");
 	} else {
 		live.has_openat2 = false;
-		if (sandbox_enter(why, sizeof(why))) {
+		unsigned int sinks = (cfg->output ? SANDBOX_OUTPUT : 0) |
+				     (cfg->metrics ? SANDBOX_METRICS : 0) |
+				     (cfg->journal ? SANDBOX_JOURNAL : 0);
+
+		if (sandbox_enter(sinks, why, sizeof(why))) {
 			log_error("cannot enter the sandbox: %s (--no-sandbox runs without it)", why);
 			loader_stop(loader);
 			pipeline_fini(&pipe);
