@@ -417,5 +417,12 @@ bad_value:
 		snprintf(err, errlen, "option --metrics-interval needs --metrics FILE");
 		return -EINVAL;
 	}
+	/* --pin promises that a killed run lost no event it took from the ring buffer; the
+	 * repeats --fold holds in memory until their window closes would be lost */
+	if (cfg->fold > 0 && cfg->pin_dir) {
+		snprintf(err, errlen, "--fold cannot be combined with --pin (a killed run would "
+			 "lose the repeats --fold holds)");
+		return -EINVAL;
+	}
 	return check_options(cfg->command, given, opts, err, errlen);
 }
