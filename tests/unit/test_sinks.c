@@ -437,6 +437,143 @@ static void test_output_appends(void **state)
 	assert_int_equal(lines, 1);
 }
 
+/* ---- the audit snapshot through the sink (imswatch audit, watch's start-up snapshot) ---- */
+
+/* one device with a hostile driver name, one critical finding about it */
+static struct audit_snapshot *hand_snapshot(struct pci_device *pd, struct audit_device *ad,
+					    struct audit_finding *af)
+{
+	struct audit_snapshot *a = calloc(1, sizeof(*a));
+
+	assert_non_null(a);
+	memset(pd, 0, sizeof(*pd));
+	memset(ad, 0, sizeof(*ad));
+	memset(af, 0, sizeof(*af));
+	strcpy(pd->bdf, "0000:00:04.0");
+	strcpy(pd->driver, "evil\x1b[2J\ndrv");
+	pd->ids = true;
+	pd->vendor = 0x1234;
+	pd->device = 0x11e8;
+	pd->sriov_total = pd->sriov_num = -1;
+	ad->pci = pd;
+	af->rule = "IMSW-AUDIT-IMS-VM";
+	af->severity = ASEV_CRITICAL;
+	strcpy(af->bdf, "0000:00:04.0");
+	af->summary = "an IMS domain in a guest";
+	a->snapshot = true;
+	a->dev = ad;
+	a->inv.dev = pd;
+	a->inv.n = 1;
+	a->findings.f = af;
+	a->findings.n = 1;
+	a->by_severity[ASEV_CRITICAL] = 1;
+	return a;
+}
+
+static void test_journal_audit_fields(void **state)
+{
+	struct pci_device pd;
+	struct audit_device ad;
+	struct audit_finding af;
+	struct audit_snapshot *a = hand_snapshot(&pd, &ad, &af);
+	struct record r = { .type = RT_AUDIT_FINDING, .a = a, .idx = 0, .fail_on = -1 };
+	struct iovec iov[JOURNAL_MAX_FIELDS];
+	static const char json[] = "{\"type\":\"finding\"}", msg[] = "critical IMSW-AUDIT-IMS-VM";
+	char *scratch = malloc(journal_scratch_size(sizeof(msg) - 1, sizeof(json) - 1));
+	size_t n;
+
+	(void)state;
+	n = journal_fields(&r, msg, sizeof(msg) - 1, json, sizeof(json) - 1, iov, scratch);
+	FIELD_IS("PRIORITY", "2");
+	FIELD_IS("IMSWATCH_RECORD", "finding");
+	FIELD_IS("IMSWATCH_RULE", "IMSW-AUDIT-IMS-VM");
+	FIELD_IS("IMSWATCH_SEVERITY", "critical");
+	FIELD_IS("IMSWATCH_BDF", "0000:00:04.0");
+	FIELD_IS("IMSWATCH_SNAPSHOT", "true");
+	af.severity = ASEV_NOTICE;
+	assert_int_equal(journal_priority(&r), 5);
+	af.severity = ASEV_INFO;
+	assert_int_equal(journal_priority(&r), 6);
+	r.type = RT_AUDIT_DEVICE;
+	n = journal_fields(&r, msg, sizeof(msg) - 1, json, sizeof(json) - 1, iov, scratch);
+	FIELD_IS("IMSWATCH_RECORD", "device");
+	FIELD_IS("IMSWATCH_DRIVER", "evil\\x1b[2J\\x0adrv");
+	assert_int_equal(journal_priority(&r), 6);
+	/* imswatch audit's records: no snapshot field */
+	a->snapshot = false;
+	n = journal_fields(&r, msg, sizeof(msg) - 1, json, sizeof(json) - 1, iov, scratch);
+	assert_null(iov_field(iov, n, "IMSWATCH_SNAPSHOT"));
+	free(scratch);
+	free(a);
+}
+
+/* JSON: one line per record, in order; text: the tables, once */
+static void test_sink_audit_records(void **state)
+{
+	char path[] = "/tmp/imswatch-audit-XXXXXX", err[256], buf[8192];
+	const char *want[] = { "device", "finding", "audit-summary" };
+	struct pci_device pd;
+	struct audit_device ad;
+	struct audit_finding af;
+	struct audit_snapshot *a = hand_snapshot(&pd, &ad, &af);
+	struct sink *s;
+	FILE *fp;
+	int fd = mkstemp(path), lines = 0;
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	s = sink_open(FORMAT_JSON, path, err, sizeof(err));
+	assert_non_null(s);
+	assert_int_equal(sink_audit(s, a, -1, 0), 0);
+	assert_int_equal(sink_close(s), 0);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	while (fgets(buf, sizeof(buf), fp)) {
+		json_object *o = json_tokener_parse(buf), *v;
+
+		assert_non_null(o);
+		assert_true(lines < 3);
+		assert_true(json_object_object_get_ex(o, "type", &v));
+		assert_string_equal(json_object_get_string(v), want[lines]);
+		assert_true(json_object_object_get_ex(o, "snapshot", &v));
+		json_object_put(o);
+		lines++;
+	}
+	fclose(fp);
+	assert_int_equal(lines, 3);
+	/* text: the tables, one block; the driver name escaped */
+	assert_int_equal(truncate(path, 0), 0);
+	s = sink_open(FORMAT_TEXT, path, err, sizeof(err));
+	assert_non_null(s);
+	assert_int_equal(sink_audit(s, a, -1, 0), 0);
+	assert_int_equal(sink_close(s), 0);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	lines = 0;
+	while (fgets(buf, sizeof(buf), fp)) {
+		assert_null(strchr(buf, '\x1b'));
+		if (strstr(buf, "IMSW-AUDIT-IMS-VM"))
+			lines++;
+	}
+	fclose(fp);
+	assert_int_equal(lines, 1);
+	unlink(path);
+	free(a);
+}
+
+static void test_fold_refused_with_pin(void **state)
+{
+	char *argv[] = { "imswatch", "watch", "--fold", "10", "--pin", "/sys/fs/bpf/x", NULL };
+	struct config cfg;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(config_parse(6, argv, &cfg, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "--fold cannot be combined with --pin"));
+	assert_int_equal(config_parse(4, argv, &cfg, err, sizeof(err)), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -449,6 +586,9 @@ int main(void)
 		cmocka_unit_test(test_metrics_counts_from_records),
 		cmocka_unit_test(test_stream_write_error_counted),
 		cmocka_unit_test(test_output_appends),
+		cmocka_unit_test(test_journal_audit_fields),
+		cmocka_unit_test(test_sink_audit_records),
+		cmocka_unit_test(test_fold_refused_with_pin),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
