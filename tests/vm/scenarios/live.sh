@@ -179,9 +179,14 @@ rebind_nvme() {
 	wait_for 20 sh -c "[ -e /sys/bus/pci/devices/$NVME/driver ]"
 }
 if have_imswatch; then
+	# the status record is out before the snapshot is read; the filter goes in after it
+	sandboxed() {
+		grep -q '^Seccomp:[[:space:]]*2$' "/proc/$IMSW_PID/status" &&
+			grep -q '^CapEff:[[:space:]]*0000000000000000$' "/proc/$IMSW_PID/status"
+	}
+	wait_for 30 sandboxed
 	_s=$(grep -E '^(CapEff|Seccomp):' "/proc/$IMSW_PID/status" 2>/dev/null | tr -s '\t ' ' ' | tr '\n' ' ')
-	check "sinks: watch --fold --metrics --output runs sandboxed ($_s)" \
-		sh -c "echo '$_s' | grep -q 'CapEff: 0000000000000000 Seccomp: 2'"
+	check "sinks: watch --fold --metrics --output runs sandboxed ($_s)" sandboxed
 	rebind_nvme
 	rebind_nvme
 	rebind_nvme
