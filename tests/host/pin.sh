@@ -17,17 +17,28 @@ fi
 D=/sys/fs/bpf/imsw-hosttest-$$
 trap 'rm -rf "$TMP"; "$BIN" detach --pin "$D" 2>/dev/null; rm -rf "$D" "$D-x" "$D-y"' EXIT
 
-# started PID FILE: wait (10 s at most) for the status record
+# started PID FILE: wait (20 s at most) until the loop runs: the start-up snapshot (its
+# audit-summary record) is the last thing written before the loop enters the sandbox
 started() {
 	local i
-	for i in $(seq 1 100); do
-		grep -q '"type":"status"' "$2" 2>/dev/null && return 0
+	for i in $(seq 1 200); do
+		grep -q '"type":"audit-summary"' "$2" 2>/dev/null && return 0
 		kill -0 "$1" 2>/dev/null || return 1
 		sleep 0.1
 	done
 	return 1
 }
 field() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$2/status"; }
+# sandboxed PID: wait (5 s at most) for the seccomp filter the loop installs right after
+# the snapshot; fails if it never comes
+sandboxed() {
+	local i
+	for i in $(seq 1 50); do
+		[ "$(field Seccomp "$1")" = 2 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
 # stop PID: SIGTERM, wait; the exit code in rc
 stop() { kill -TERM "$1"; wait "$1"; rc=$?; }
 
@@ -35,6 +46,7 @@ stop() { kill -TERM "$1"; wait "$1"; rc=$?; }
 "$BIN" watch --format json -o "$TMP/s.jsonl" 2>"$TMP/s.err" &
 P=$!
 if started $P "$TMP/s.jsonl"; then
+	sandboxed $P
 	st="CapEff $(field CapEff $P) CapPrm $(field CapPrm $P) CapBnd $(field CapBnd $P) Seccomp $(field Seccomp $P) NoNewPrivs $(field NoNewPrivs $P)"
 	if [ "$st" = "CapEff 0000000000000000 CapPrm 0000000000000000 CapBnd 0000000000000000 Seccomp 2 NoNewPrivs 1" ]; then
 		ok "the watch loop holds no capability and runs under a seccomp filter ($st)"
@@ -97,7 +109,7 @@ if started $P "$TMP/p3.jsonl" &&
 else
 	not_ok "the next watch --pin takes the pins over" "$TMP/p3.err"
 fi
-if [ "$(field CapEff $P)" = 0000000000000000 ] && [ "$(field Seccomp $P)" = 2 ]; then
+if sandboxed $P && [ "$(field CapEff $P)" = 0000000000000000 ]; then
 	ok "the taken-over loop is sandboxed too"
 else
 	not_ok "the taken-over loop is sandboxed too (CapEff $(field CapEff $P), Seccomp $(field Seccomp $P))"

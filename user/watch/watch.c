@@ -74,7 +74,20 @@ static uint64_t sum(const uint64_t v[IMSW_HOOK_COUNT])
 /* Nothing could be loaded: retrying helps only when memory was short or the call was cut. */
 static int exit_for_load(int err)
 {
-	return err == -ENOMEM || err == -EAGAIN || err == -EINTR ? 2 : WATCH_EXIT_CANNOT;
+	switch (err) {
+	case -ENOMEM:
+	case -EAGAIN:
+	case -EINTR:
+	/* --pin: another reader holds DIR, or it holds another build's or half-made pins, or
+	 * it is not on bpffs: the operator can fix these (detach, wait), so not "never here" */
+	case -EBUSY:
+	case -ESTALE:
+	case -EUCLEAN:
+	case -EXDEV:
+		return 2;
+	default:
+		return WATCH_EXIT_CANNOT;
+	}
 }
 
 /*
