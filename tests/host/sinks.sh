@@ -216,8 +216,9 @@ fi
 if command -v promtool >/dev/null; then
 	"$BIN" watch --format json --metrics "$TMP/w.prom" --metrics-interval 1 >"$TMP/w.json" 2>"$TMP/w.err" &
 	pid=$!
+	# the first update comes from the loop, after the start-up snapshot: wait for the file
 	wait_for "$TMP/w.json"
-	sleep 0.3
+	wait_for "$TMP/w.prom"
 	first=$(grep '^imswatch_last_update_timestamp_seconds' "$TMP/w.prom" 2>/dev/null)
 	sleep 1.5
 	second=$(grep '^imswatch_last_update_timestamp_seconds' "$TMP/w.prom" 2>/dev/null)
