@@ -20,21 +20,24 @@ COMPILE = $(CC) $(IMSW_CPPFLAGS) $(CPPFLAGS) $(IMSW_CFLAGS) $(CFLAGS) $(DEPFLAGS
 LINK = $(CC) $(IMSW_CFLAGS) $(CFLAGS) $(LDFLAGS)
 # Link flags from pkg-config; the fixed list is the fallback before pkg-config is installed.
 # Static links take the libraries' private dependencies too (libelf needs -lzstd on trixie).
+# --journal: libsystemd's sd_journal_sendv (Debian ships no libsystemd.a: the static build
+# takes a stand-in that refuses --journal, journal-none.o)
 # libseccomp: the event loop's system call filter (user/watch/sandbox.c)
-IMSW_LIBS = $(or $(shell $(PKG_CONFIG) --libs libbpf libelf zlib libseccomp 2>/dev/null),-lbpf -lelf -lz -lseccomp)
+SD_LIBS = $(or $(shell $(PKG_CONFIG) --libs libsystemd 2>/dev/null),-lsystemd)
+IMSW_LIBS = $(or $(shell $(PKG_CONFIG) --libs libbpf libelf zlib libseccomp 2>/dev/null),-lbpf -lelf -lz -lseccomp) $(SD_LIBS)
 IMSW_STATIC_LIBS = $(or $(shell $(PKG_CONFIG) --static --libs libbpf libelf zlib libseccomp 2>/dev/null),-lbpf -lelf -lz -lseccomp)
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 # Debian packages the build, the tests and the VM bench need (bookworm names; trixie's are
 # the same).
 BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev pkg-config \
-	make gcc libseccomp-dev
+	make gcc libsystemd-dev libseccomp-dev
 # json-c: the tests and fuzz targets parse records with it; the binary writes JSON itself
 UNIT_PKGS := libcmocka-dev libjson-c-dev perl
 FUZZ_PKGS := clang libclang-rt-dev
 TEST_PKGS := $(UNIT_PKGS) $(FUZZ_PKGS) jq qemu-system-x86 busybox-static cpio pahole kmod \
 	systemd virt-what dmidecode xz-utils flex bison bc patch libssl-dev binutils python3 \
-	acpica-tools
+	acpica-tools prometheus
 # the Debian package and its test (tests/host/package.sh): build, lint, unit and sandbox checks
 PACKAGE_PKGS := dpkg-dev debhelper lintian mandoc logrotate strace
 
@@ -101,8 +104,12 @@ $(SAN)/imswatch: $(SAN_OBJS)
 static: $(OUTPUT)/imswatch.static
 $(OUTPUT)/static-extra: compat/eu-search-shim.c tools/static-probe | $(OUTPUT)
 	CC="$(CC)" OUTPUT="$(OUTPUT)" tools/static-probe $(IMSW_STATIC_LIBS) > $@.tmp && mv $@.tmp $@
-$(OUTPUT)/imswatch.static: $(USER_OBJS) $(OUTPUT)/static-extra
-	$(LINK) -static $(USER_OBJS) $$(cat $(OUTPUT)/static-extra) $(IMSW_STATIC_LIBS) $(LDLIBS) -o $@
+STATIC_OBJS := $(filter-out $(OUTPUT)/output/journal.o,$(USER_OBJS)) $(OUTPUT)/output/journal-none.o
+$(OUTPUT)/output/journal-none.o: user/output/journal.c | $(SKEL) $(OUTPUT)
+	@mkdir -p $(@D)
+	$(COMPILE) -DIMSW_NO_LIBSYSTEMD -c $< -o $@
+$(OUTPUT)/imswatch.static: $(STATIC_OBJS) $(OUTPUT)/static-extra
+	$(LINK) -static $(STATIC_OBJS) $$(cat $(OUTPUT)/static-extra) $(IMSW_STATIC_LIBS) $(LDLIBS) -o $@
 
 # Regenerated only on purpose: the checked-in header is what CO-RE builds against.
 vmlinux:
@@ -115,7 +122,7 @@ vmlinux:
 # Unit tests: every module but the loader, with ASan/UBSan (the sanitize objects), against
 # hand-built records.
 $(OUTPUT)/test/test_%: tests/unit/test_%.c $(SAN_CORE_OBJS) | $(OUTPUT)/test
-	$(COMPILE) $(SANITIZE) $< $(SAN_CORE_OBJS) $(LDFLAGS) -ljson-c -lcmocka -o $@
+	$(COMPILE) $(SANITIZE) $< $(SAN_CORE_OBJS) $(LDFLAGS) -ljson-c -lcmocka $(SD_LIBS) -o $@
 
 # the hook table against the BPF object: opens the skeleton, so it links libbpf
 $(OUTPUT)/test/test_hooks: tests/unit/test_hooks.c $(SAN_CORE_OBJS) | $(SKEL) $(OUTPUT)/test
@@ -174,7 +181,7 @@ $(FUZZ)/fuzz_check.o: tests/fuzz/fuzz_check.c | $(FUZZ)
 	$(FUZZ_COMPILE) -Itests/fuzz -c $< -o $@
 $(FUZZ)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ)/fuzz_check.o $(FUZZ_CORE_OBJS)
 	$(FUZZ_COMPILE) -Itests/fuzz -fsanitize=fuzzer $< $(FUZZ)/fuzz_check.o $(FUZZ_CORE_OBJS) \
-		-ljson-c -o $@
+		-ljson-c $(SD_LIBS) -o $@
 
 # objects the pattern rules above chain through: keep them between runs
 .SECONDARY: $(SAN_CORE_OBJS) $(FUZZ_CORE_OBJS) $(FUZZ)/fuzz_check.o

@@ -43,6 +43,15 @@ static const char usage[] =
 	"                           blind; comma list of groups (ims, msi, probe, vector: at\n"
 	"                           least one of its hooks attached) and hook names\n"
 	"                           (pci_create_ims_domain, ...: that hook attached)\n"
+	"      --journal            every record to journald too, as structured fields; alone\n"
+	"                           (without --format/--output), to journald only\n"
+	"      --metrics FILE       Prometheus text file (node_exporter's textfile collector),\n"
+	"                           replaced atomically every --metrics-interval and at exit\n"
+	"      --metrics-interval SECONDS\n"
+	"                           seconds between metrics updates, >= 1 (default 15)\n"
+	"      --fold SECONDS       watch: repeats of one (rule, severity, device, driver)\n"
+	"                           within SECONDS of its first record become one record\n"
+	"                           with a count (the first is written at once)\n"
 	"      --fail-on SEVERITY   audit: exit 1 at a finding of SEVERITY or above (info,\n"
 	"                           notice, warning, critical); default warning\n"
 	"      --pin DIR            watch: pin the hooks' links and maps in DIR on bpffs, so\n"
@@ -56,12 +65,14 @@ static const char usage[] =
 	"  -h, --help               this text\n"
 	"  -V, --version            version\n"
 	"\n"
-	"'platform' takes --format, --output, -v and the platform options (--sysroot,\n"
-	"--cpuid-file, --kernel-view, --timing-probe); 'cpuid' takes --cpuid-file, --output\n"
+	"'platform' takes --format, --output, --journal, --metrics, -v and the platform options\n"
+	"(--sysroot, --cpuid-file, --kernel-view, --timing-probe); 'cpuid' takes --cpuid-file, --output\n"
 	"and -v. Any other option is refused. --kernel-view describes the running kernel, so\n"
 	"it cannot be combined with --sysroot or --cpuid-file.\n"
 	"\n"
 	"'watch' says on stderr, in one 'blind:' line, which groups no hook can see.\n"
+	"--output FILE is appended to, and reopened on SIGHUP (logrotate); without --output,\n"
+	"SIGHUP ends 'watch' like SIGTERM.\n"
 	"\n"
 	"Exit status: 0 ok; 1 (audit) a finding at or above --fail-on; 2 usage or runtime\n"
 	"error; 3 (watch) nothing can be watched here: BPF refused or unavailable, no hook\n"
@@ -120,7 +131,8 @@ static const char *option_name(const struct option *opts, int c)
 
 /* long-only options: values above any letter, so they fit optbit() */
 enum { OPT_SYSROOT = 256, OPT_CPUID_FILE, OPT_RINGBUF_KB, OPT_KERNEL_VIEW, OPT_TIMING,
-       OPT_REQUIRE, OPT_FAIL_ON, OPT_PIN, OPT_NO_SANDBOX };
+       OPT_REQUIRE, OPT_JOURNAL, OPT_METRICS, OPT_METRICS_INTERVAL, OPT_FOLD, OPT_FAIL_ON,
+       OPT_PIN, OPT_NO_SANDBOX, OPT_LAST_LONG = OPT_NO_SANDBOX };
 
 /* "ims,pci_ims_alloc_irq": groups and hook names, each known, none empty */
 static int parse_require(const char *s, struct config *cfg, char *err, size_t errlen)
@@ -171,10 +183,12 @@ static int parse_command(const char *word, struct config *cfg)
 	return 0;
 }
 
-/* option values are letters or small numbers from 256: one bit each */
+/* option values are letters or small numbers from 256: one bit each (up to 32 long-only
+ * options in bits 0-31, the letters from bit 32: the two ranges must not overlap) */
 static unsigned long long optbit(int c)
 {
-	return c >= 256 ? 1ull << (c - 256) : c >= 'a' && c <= 'z' ? 1ull << (c - 'a' + 8) : 0;
+	_Static_assert(OPT_LAST_LONG - 256 < 32, "long-only options overlap the letters' bits");
+	return c >= 256 ? 1ull << (c - 256) : c >= 'a' && c <= 'z' ? 1ull << (c - 'a' + 32) : 0;
 }
 
 /*
@@ -197,7 +211,8 @@ static int check_options(enum command cmd, unsigned long long given, const struc
 		break;
 	case CMD_PLATFORM:
 		allowed = optbit('f') | optbit('o') | optbit('v') | optbit(OPT_SYSROOT) |
-			  optbit(OPT_CPUID_FILE) | optbit(OPT_KERNEL_VIEW) | optbit(OPT_TIMING);
+			  optbit(OPT_CPUID_FILE) | optbit(OPT_KERNEL_VIEW) | optbit(OPT_TIMING) |
+			  optbit(OPT_JOURNAL) | optbit(OPT_METRICS);
 		break;
 	case CMD_CPUID:
 		allowed = optbit('o') | optbit('v') | optbit(OPT_CPUID_FILE);
@@ -239,6 +254,10 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err, size_t er
 		{ "kernel-view", no_argument, NULL, OPT_KERNEL_VIEW },
 		{ "timing-probe", no_argument, NULL, OPT_TIMING },
 		{ "require", required_argument, NULL, OPT_REQUIRE },
+		{ "journal", no_argument, NULL, OPT_JOURNAL },
+		{ "metrics", required_argument, NULL, OPT_METRICS },
+		{ "metrics-interval", required_argument, NULL, OPT_METRICS_INTERVAL },
+		{ "fold", required_argument, NULL, OPT_FOLD },
 		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
 		{ "pin", required_argument, NULL, OPT_PIN },
 		{ "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
@@ -257,6 +276,7 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err, size_t er
 		.attach = ATTACH_AUTO,
 		.sysroot = "/",
 		.ringbuf_kb = 256,
+		.metrics_interval = 15,
 		.fail_on = ASEV_WARNING,
 	};
 	err[0] = 0;
@@ -285,6 +305,7 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err, size_t er
 			have_command = true;
 			break;
 		case 'f':
+			cfg->format_given = true;
 			if (!strcmp(optarg, "text"))
 				cfg->format = FORMAT_TEXT;
 			else if (!strcmp(optarg, "json"))
@@ -335,6 +356,23 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err, size_t er
 			if (parse_require(optarg, cfg, err, errlen))
 				return -EINVAL;
 			break;
+		case OPT_JOURNAL:
+			cfg->journal = true;
+			break;
+		case OPT_METRICS:
+			if (!*optarg)
+				goto bad_value;
+			cfg->metrics = optarg;
+			break;
+		case OPT_METRICS_INTERVAL:
+			if (parse_duration(optarg, &cfg->metrics_interval) ||
+			    cfg->metrics_interval < 1)
+				goto bad_value;
+			break;
+		case OPT_FOLD:
+			if (parse_duration(optarg, &cfg->fold))
+				goto bad_value;
+			break;
 		case OPT_FAIL_ON:
 			if ((cfg->fail_on = audit_severity_by_name(optarg)) < 0)
 				goto bad_value;
@@ -375,5 +413,16 @@ bad_value:
 		return -EINVAL;
 	}
 
+	if ((given & optbit(OPT_METRICS_INTERVAL)) && !cfg->metrics) {
+		snprintf(err, errlen, "option --metrics-interval needs --metrics FILE");
+		return -EINVAL;
+	}
+	/* --pin promises that a killed run lost no event it took from the ring buffer; the
+	 * repeats --fold holds in memory until their window closes would be lost */
+	if (cfg->fold > 0 && cfg->pin_dir) {
+		snprintf(err, errlen, "--fold cannot be combined with --pin (a killed run would "
+			 "lose the repeats --fold holds)");
+		return -EINVAL;
+	}
 	return check_options(cfg->command, given, opts, err, errlen);
 }

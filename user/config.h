@@ -44,6 +44,11 @@ struct config {
 	unsigned int require_hooks;
 	unsigned int require_groups;
 	int verbose;
+	bool format_given;	 /* --format was given (with --journal: records to both) */
+	bool journal;		 /* --journal: every record to journald too */
+	const char *metrics;	 /* --metrics FILE: Prometheus text file, NULL: none */
+	double metrics_interval; /* seconds between metrics updates */
+	double fold;		 /* --fold SECONDS: repeats folded; 0: off */
 	int fail_on; /* audit: exit 1 at a finding of this severity or above (ASEV_*) */
 	/* --pin DIR: pin links and maps on bpffs, take over what an earlier run pinned there
 	 * (watch); the pins to remove (detach) */

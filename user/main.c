@@ -151,7 +151,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
-	sink = sink_open(cfg.format, cfg.output, err, sizeof(err));
+	sink = sink_open_config(&cfg, err, sizeof(err));
 	if (!sink) {
 		log_error("%s", err);
 		watch_unload(&bpf);
@@ -172,10 +172,9 @@ int main(int argc, char **argv)
 	} else {
 		code = watch_run(&cfg, sink, &platform, &bpf);
 	}
+	/* a write error was reported on stderr when it happened, once per destination */
 	r = sink_close(sink);
-	if (r && r != -EPIPE) {
-		log_error("writing records failed: %s", strerror(-r));
+	if (r && r != -EPIPE)
 		code = EXIT_USAGE;
-	}
 	return code;
 }

@@ -20,7 +20,7 @@ CORE=$(ls user/*.c user/*/*.c | grep -v -e /main.c -e /loader.c -e /watch.c -e /
 	-e /pin.c -e /sandbox.c)
 INC=$(for d in user/*/; do printf -- '-I%s ' "${d%/}"; done)
 # shellcheck disable=SC2086
-cc -O2 -g -std=gnu11 -Iinclude -Iuser $INC -I.output tests/bench/bench_pipeline.c $CORE \
+cc -O2 -g -std=gnu11 -Iinclude -Iuser $INC -I.output tests/bench/bench_pipeline.c $CORE -lsystemd \
 	-o "$OUT/bench_pipeline"
 cc -O2 -g -std=gnu11 tests/bench/bench_exec.c -o "$OUT/bench_exec"
 X=$OUT/bench_exec

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "fuzz_check.h"
@@ -120,6 +121,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ctl & 16)
 		e->irq = 1 + e->irq % 4; /* an irq the enrichment tree has (4: gone) */
 
+	unlink(out_path); /* --output appends: each input starts from an empty file */
 	sink = sink_open(ctl & 4 ? FORMAT_TEXT : FORMAT_JSON, out_path, err, sizeof(err));
 	if (!sink)
 		abort();

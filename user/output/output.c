@@ -1,26 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 #define _GNU_SOURCE /* the *_unlocked stdio calls: one sink, one thread */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "output.h"
+#include "sinks.h"
 #include "text.h"
-
-struct sink {
-	FILE *fp;
-	bool own_fp;
-	int error; /* first write error, sticky */
-	enum output_format fmt;
-	int verbose;
-	struct jw jw; /* JSON: one writer, reused for every record */
-};
 
 size_t text_escape(const char *in, char *out, size_t outlen)
 {
@@ -358,30 +353,422 @@ void jw_kbool(struct jw *w, const char *key, bool v)
 
 /* ---- the sink ---- */
 
-struct sink *sink_open(enum output_format fmt, const char *path, char *err, size_t errlen)
+/*
+ * Each record is rendered whole into memory first (a cookie stream: the renderers keep
+ * writing to a FILE), then handed to every destination: the record stream (stdout or
+ * --output FILE) as whole records, one write(2) per batch; journald as one entry; the
+ * metrics counts. A write error is counted, reported once on stderr, and the run goes on
+ * (a full disk may empty again); only a reader that left (EPIPE) ends it.
+ */
+#define OUT_BATCH (1 << 16)
+
+struct membuf {
+	char *data;
+	size_t len, cap;
+	bool failed; /* out of memory: the record is counted as not written */
+};
+
+struct sink {
+	FILE *fp;		   /* the renderers write here: appends to *target */
+	struct membuf *target;
+	struct membuf json, text;  /* the record being written, in each format */
+	struct membuf out;	   /* whole records waiting for one write(2) */
+	size_t out_records;
+	int fd;			   /* the record stream; -1: none (--journal alone) */
+	bool own_fd, regular;
+	char *path;		   /* --output, reopened on request (SIGHUP) */
+	enum output_format fmt;
+	int verbose;
+	struct jw jw;		   /* JSON: one writer, reused for every record */
+	bool journal;
+	struct metrics *metrics;
+	struct sink_counts counts;
+	int error;		   /* the first write error of any destination */
+	bool gone;		   /* EPIPE: the reader left, nothing more is written */
+	bool output_reported, journal_reported, metrics_reported;
+};
+
+static int membuf_add(struct membuf *b, const void *p, size_t n)
 {
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		char *d;
+
+		while (cap < b->len + n)
+			cap *= 2;
+		d = realloc(b->data, cap);
+		if (!d) {
+			b->failed = true;
+			return -ENOMEM;
+		}
+		b->data = d;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	return 0;
+}
+
+static ssize_t cookie_write(void *cookie, const char *buf, size_t n)
+{
+	struct sink *s = cookie;
+
+	if (membuf_add(s->target, buf, n)) {
+		errno = ENOMEM;
+		return 0;
+	}
+	return (ssize_t)n;
+}
+
+const char *record_type_name(const struct record *r)
+{
+	switch (r->type) {
+	case RT_STATUS: return "status";
+	case RT_PLATFORM: return "platform";
+	case RT_EVENT: return finding_is_alert(r->ev->f) ? "alert" : "event";
+	case RT_LOST: return "lost";
+	case RT_SUMMARY: return "summary";
+	case RT_AUDIT_DEVICE: return "device";
+	case RT_AUDIT_DOMAIN: return "irq-domain";
+	case RT_AUDIT_FINDING: return "finding";
+	case RT_AUDIT_SUMMARY: return "audit-summary";
+	}
+	return "unknown";
+}
+
+/*
+ * An audit record in one line, for journald's MESSAGE (the stream's text is text_audit()'s
+ * tables, written whole by sink_audit()). Names from sysfs are untrusted: escaped.
+ */
+static void audit_line(FILE *fp, const struct record *r)
+{
+	const struct audit_snapshot *a = r->a;
+	char ts[48], e1[4 * 64 + 1], e2[4 * 64 + 1];
+	unsigned int k;
+
+	fputs(format_ts(r->ts_real_ns, ts), fp);
+	switch (r->type) {
+	case RT_AUDIT_DEVICE: {
+		const struct pci_device *p = a->dev[r->idx].pci;
+
+		text_escape(p->bdf, e1, sizeof(e1));
+		text_escape(p->driver[0] ? p->driver : "none", e2, sizeof(e2));
+		fprintf(fp, " device %s %04x:%04x class %06x driver %s, IMS-capable %s\n", e1,
+			p->vendor, p->device, p->class, e2, tri_name(a->dev[r->idx].ims_capable));
+		break;
+	}
+	case RT_AUDIT_DOMAIN: {
+		const struct irq_domain_info *d = &a->irqs.dom[r->idx];
+
+		text_escape(d->chip, e1, sizeof(e1));
+		text_escape(d->bdf[0] ? d->bdf : "-", e2, sizeof(e2));
+		fprintf(fp, " irq-domain %s device %s, %u vectors\n", e1, e2, d->vectors);
+		break;
+	}
+	case RT_AUDIT_FINDING: {
+		const struct audit_finding *f = &a->findings.f[r->idx];
+
+		text_escape(f->bdf[0] ? f->bdf : "machine", e1, sizeof(e1));
+		fprintf(fp, " %s %s %s: %s\n", audit_severity_name(f->severity), f->rule, e1,
+			f->summary);
+		break;
+	}
+	default:
+		fprintf(fp, " audit: %zu devices, %zu irq domains, findings", a->inv.n,
+			a->irqs.n_dom);
+		for (k = 0; k < ASEV_COUNT; k++)
+			fprintf(fp, " %s %u", audit_severity_name(k), a->by_severity[k]);
+		fputc('\n', fp);
+		break;
+	}
+}
+
+/* R in FMT into B, whole: the JSON line ends in '\n', the text record too */
+static void render(struct sink *s, const struct record *r, enum output_format fmt,
+		   struct membuf *b)
+{
+	b->len = 0;
+	b->failed = false;
+	s->target = b;
+	if (fmt == FORMAT_JSON) {
+		struct jw *jw = &s->jw;
+
+		jw_init(jw, s->fp);
+		switch (r->type) {
+		case RT_STATUS: json_status(jw, r->st, r->ts_real_ns); break;
+		case RT_PLATFORM: json_platform_record(jw, r->p, r->ts_real_ns); break;
+		case RT_EVENT: json_event(jw, r->ev); break;
+		case RT_LOST: json_lost(jw, r->l, r->ts_real_ns); break;
+		case RT_SUMMARY: json_summary(jw, r->sum, r->ts_real_ns); break;
+		case RT_AUDIT_DEVICE: json_audit_device(jw, r->a, r->idx, r->ts_real_ns); break;
+		case RT_AUDIT_DOMAIN: json_audit_domain(jw, r->a, r->idx, r->ts_real_ns); break;
+		case RT_AUDIT_FINDING: json_audit_finding(jw, r->a, r->idx, r->ts_real_ns); break;
+		case RT_AUDIT_SUMMARY: json_audit_summary(jw, r->a, r->fail_on, r->ts_real_ns); break;
+		}
+		jw_put(jw, '\n');
+		jw_flush(jw);
+	} else {
+		switch (r->type) {
+		case RT_STATUS: text_status(s->fp, r->st, r->ts_real_ns, s->verbose); break;
+		case RT_PLATFORM: text_platform_record(s->fp, r->p, r->ts_real_ns, s->verbose); break;
+		case RT_EVENT: text_event(s->fp, r->ev); break;
+		case RT_LOST: text_lost(s->fp, r->l, r->ts_real_ns); break;
+		case RT_SUMMARY: text_summary(s->fp, r->sum, r->ts_real_ns); break;
+		default: audit_line(s->fp, r); break;
+		}
+	}
+	if (fflush(s->fp))
+		b->failed = true;
+	clearerr(s->fp);
+}
+
+static void note_error(struct sink *s, int err)
+{
+	if (!s->error)
+		s->error = err;
+}
+
+/* a destination's first error, on stderr once; the counts go on in the summary */
+static void output_error(struct sink *s, int err, size_t records)
+{
+	s->counts.output_unwritten += records;
+	note_error(s, err);
+	if (s->output_reported)
+		return;
+	s->output_reported = true;
+	log_error("writing records to %s failed: %s; records not written are counted in the "
+		  "summary", s->path ? s->path : "stdout", strerror(-err));
+}
+
+/* the batch of whole records in one write(2) (more only when the kernel takes less) */
+static void out_write(struct sink *s)
+{
+	size_t off = 0;
+	off_t start = -1;
+	struct stat st;
+
+	if (s->fd < 0 || !s->out.len || s->gone)
+		goto done;
+	if (s->regular && !fstat(s->fd, &st))
+		start = st.st_size;
+	while (off < s->out.len) {
+		ssize_t n = write(s->fd, s->out.data + off, s->out.len - off);
+		int err;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n > 0) {
+			off += (size_t)n;
+			continue;
+		}
+		err = n < 0 ? -errno : -EIO;
+		/* a full disk took part of the batch: take it back, so no reader of the file
+		 * ever sees half a record (the whole batch is counted as not written) */
+		if (off && start >= 0 && ftruncate(s->fd, start))
+			log_warn("cannot take back a partly written batch from %s: %s",
+				 s->path ? s->path : "stdout", strerror(errno));
+		if (err == -EPIPE) {
+			s->gone = true;
+			note_error(s, err);
+		} else {
+			output_error(s, err, s->out_records);
+		}
+		break;
+	}
+done:
+	s->out.len = 0;
+	s->out.failed = false;
+	s->out_records = 0;
+}
+
+static void stream_add(struct sink *s, const struct membuf *b)
+{
+	if (b->failed) {
+		output_error(s, -ENOMEM, 1);
+		return;
+	}
+	if (s->out.len && s->out.len + b->len > OUT_BATCH)
+		out_write(s);
+	if (membuf_add(&s->out, b->data, b->len)) {
+		output_error(s, -ENOMEM, 1);
+		return;
+	}
+	s->out_records++;
+	if (s->out.len >= OUT_BATCH)
+		out_write(s);
+}
+
+/* the text renderer's first line, without its time stamp (journald stamps each entry) */
+static void first_line(const struct membuf *b, const char **msg, size_t *len)
+{
+	const char *p = b->data, *end = b->data + b->len, *nl, *sp;
+
+	nl = memchr(p, '\n', b->len);
+	if (nl)
+		end = nl;
+	sp = memchr(p, ' ', (size_t)(end - p));
+	if (sp)
+		p = sp + 1;
+	*msg = p;
+	*len = (size_t)(end - p);
+}
+
+static void journal_add(struct sink *s, const struct record *r)
+{
+	const char *msg;
+	size_t msg_len;
+	int err;
+
+	if (s->json.failed || s->text.failed) {
+		err = -ENOMEM;
+	} else {
+		first_line(&s->text, &msg, &msg_len);
+		/* the JSON without its newline */
+		err = journal_send(r, msg, msg_len, s->json.data, s->json.len - 1);
+	}
+	if (!err)
+		return;
+	s->counts.journal_unwritten++;
+	note_error(s, err);
+	if (s->journal_reported)
+		return;
+	s->journal_reported = true;
+	log_error("sending records to journald failed: %s; records not sent are counted in "
+		  "the summary", strerror(-err));
+}
+
+static void metrics_update(struct sink *s, double mono)
+{
+	int err = metrics_write(s->metrics, &s->counts, mono);
+
+	if (!err)
+		return;
+	s->counts.metrics_failed++;
+	note_error(s, err);
+	if (s->metrics_reported)
+		return;
+	s->metrics_reported = true;
+	log_error("writing metrics to %s failed: %s; failed updates are counted in the summary",
+		  metrics_path(s->metrics), strerror(-err));
+}
+
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int sink_emit(struct sink *s, const struct record *r)
+{
+	struct summary_info sum;
+	struct record with_counts;
+	bool stream;
+
+	if (r->type == RT_EVENT && r->ev->folded) {
+		s->counts.folded_records++;
+		s->counts.folded_events += r->ev->folded->count;
+	}
+	if (s->metrics)
+		metrics_note(s->metrics, r);
+	if (r->type == RT_SUMMARY) {
+		/* the summary reports what could not be written up to itself: the metrics
+		 * file is brought up to date first, so its last failure is counted too */
+		if (s->metrics)
+			metrics_update(s, mono_now());
+		sum = *r->sum;
+		sum.sinks = s->counts;
+		with_counts = *r;
+		with_counts.sum = &sum;
+		r = &with_counts;
+	}
+	/* the audit's records go to a text stream as one block of tables (sink_audit) */
+	stream = s->fd >= 0 && !s->gone && !(record_is_audit(r) && s->fmt == FORMAT_TEXT);
+	if ((stream && s->fmt == FORMAT_JSON) || s->journal)
+		render(s, r, FORMAT_JSON, &s->json);
+	if ((stream && s->fmt == FORMAT_TEXT) || s->journal)
+		render(s, r, FORMAT_TEXT, &s->text);
+	if (stream)
+		stream_add(s, s->fmt == FORMAT_JSON ? &s->json : &s->text);
+	if (s->journal)
+		journal_add(s, r);
+	return s->gone ? -EPIPE : 0;
+}
+
+static int open_output(const char *path, int *fd, bool *regular, char *err, size_t errlen)
+{
+	struct stat st;
+
+	/* appended to, never truncated: an audit log keeps what earlier runs wrote */
+	*fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0666);
+	if (*fd < 0) {
+		snprintf(err, errlen, "cannot create output file '%s': %s", path,
+			 strerror(errno));
+		return -errno;
+	}
+	*regular = !fstat(*fd, &st) && S_ISREG(st.st_mode);
+	return 0;
+}
+
+struct sink *sink_open_config(const struct config *cfg, char *err, size_t errlen)
+{
+	cookie_io_functions_t io = { .write = cookie_write };
 	struct sink *s = calloc(1, sizeof(*s));
+	struct stat st;
 
 	if (!s) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (path) {
-		s->fp = fopen(path, "we");
-		if (!s->fp) {
-			snprintf(err, errlen, "cannot create output file '%s': %s", path,
-				 strerror(errno));
-			free(s);
-			return NULL;
-		}
-		s->own_fp = true;
-	} else {
-		s->fp = stdout;
+	s->fd = -1;
+	s->fmt = cfg->format;
+	/* every destination is checked before --output is created: bad input writes nothing */
+	if (cfg->journal) {
+		if (journal_check(err, errlen))
+			goto fail;
+		s->journal = true;
 	}
-	/* whole batches per write(2); flushed after every ring-buffer drain anyway */
+	if (cfg->metrics) {
+		s->metrics = metrics_open(cfg->metrics, cfg->metrics_interval, err, errlen);
+		if (!s->metrics)
+			goto fail;
+	}
+	s->fp = fopencookie(s, "w", io);
+	if (!s->fp) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	setvbuf(s->fp, NULL, _IOFBF, 1 << 16);
-	s->fmt = fmt;
+	if (cfg->output) {
+		s->path = strdup(cfg->output);
+		if (!s->path) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+		if (open_output(s->path, &s->fd, &s->regular, err, errlen))
+			goto fail;
+		s->own_fd = true;
+	} else if (!cfg->journal || cfg->format_given) {
+		/* --journal alone sends records to the journal only; with --format, to both */
+		s->fd = STDOUT_FILENO;
+		s->regular = !fstat(s->fd, &st) && S_ISREG(st.st_mode);
+	}
 	return s;
+fail:
+	if (s->fp)
+		fclose(s->fp);
+	metrics_free(s->metrics);
+	free(s->path);
+	free(s);
+	return NULL;
+}
+
+struct sink *sink_open(enum output_format fmt, const char *path, char *err, size_t errlen)
+{
+	struct config cfg = { .format = fmt, .output = path, .format_given = true };
+
+	return sink_open_config(&cfg, err, errlen);
 }
 
 void sink_set_verbose(struct sink *s, int verbose)
@@ -389,56 +776,34 @@ void sink_set_verbose(struct sink *s, int verbose)
 	s->verbose = verbose;
 }
 
-/* after a record: the sticky error, from errno when stdio set one */
-static int sink_done(struct sink *s)
-{
-	if (ferror(s->fp) && !s->error)
-		s->error = errno ? -errno : -EIO;
-	return s->error;
-}
-
-#define SINK_RECORD(s, json_call, text_call)                                                 \
-	do {                                                                                 \
-		if ((s)->error)                                                              \
-			return (s)->error;                                                   \
-		errno = 0;                                                                   \
-		if ((s)->fmt == FORMAT_JSON) {                                               \
-			struct jw *jw = &(s)->jw;                                            \
-			jw_init(jw, (s)->fp);                                                \
-			json_call;                                                           \
-			jw_put(jw, '\n');                                                    \
-			jw_flush(jw);                                                        \
-		} else {                                                                     \
-			text_call;                                                           \
-		}                                                                            \
-		return sink_done(s);                                                         \
-	} while (0)
-
 int sink_status(struct sink *s, const struct status_info *st, int64_t ts_real_ns)
 {
-	SINK_RECORD(s, json_status(jw, st, ts_real_ns),
-		    text_status(s->fp, st, ts_real_ns, s->verbose));
+	return sink_emit(s, &(struct record){ .type = RT_STATUS, .ts_real_ns = ts_real_ns,
+					      .st = st });
 }
 
 int sink_platform(struct sink *s, const struct platform *p, int64_t ts_real_ns)
 {
-	SINK_RECORD(s, json_platform_record(jw, p, ts_real_ns),
-		    text_platform_record(s->fp, p, ts_real_ns, s->verbose));
+	return sink_emit(s, &(struct record){ .type = RT_PLATFORM, .ts_real_ns = ts_real_ns,
+					      .p = p });
 }
 
 int sink_event(struct sink *s, const struct event_record *r)
 {
-	SINK_RECORD(s, json_event(jw, r), text_event(s->fp, r));
+	return sink_emit(s, &(struct record){ .type = RT_EVENT, .ts_real_ns = r->ts_real_ns,
+					      .ev = r });
 }
 
 int sink_lost(struct sink *s, const struct lost_info *l, int64_t ts_real_ns)
 {
-	SINK_RECORD(s, json_lost(jw, l, ts_real_ns), text_lost(s->fp, l, ts_real_ns));
+	return sink_emit(s, &(struct record){ .type = RT_LOST, .ts_real_ns = ts_real_ns,
+					      .l = l });
 }
 
 int sink_summary(struct sink *s, const struct summary_info *sum, int64_t ts_real_ns)
 {
-	SINK_RECORD(s, json_summary(jw, sum, ts_real_ns), text_summary(s->fp, sum, ts_real_ns));
+	return sink_emit(s, &(struct record){ .type = RT_SUMMARY, .ts_real_ns = ts_real_ns,
+					      .sum = sum });
 }
 
 /* the terminal's width when records go to one, else COLUMNS, else 100 */
@@ -449,7 +814,7 @@ static int sink_width(const struct sink *s)
 	char *end;
 	long v;
 
-	if (isatty(fileno(s->fp)) && !ioctl(fileno(s->fp), TIOCGWINSZ, &ws) && ws.ws_col >= 40)
+	if (s->fd >= 0 && isatty(s->fd) && !ioctl(s->fd, TIOCGWINSZ, &ws) && ws.ws_col >= 40)
 		return ws.ws_col;
 	if (env && *env) {
 		v = strtol(env, &end, 10);
@@ -461,47 +826,82 @@ static int sink_width(const struct sink *s)
 
 int sink_audit(struct sink *s, const struct audit_snapshot *a, int fail_on, int64_t ts_real_ns)
 {
-	struct jw *jw = &s->jw;
+	struct record r = { .ts_real_ns = ts_real_ns, .a = a, .fail_on = fail_on };
 	size_t i;
 
-	if (s->error)
-		return s->error;
-	errno = 0;
-	if (s->fmt != FORMAT_JSON) {
+	if (s->fd >= 0 && !s->gone && s->fmt == FORMAT_TEXT) {
+		/* for people: the tables, one whole record of the stream */
+		s->text.len = 0;
+		s->text.failed = false;
+		s->target = &s->text;
 		text_audit(s->fp, a, fail_on, ts_real_ns, s->verbose, sink_width(s));
-		return sink_done(s);
+		if (fflush(s->fp))
+			s->text.failed = true;
+		clearerr(s->fp);
+		stream_add(s, &s->text);
 	}
-	/* one line per record, each handed to stdio whole */
-#define AUDIT_LINE(call)                                                                     \
-	do {                                                                                 \
-		jw_init(jw, s->fp);                                                          \
-		call;                                                                        \
-		jw_put(jw, '\n');                                                            \
-		jw_flush(jw);                                                                \
-		if (sink_done(s))                                                            \
-			return s->error;                                                     \
-	} while (0)
-	for (i = 0; i < a->inv.n; i++)
-		AUDIT_LINE(json_audit_device(jw, a, i, ts_real_ns));
-	for (i = 0; i < a->irqs.n_dom; i++)
-		AUDIT_LINE(json_audit_domain(jw, a, i, ts_real_ns));
-	for (i = 0; i < a->findings.n; i++)
-		AUDIT_LINE(json_audit_finding(jw, a, i, ts_real_ns));
-	AUDIT_LINE(json_audit_summary(jw, a, fail_on, ts_real_ns));
-#undef AUDIT_LINE
-	return 0;
+	/* JSON: one line per record; journald: one entry per record */
+	r.type = RT_AUDIT_DEVICE;
+	for (i = 0; i < a->inv.n; i++) {
+		r.idx = i;
+		sink_emit(s, &r);
+	}
+	r.type = RT_AUDIT_DOMAIN;
+	for (i = 0; i < a->irqs.n_dom; i++) {
+		r.idx = i;
+		sink_emit(s, &r);
+	}
+	r.type = RT_AUDIT_FINDING;
+	for (i = 0; i < a->findings.n; i++) {
+		r.idx = i;
+		sink_emit(s, &r);
+	}
+	r.type = RT_AUDIT_SUMMARY;
+	r.idx = 0;
+	return sink_emit(s, &r);
 }
 
 int sink_flush(struct sink *s)
 {
-	if (!s->error && fflush(s->fp))
-		s->error = -errno;
-	return s->error;
+	out_write(s);
+	return s->gone ? -EPIPE : 0;
+}
+
+void sink_tick(struct sink *s, double mono_s)
+{
+	if (s->metrics && metrics_due(s->metrics, mono_s))
+		metrics_update(s, mono_s);
+}
+
+int sink_reopen(struct sink *s)
+{
+	char err[512];
+	bool regular;
+	int fd;
+
+	if (!s->own_fd)
+		return 0;
+	out_write(s); /* what was written before the signal goes to the old file */
+	if (open_output(s->path, &fd, &regular, err, sizeof(err))) {
+		/* the records keep going to the old (renamed) file: nothing is lost */
+		log_error("%s; records still go to the file opened before", err);
+		return -EIO;
+	}
+	close(s->fd);
+	s->fd = fd;
+	s->regular = regular;
+	log_info("reopened %s", s->path);
+	return 0;
+}
+
+const struct sink_counts *sink_counts(const struct sink *s)
+{
+	return &s->counts;
 }
 
 int sink_fd(const struct sink *s)
 {
-	return fileno(s->fp);
+	return s->gone ? -1 : s->fd;
 }
 
 int sink_close(struct sink *s)
@@ -510,9 +910,18 @@ int sink_close(struct sink *s)
 
 	if (!s)
 		return 0;
-	r = sink_flush(s);
-	if (s->own_fp && fclose(s->fp) && !r)
-		r = -errno;
+	out_write(s);
+	if (s->metrics)
+		metrics_update(s, mono_now());
+	if (s->own_fd && close(s->fd) && !s->gone)
+		output_error(s, -errno, 0);
+	r = s->error;
+	fclose(s->fp);
+	metrics_free(s->metrics);
+	free(s->json.data);
+	free(s->text.data);
+	free(s->out.data);
+	free(s->path);
 	free(s);
 	return r;
 }

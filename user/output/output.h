@@ -21,12 +21,20 @@ struct sink;
 /* PATH NULL means stdout. Returns NULL with ERR set when PATH cannot be created. */
 struct sink *sink_open(enum output_format fmt, const char *path, char *err, size_t errlen);
 
+/*
+ * Every destination CFG names: the record stream (stdout, or --output FILE appended to;
+ * none for --journal without --format/--output), journald (--journal) and the metrics
+ * file (--metrics). Each is checked before anything is created: NULL with ERR set.
+ */
+struct sink *sink_open_config(const struct config *cfg, char *err, size_t errlen);
+
 /* Text only: VERBOSE > 0 lists every platform signal, one aligned line each. */
 void sink_set_verbose(struct sink *s, int verbose);
 
 /*
- * Write one record of each type. Each returns 0, -EPIPE when the reader went away, or
- * another -errno on a write error (sticky: later writes return the first error).
+ * Write one record of each type. Each returns 0, or -EPIPE when the reader went away (the
+ * run ends). Any other write error is counted (the summary's write_errors), reported on
+ * stderr once per destination, and the run goes on: sink_close() returns it.
  */
 int sink_status(struct sink *s, const struct status_info *st, int64_t ts_real_ns);
 int sink_platform(struct sink *s, const struct platform *p, int64_t ts_real_ns);
@@ -44,10 +52,21 @@ int sink_audit(struct sink *s, const struct audit_snapshot *a, int fail_on, int6
 /* Push buffered records out (after each batch, so a reader sees whole lines promptly). */
 int sink_flush(struct sink *s);
 
-/* The file descriptor records go to (for noticing a reader that went away). */
+/* The file descriptor records go to (for noticing a reader that went away); -1: none. */
 int sink_fd(const struct sink *s);
 
-/* Flush and close; returns the first write error seen, or 0. */
+/* Called every loop of a watch: writes the metrics file when its interval is up. */
+void sink_tick(struct sink *s, double mono_s);
+
+/* --output FILE: open FILE again (logrotate renamed it and sent SIGHUP). 0, or -EIO when
+ * it cannot be opened (reported; records keep going to the file opened before). */
+int sink_reopen(struct sink *s);
+
+/* What could not be written so far, and what was folded. */
+const struct sink_counts *sink_counts(const struct sink *s);
+
+/* Flush and close; returns the first write error seen (already reported on stderr, but
+ * for -EPIPE, which is a clean end), or 0. */
 int sink_close(struct sink *s);
 
 /* Exposed for tests: escape untrusted bytes for a terminal (control characters, DEL,

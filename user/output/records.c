@@ -420,6 +420,17 @@ void json_event(struct jw *w, const struct event_record *r)
 		jw_key(w, "platform");
 		json_platform(w, r->p, false);
 	}
+	/* --fold: this record stands for COUNT events; its other fields are the last one's */
+	if (r->folded) {
+		jw_key(w, "folded");
+		jw_object_begin(w);
+		jw_kint(w, "count", (int64_t)r->folded->count);
+		jw_key(w, "first_ts");
+		jw_ts(w, r->folded->first_ts_real_ns);
+		jw_key(w, "last_ts");
+		jw_ts(w, r->folded->last_ts_real_ns);
+		jw_object_end(w);
+	}
 	jw_object_end(w);
 }
 
@@ -486,6 +497,19 @@ void json_summary(struct jw *w, const struct summary_info *s, int64_t ts_real_ns
 		if (summary_counters[c].total)
 			jw_kint(w, summary_counters[c].total, (int64_t)total[c]);
 	jw_kint(w, "decode_errors", (int64_t)s->decode_errors);
+	/* --fold: records that stand for several events, and how many events they hold */
+	jw_key(w, "folded");
+	jw_object_begin(w);
+	jw_kint(w, "records", (int64_t)s->sinks.folded_records);
+	jw_kint(w, "events", (int64_t)s->sinks.folded_events);
+	jw_object_end(w);
+	/* what could not be written, up to this record: records per sink, metrics updates */
+	jw_key(w, "write_errors");
+	jw_object_begin(w);
+	jw_kint(w, "output", (int64_t)s->sinks.output_unwritten);
+	jw_kint(w, "journal", (int64_t)s->sinks.journal_unwritten);
+	jw_kint(w, "metrics", (int64_t)s->sinks.metrics_failed);
+	jw_object_end(w);
 	if (s->snapshot)
 		jw_kint(w, "snapshot_overlap", (int64_t)s->snapshot_overlap);
 	if (s->pin) {

@@ -23,7 +23,8 @@
 #define IMSWATCH_VERSION "0.1.0"
 /* of the output records; bump on incompatible change. 2: status.blind_summary,
  * summary.coverage; 3: the audit's device, irq-domain, finding and audit-summary records,
- * summary.snapshot_overlap */
+ * summary.snapshot_overlap; event.folded, summary.folded and
+ * summary.write_errors */
 #define IMSWATCH_FORMAT_VERSION 3
 
 /*
@@ -62,8 +63,21 @@ struct status_info {
 	const struct pin_record *pin; /* NULL: no --pin */
 };
 
+/*
+ * What the sinks could not write, and what --fold folded: counted by the sink itself
+ * (output.c) and reported in the summary record and the metrics file, never dropped silently.
+ */
+struct sink_counts {
+	uint64_t output_unwritten;  /* records --output (or stdout) could not take */
+	uint64_t journal_unwritten; /* records journald refused */
+	uint64_t metrics_failed;    /* metrics file updates that failed */
+	uint64_t folded_records;    /* records with "folded" written */
+	uint64_t folded_events;     /* the events those records stand for */
+};
+
 struct summary_info {
 	double duration_s;
+	struct sink_counts sinks; /* filled in by the sink when it writes the summary */
 	uint64_t events_by_kind[IMSW_KIND_VECTOR + 1];
 	uint64_t alerts_by_severity[SEV_CRITICAL + 1];
 	/* the BPF side's per-hook counters, by enum imsw_counter (include/imswatch.h) */
@@ -75,6 +89,13 @@ struct summary_info {
 	const struct pin_record *pin; /* NULL: no --pin */
 };
 
+/* --fold: the repeats of one (rule, device, driver) one record stands for */
+struct fold_info {
+	uint64_t count;		  /* events folded into this record (>= 1) */
+	int64_t first_ts_real_ns; /* the first and the last of them */
+	int64_t last_ts_real_ns;
+};
+
 /* One event or alert: the decoded record, what sysfs added and the policy's finding. */
 struct event_record {
 	const struct imsw_event *e;
@@ -82,6 +103,7 @@ struct event_record {
 	const struct finding *f;
 	const struct platform *p;    /* alerts carry its verdicts */
 	int64_t ts_real_ns;
+	const struct fold_info *folded; /* NULL: one event, not folded */
 };
 
 struct lost_info {

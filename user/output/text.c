@@ -352,6 +352,13 @@ void text_event(FILE *fp, const struct event_record *r)
 		fprintf(fp, ", seed %s, Q1 %s, Q2 %s",
 			r->p->seed.probably_on_bare_metal ? "bare metal" : "not bare metal",
 			guest_verdict_name(r->p->q1.verdict), guest_verdict_name(r->p->q2.verdict));
+	if (r->folded) {
+		char first[48], last[48];
+
+		fprintf(fp, ", folded %" PRIu64 " events %s to %s", r->folded->count,
+			format_ts(r->folded->first_ts_real_ns, first),
+			format_ts(r->folded->last_ts_real_ns, last));
+	}
 	fputc('\n', fp);
 }
 
@@ -406,6 +413,13 @@ void text_summary(FILE *fp, const struct summary_info *s, int64_t ts_real_ns)
 		if (summary_counters[c].total)
 			fprintf(fp, "%s %" PRIu64 ", ", summary_counters[c].total, total[c]);
 	fprintf(fp, "decode errors %" PRIu64 "\n", s->decode_errors);
+	label(fp, "  ", "Folded:");
+	fprintf(fp, "%" PRIu64 " records for %" PRIu64 " events\n", s->sinks.folded_records,
+		s->sinks.folded_events);
+	label(fp, "  ", "Write errors:");
+	fprintf(fp, "output %" PRIu64 " records, journal %" PRIu64 " records, metrics %" PRIu64
+		" updates\n", s->sinks.output_unwritten, s->sinks.journal_unwritten,
+		s->sinks.metrics_failed);
 	if (s->pin) {
 		char dir[1100];
 

@@ -1,4 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "decode.h"
@@ -17,9 +20,47 @@ void pipeline_init(struct pipeline *p, struct sink *sink, const struct platform 
 	timebase_init(&p->tb);
 }
 
+static void note(struct pipeline *p, int r)
+{
+	if (r && !p->write_error)
+		p->write_error = r;
+}
+
+static int emit_folded(void *ctx, const struct event_record *r)
+{
+	struct pipeline *p = ctx;
+	int err = sink_event(p->sink, r);
+
+	note(p, err);
+	return err;
+}
+
+int pipeline_set_fold(struct pipeline *p, double seconds)
+{
+	if (seconds <= 0)
+		return 0;
+	p->fold = malloc(sizeof(*p->fold));
+	if (!p->fold)
+		return -ENOMEM;
+	fold_init(p->fold, seconds, p->platform, emit_folded, p);
+	return 0;
+}
+
+void pipeline_tick(struct pipeline *p, int64_t mono_ns)
+{
+	if (p->fold)
+		fold_expire(p->fold, mono_ns);
+	sink_tick(p->sink, mono_ns / 1e9);
+}
+
 void pipeline_fini(struct pipeline *p)
 {
-	(void)p;
+	if (!p->fold)
+		return;
+	/* at exit every window closes: what it held is written, with its count */
+	fold_expire(p->fold, INT64_MAX);
+	free(p->fold);
+	p->fold = NULL;
 }
 
 int pipeline_record(void *ctx, const void *data, size_t size)
@@ -58,6 +99,14 @@ int pipeline_record(void *ctx, const void *data, size_t size)
 	rec.f = &f;
 	rec.p = p->platform;
 	rec.ts_real_ns = mono_to_real(&p->tb, e.ts_ns);
+	rec.folded = NULL;
+	if (p->fold) {
+		r = fold_event(p->fold, &rec, (int64_t)e.ts_ns);
+		if (r == 1) /* held: written with its count when the window closes */
+			return 0;
+		if (r)
+			return r;
+	}
 	r = sink_event(p->sink, &rec);
 	if (!r && p->flush_each)
 		r = sink_flush(p->sink);

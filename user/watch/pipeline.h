@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+#include "fold.h"
 #include "hostfs.h"
 #include "output.h"
 #include "platform.h"
@@ -23,6 +24,7 @@ struct pipeline {
 	uint64_t alerts_by_severity[SEV_CRITICAL + 1];
 	uint64_t decode_errors;
 	int write_error; /* first sink error; stops the run */
+	struct fold *fold; /* --fold; NULL: off */
 	/* the audit snapshot the watch began with (NULL: none), and the events that may be in
 	 * it too: about a device it lists, stamped before its read ended (audit_overlaps) */
 	const struct audit_snapshot *snapshot;
@@ -36,8 +38,15 @@ struct pipeline {
 void pipeline_init(struct pipeline *p, struct sink *sink, const struct platform *platform,
 		   const struct hostfs *live);
 
-/* Nothing to release today; kept so callers stay symmetrical with pipeline_init(). */
+/* Writes what --fold still holds, and releases it. */
 void pipeline_fini(struct pipeline *p);
+
+/* --fold SECONDS: 0, or -ENOMEM. */
+int pipeline_set_fold(struct pipeline *p, double seconds);
+
+/* Every loop of a watch, at MONO_NS (CLOCK_MONOTONIC): writes the records of fold windows
+ * that closed, and lets the sink update the metrics file. */
+void pipeline_tick(struct pipeline *p, int64_t mono_ns);
 
 /* Loader callback. Returns 0, or the sink's -errno (which stops the ring-buffer drain). */
 int pipeline_record(void *ctx, const void *data, size_t size);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/prctl.h>
 #include <linux/seccomp.h>
 #include <sys/syscall.h>
@@ -13,6 +14,7 @@
 
 #include <linux/bpf.h>
 #include <linux/capability.h>
+#include <linux/memfd.h>
 #include <linux/perf_event.h>
 
 #include <seccomp.h>
@@ -30,17 +32,24 @@ struct allowed {
 	const char *name;
 	struct cond cond;
 	const char *why;
+	unsigned int need; /* SANDBOX_*: only when that sink is in use; 0: always */
 };
 
 #define ANY { -1, 0, 0 }
 #define ARG_EQ(n, v) { (n), 0, (v) }
 #define ARG_MASKED(n, m, v) { (n), (m), (v) }
+/* the open flags a write-open rule pins down: access mode, create, truncate, append, and
+ * O_DIRECTORY (so no O_TMPFILE) */
+#define OPEN_FLAGS_MASK (O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND | O_DIRECTORY)
 
 /*
  * Everything the event loop may do, one row per system call (several rows for one call
  * are alternatives). A sink that needs more (rename for metrics files, sendmsg for
- * journald) adds its rows under "sinks"; nothing else in the program needs to change.
+ * journald) adds its rows under "sinks", tagged with its SANDBOX_* bit: they are installed
+ * only when that sink is in use. Rows without a bit are for every run.
  */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 static const struct allowed loop_syscalls[] = {
 	/* the loop itself */
 	{ "poll", ANY, "the loop waits on the ring buffer's epoll fd and the output" },
@@ -88,7 +97,33 @@ static const struct allowed loop_syscalls[] = {
 	{ "gettid", ANY, "raise(3)" },
 	{ "tgkill", ANY, "raise(3)" },
 	{ "restart_syscall", ANY, "a signal during a blocked write (SA_RESTART)" },
-	/* sinks: add the calls an output sink needs here (rename, sendmsg, ...) */
+	/* sinks: each row only when its sink is in use (struct sandbox_sinks) */
+	/* --output FILE: SIGHUP reopens it (logrotate renamed it); appended, never truncated */
+	{ "openat", ARG_MASKED(2, OPEN_FLAGS_MASK, O_WRONLY | O_CREAT | O_APPEND),
+	  "--output reopened on SIGHUP: write-only, append, create; no O_TRUNC",
+	  SANDBOX_OUTPUT },
+	{ "ftruncate", ANY, "a full disk took part of a batch: taken back to the last whole "
+	  "record", SANDBOX_OUTPUT },
+	/* --metrics FILE: PATH.tmp.<pid> written, synced and renamed over PATH */
+	{ "openat", ARG_MASKED(2, OPEN_FLAGS_MASK, O_WRONLY | O_CREAT | O_TRUNC),
+	  "--metrics' temporary file: write-only, create, truncate; no append", SANDBOX_METRICS },
+	{ "fsync", ANY, "--metrics: the temporary file on disk before the rename",
+	  SANDBOX_METRICS },
+	{ "rename", ANY, "--metrics: the temporary file over the metrics file", SANDBOX_METRICS },
+	{ "renameat", ANY, "rename(2) on architectures without it", SANDBOX_METRICS },
+	{ "renameat2", ARG_EQ(4, 0), "rename(2) on architectures without it; no flags",
+	  SANDBOX_METRICS },
+	{ "unlink", ANY, "--metrics: a failed update's temporary file removed", SANDBOX_METRICS },
+	{ "unlinkat", ARG_EQ(2, 0), "unlink(2) on architectures without it; files only",
+	  SANDBOX_METRICS },
+	/* --journal: libsystemd opens its socket at the first entry, the status record, which
+	 * is sent before the sandbox: no socket() or connect() here (the datagrams carry the
+	 * address) */
+	{ "sendmsg", ARG_EQ(2, MSG_NOSIGNAL), "--journal: an entry to journald's socket",
+	  SANDBOX_JOURNAL },
+	{ "memfd_create", ARG_EQ(1, MFD_ALLOW_SEALING | MFD_CLOEXEC),
+	  "--journal: an entry too large for a datagram goes in a sealed memfd (fcntl "
+	  "F_ADD_SEALS: fcntl is allowed above)", SANDBOX_JOURNAL },
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_UNDEFINED__)
 	/* the ASan/UBSan build (make sanitize) only: the sanitizer runtime reports, and
 	 * LeakSanitizer checks at exit from a clone that ptraces the process */
@@ -113,16 +148,28 @@ static const struct allowed loop_syscalls[] = {
 	{ "kill", ANY, "LeakSanitizer's tracer" },
 #endif
 };
+#pragma GCC diagnostic pop
 
-const char *sandbox_syscalls(void)
+static bool row_wanted(const struct allowed *a, unsigned int sinks)
+{
+	return !a->need || (a->need & sinks);
+}
+
+const char *sandbox_syscalls(unsigned int sinks)
 {
 	static char list[2048];
-	size_t i, n = 0;
+	size_t i, j, n = 0;
 
-	if (list[0])
-		return list;
+	list[0] = 0;
 	for (i = 0; i < sizeof(loop_syscalls) / sizeof(loop_syscalls[0]); i++) {
-		if (i && !strcmp(loop_syscalls[i].name, loop_syscalls[i - 1].name))
+		bool seen = false;
+
+		if (!row_wanted(&loop_syscalls[i], sinks))
+			continue;
+		for (j = 0; j < i && !seen; j++)
+			seen = row_wanted(&loop_syscalls[j], sinks) &&
+			       !strcmp(loop_syscalls[i].name, loop_syscalls[j].name);
+		if (seen)
 			continue;
 		n += snprintf(list + n, n < sizeof(list) ? sizeof(list) - n : 0, "%s%s",
 			      n ? "," : "", loop_syscalls[i].name);
@@ -153,7 +200,7 @@ static int drop_capabilities(char *why, size_t len)
 	return 0;
 }
 
-static int install_filter(char *why, size_t len)
+static int install_filter(unsigned int sinks, char *why, size_t len)
 {
 	scmp_filter_ctx ctx;
 	size_t i;
@@ -176,6 +223,8 @@ static int install_filter(char *why, size_t len)
 		const struct allowed *a = &loop_syscalls[i];
 		int nr = seccomp_syscall_resolve_name(a->name);
 
+		if (!row_wanted(a, sinks))
+			continue;
 		if (nr == __NR_SCMP_ERROR || nr < 0)
 			continue; /* not a system call of this architecture */
 		if (a->cond.arg < 0)
@@ -217,7 +266,7 @@ static bool kernel_has_seccomp_filter(void)
 	return !(syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) && errno == EINVAL);
 }
 
-int sandbox_enter(char *why, size_t len)
+int sandbox_enter(unsigned int sinks, char *why, size_t len)
 {
 	int r;
 
@@ -231,9 +280,9 @@ int sandbox_enter(char *why, size_t len)
 			 "capabilities dropped, system calls not filtered");
 		return 0;
 	}
-	r = install_filter(why, len);
+	r = install_filter(sinks, why, len);
 	if (r)
 		return r;
-	log_info("sandbox: no capabilities, seccomp allows %s", sandbox_syscalls());
+	log_info("sandbox: no capabilities, seccomp allows %s", sandbox_syscalls(sinks));
 	return 0;
 }

@@ -13,10 +13,17 @@
 
 #include <stddef.h>
 
-/* 0, or -errno with WHY (the process is then unchanged or only lost capabilities). */
-int sandbox_enter(char *why, size_t len);
+/* The sinks in use: the table's rows for a sink are installed only when it is. */
+enum {
+	SANDBOX_OUTPUT = 1,  /* --output FILE: reopened on SIGHUP */
+	SANDBOX_METRICS = 2, /* --metrics FILE: rewritten atomically */
+	SANDBOX_JOURNAL = 4, /* --journal */
+};
 
-/* The allowed system calls, comma-separated, for -v and the tests. */
-const char *sandbox_syscalls(void);
+/* 0, or -errno with WHY (the process is then unchanged or only lost capabilities). */
+int sandbox_enter(unsigned int sinks, char *why, size_t len);
+
+/* The allowed system calls with SINKS in use, comma-separated, for -v and the tests. */
+const char *sandbox_syscalls(unsigned int sinks);
 
 #endif

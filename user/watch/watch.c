@@ -16,6 +16,9 @@
 #include "watch.h"
 
 static volatile sig_atomic_t stop_requested;
+/* --output FILE: SIGHUP asks to reopen it (logrotate renamed it), not to stop */
+static volatile sig_atomic_t reopen_requested;
+static bool hup_reopens;
 
 /*
  * The first SIGINT/SIGTERM/SIGHUP asks for a clean stop (drain, summary): SIGHUP is what a
@@ -24,6 +27,10 @@ static volatile sig_atomic_t stop_requested;
  */
 static void on_signal(int sig)
 {
+	if (sig == SIGHUP && hup_reopens) {
+		reopen_requested = 1;
+		return;
+	}
 	if (stop_requested) {
 		signal(sig, SIG_DFL);
 		raise(sig);
@@ -121,6 +128,7 @@ void watch_load(const struct config *cfg, struct watch_bpf *bpf,
 	};
 
 	/* a stop asked for while loading still ends the run with its summary */
+	hup_reopens = cfg->output != NULL;
 	install_signals();
 	memset(bpf, 0, sizeof(*bpf));
 	/* one /proc/kallsyms pass for the kprobe probes and the kernel view */
@@ -164,6 +172,8 @@ int watch_run(const struct config *cfg, struct sink *sink, const struct platform
 	if (hostfs_open(&live, "/"))
 		live.root_fd = -1;
 	pipeline_init(&pipe, sink, platform, live.root_fd >= 0 ? &live : NULL);
+	if (pipeline_set_fold(&pipe, cfg->fold))
+		log_warn("out of memory for --fold: every event is written unfolded");
 	if (loader) {
 		loader_set_consumer(loader, pipeline_record, &pipe);
 		loader_pin_stats(loader, &pin);
@@ -240,7 +250,11 @@ int watch_run(const struct config *cfg, struct sink *sink, const struct platform
 			 "are removed through tracefs at exit");
 	} else {
 		live.has_openat2 = false;
-		if (sandbox_enter(why, sizeof(why))) {
+		unsigned int sinks = (cfg->output ? SANDBOX_OUTPUT : 0) |
+				     (cfg->metrics ? SANDBOX_METRICS : 0) |
+				     (cfg->journal ? SANDBOX_JOURNAL : 0);
+
+		if (sandbox_enter(sinks, why, sizeof(why))) {
 			log_error("cannot enter the sandbox: %s (--no-sandbox runs without it)", why);
 			loader_stop(loader);
 			pipeline_fini(&pipe);
@@ -259,6 +273,11 @@ int watch_run(const struct config *cfg, struct sink *sink, const struct platform
 	while (!stop_requested && !pipe.write_error) {
 		double now;
 
+		if (reopen_requested) {
+			reopen_requested = 0;
+			sink_reopen(sink);
+		}
+		pfd[1].fd = sink_fd(sink); /* reopened, or none (--journal alone) */
 		n = poll(pfd, 2, 100);
 		if (n < 0 && errno != EINTR) {
 			log_error("poll failed: %s", strerror(errno));
@@ -276,8 +295,9 @@ int watch_run(const struct config *cfg, struct sink *sink, const struct platform
 				break;
 			}
 		}
-		note_write(&pipe, sink_flush(sink));
 		now = mono_s();
+		pipeline_tick(&pipe, (int64_t)(now * 1e9));
+		note_write(&pipe, sink_flush(sink));
 		if (cfg->duration > 0 && now - start >= cfg->duration)
 			break;
 		/* report losses while they happen, not only at exit */

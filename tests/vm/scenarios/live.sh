@@ -6,7 +6,7 @@
 # and hot-unplugged through the QEMU monitor on q35 PCIe root ports. imswatch must report
 # each probe, MSI/MSI-X enablement (with vector counts) and, on 6.2+, each per-device MSI
 # domain, with the right BDF, vendor:device and driver; the unplug must show the vectors'
-# teardown.
+# teardown. Then the sinks on real events: --fold, --metrics, --output's reopen on SIGHUP.
 
 ATTACH=${IMSW_ATTACH:-auto}
 if [ "$ATTACH" = auto ]; then set --; else set -- --attach "$ATTACH"; fi
@@ -162,5 +162,71 @@ jcheck "fallback: the other function hooks and the tracepoints still attached" \
 jcheck "fallback: the nvme rebind is seen through pci_device_probe ($NVME, nvme)" \
 	'exists(ev | select(.kind == "probe" and .hook == "pci_device_probe" and dev_is($b; "1b36"; "0010")
 		and .driver == "nvme"))' --arg b "$NVME"
+
+# --- sinks: --fold, --metrics and --output's reopen on SIGHUP, sandboxed ---------------------
+# The guest rebinds its own nvme (never the host's devices): three rebinds inside one 30 s
+# window must fold into the first record plus one with a count; after a logrotate-style
+# rename and SIGHUP a fourth rebind goes to the new file; nothing is lost or doubled across
+# the two files; the metrics file (no promtool in the guest: its shape by grep) says what
+# the summary says. The static binary has no journald support, so --journal is not here.
+M=/tmp/m.prom
+rm -f "$M" "$M".tmp.* "$IMSW_OUT.1"
+imsw_begin "$@" --fold 30 --metrics "$M" --metrics-interval 1
+rebind_nvme() {
+	echo "$NVME" >/sys/bus/pci/drivers/nvme/unbind
+	wait_for 10 pci_unbound "$NVME"
+	echo "$NVME" >/sys/bus/pci/drivers/nvme/bind
+	wait_for 20 sh -c "[ -e /sys/bus/pci/devices/$NVME/driver ]"
+}
+if have_imswatch; then
+	# the status record is out before the snapshot is read; the filter goes in after it
+	sandboxed() {
+		grep -q '^Seccomp:[[:space:]]*2$' "/proc/$IMSW_PID/status" &&
+			grep -q '^CapEff:[[:space:]]*0000000000000000$' "/proc/$IMSW_PID/status"
+	}
+	wait_for 30 sandboxed
+	_s=$(grep -E '^(CapEff|Seccomp):' "/proc/$IMSW_PID/status" 2>/dev/null | tr -s '\t ' ' ' | tr '\n' ' ')
+	check "sinks: watch --fold --metrics --output runs sandboxed ($_s)" sandboxed
+	rebind_nvme
+	rebind_nvme
+	rebind_nvme
+	mv "$IMSW_OUT" "$IMSW_OUT.1"
+	kill -HUP "$IMSW_PID"
+	check "sinks: SIGHUP after the rename: $IMSW_OUT opened again, watch still running" \
+		sh -c ". /imsw/lib.sh; wait_for 10 test -e '$IMSW_OUT' && kill -0 $IMSW_PID"
+	rebind_nvme
+	sleep 2
+fi
+imsw_end "live-$ATTACH-sinks"
+if have_imswatch; then
+	cat "$IMSW_OUT.1" "$IMSW_OUT" >/tmp/sinks-all.jsonl
+	cp /tmp/sinks-all.jsonl "$IMSW_OUT"
+fi
+jcheck "sinks: the status in the renamed file, the summary in the new one, no record in both" \
+	'.[0].type == "status" and .[-1].type == "summary" and
+	 ([.[] | select(.type == "status" or .type == "summary")] | length) == 2'
+jcheck "sinks: every event counted once: unfolded records + folded counts = the summary's events" \
+	'.[-1] as $s | ([ev | .folded.count // 1] | add) == ([$s.events[]] | add) and
+	 ([ev | select(.folded) | .folded.count] | add // 0) == $s.folded.events and
+	 ([ev | select(.folded)] | length) == $s.folded.records'
+jcheck "sinks: nvme's repeated probes ($NVME) folded: a record with a count of at least 2" \
+	'exists(ev | select(.kind == "probe" and bdf_is($b) and .driver == "nvme" and .folded.count >= 2
+		and .folded.first_ts <= .folded.last_ts))' --arg b "$NVME"
+if have_imswatch; then
+	check "sinks: the rebind after the SIGHUP is in the new file" \
+		sh -c "grep -q '\"kind\":\"probe\"' /tmp/sinks-all.jsonl && tail -n +\$((\$(wc -l <'$IMSW_OUT.1') + 1)) /tmp/sinks-all.jsonl | grep -q '\"kind\":\"probe\"'"
+	ev_total=$(jval '.[-1] | [.events[]] | add')
+	folded_ev=$(jval '.[-1].folded.events')
+	m_ev=$(awk '/^imswatch_events_total\{/ { s += $2 } END { print s + 0 }' "$M" 2>/dev/null)
+	check "sinks: metrics file shape (HELP/TYPE lines, build info, no temporary file left)" \
+		sh -c "grep -q '^# TYPE imswatch_events_total counter$' '$M' &&
+			grep -q '^# HELP imswatch_events_total ' '$M' &&
+			grep -q '^imswatch_build_info{version=\"[^\"]*\",record_format=\"3\"} 1$' '$M' &&
+			grep -q '^imswatch_last_update_timestamp_seconds [0-9]' '$M' &&
+			! grep -v -E '^(# (HELP|TYPE) [a-z_]+ .*|[a-z_]+(\{[a-z_]+=\"[^\"]*\"(,[a-z_]+=\"[^\"]*\")*\})? [0-9.e+-]+)$' '$M' | grep -q . &&
+			[ -z \"\$(ls '$M'.tmp.* 2>/dev/null)\" ]"
+	check "sinks: metrics events ($m_ev) and folded events = the summary's ($ev_total, $folded_ev)" \
+		sh -c "[ -n '$ev_total' ] && [ '$m_ev' = '$ev_total' ] && grep -qx 'imswatch_folded_events_total $folded_ev' '$M'"
+fi
 rmmod edu_msi 2>/dev/null
 true

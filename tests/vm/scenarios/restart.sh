@@ -53,7 +53,7 @@ DMESG0=$(dmesg | grep -c 'edu_msi: id ')
 "$IMSW_BIN" watch --format json --pin "$PIN" --ringbuf-kb 16 --output "$R1" 2>/tmp/restart1.err &
 P1=$!
 check "run 1: watch --pin $PIN is up (start-up snapshot written)" wait_for 60 run_started "$R1"
-check "run 1: the loop holds no capabilities and runs under seccomp" wait_for 10 sandboxed "$P1"
+check "run 1: the loop holds no capabilities and runs under seccomp" wait_for 30 sandboxed "$P1"
 check "run 1: links and maps pinned in $PIN" sh -c "ls $PIN/info $PIN/events $PIN/counters && ls $PIN | grep -q '^link_'"
 
 # the burst, in the background; /tmp/burst.ok counts binds that took
@@ -82,7 +82,7 @@ diag "loader down for $(($(cat /tmp/burst.count) - RESTART_KILL_AT)) binds"
 "$IMSW_BIN" watch --format json --pin "$PIN" --ringbuf-kb 16 --output "$R2" 2>/tmp/restart2.err &
 P2=$!
 check "run 2: watch --pin $PIN is up (start-up snapshot written)" wait_for 60 run_started "$R2"
-check "run 2: the loop holds no capabilities and runs under seccomp" wait_for 10 sandboxed "$P2"
+check "run 2: the loop holds no capabilities and runs under seccomp" wait_for 30 sandboxed "$P2"
 wait_for 300 test -e /tmp/burst.done
 wait "$BURST" 2>/dev/null
 check "the burst finished ($(cat /tmp/burst.count) of $RESTART_BINDS binds)" test -e /tmp/burst.done
