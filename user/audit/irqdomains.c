@@ -412,34 +412,22 @@ int irqdomains_read(const struct hostfs *fs, const struct inventory *inv,
 	struct sys_walk w = { .fs = fs, .s = out };
 	bool have_proc = false;
 	size_t i, n_sys;
-	char *iobuf;
-	FILE *fp;
-	int fd, r;
+	struct hostfs_file *pf;
+	int r;
 
 	memset(out, 0, sizeof(*out));
-	fd = hostfs_open_stream(fs, "proc/interrupts");
-	if (fd >= 0) {
-		/* the stream was opened non-blocking (a FIFO in a tree must not hang us) */
-		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-		fp = fdopen(fd, "r");
-		if (!fp) {
-			close(fd);
-			return -ENOMEM;
-		}
-		/* hundreds of MB on a large machine: 1 MiB reads, not 4 KiB ones (glibc ignores
-		 * the size unless given the buffer) */
-		iobuf = malloc(PROC_IOBUF);
-		if (iobuf)
-			setvbuf(fp, iobuf, _IOFBF, PROC_IOBUF);
-		r = proc_interrupts_parse(fp, &proc);
-		fclose(fp);
-		free(iobuf);
+	pf = hostfs_fopen(fs, "proc/interrupts", PROC_IOBUF, &r);
+	if (pf) {
+		r = proc_interrupts_parse(hostfs_file_stream(pf), &proc);
+		hostfs_fclose(pf);
 		if (r == -ENOMEM)
 			return r;
 		out->proc_error = r;
 		have_proc = !r;
+	} else if (r == -ENOMEM) {
+		return r;
 	} else {
-		out->proc_error = fd;
+		out->proc_error = r;
 	}
 	out->ncpus = proc.ncpus;
 	out->proc_bad_lines = proc.bad_lines;

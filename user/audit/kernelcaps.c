@@ -110,9 +110,9 @@ int kernelcaps_read(const struct hostfs *fs, struct kernel_caps *out)
 	char *line = NULL;
 	size_t cap = 0, lines = 0;
 	bool ims = false;
+	struct hostfs_file *kf;
 	unsigned int i, k;
-	FILE *fp;
-	int fd;
+	int err;
 
 	memset(out, 0, sizeof(*out));
 	out->btf = exists(fs, "sys/kernel/btf/vmlinux");
@@ -122,15 +122,11 @@ int kernelcaps_read(const struct hostfs *fs, struct kernel_caps *out)
 	for (i = 0; i < IMSW_HOOK_COUNT; i++)
 		hook_symbols(i, syms[i]);
 	out->kallsyms = out->ims_api = ANSWER_UNKNOWN;
-	fd = hostfs_open_stream(fs, "proc/kallsyms");
-	if (fd >= 0) {
-		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-		fp = fdopen(fd, "r");
-		if (!fp) {
-			close(fd);
-			return -ENOMEM;
-		}
-		while (getline(&line, &cap, fp) >= 0) {
+	kf = hostfs_fopen(fs, "proc/kallsyms", 0, &err);
+	if (!kf && err == -ENOMEM)
+		return err;
+	if (kf) {
+		while (getline(&line, &cap, hostfs_file_stream(kf)) >= 0) {
 			lines++;
 			if (!ims && line_names(line, "pci_create_ims_domain"))
 				ims = true;
@@ -139,7 +135,7 @@ int kernelcaps_read(const struct hostfs *fs, struct kernel_caps *out)
 					found[i] = line_names(line, syms[i][k]);
 		}
 		free(line);
-		fclose(fp);
+		hostfs_fclose(kf);
 		/* an empty kallsyms says nothing (a tree that captured none) */
 		if (lines) {
 			out->kallsyms = ANSWER_YES;

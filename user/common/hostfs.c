@@ -159,6 +159,56 @@ int hostfs_open_stream(const struct hostfs *fs, const char *path)
 	return hostfs_openat(fs, path, HOSTFS_READ_FLAGS);
 }
 
+struct hostfs_file {
+	FILE *fp;
+	char *buf;
+};
+
+struct hostfs_file *hostfs_fopen(const struct hostfs *fs, const char *path, size_t bufsize,
+				 int *err)
+{
+	struct hostfs_file *f = calloc(1, sizeof(*f));
+	int fd;
+
+	if (!f) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	fd = hostfs_open_stream(fs, path);
+	if (fd < 0) {
+		*err = fd;
+		free(f);
+		return NULL;
+	}
+	/* opened non-blocking (a FIFO in a captured tree must not hang us); parsers block */
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	f->fp = fdopen(fd, "r");
+	if (!f->fp) {
+		close(fd);
+		free(f);
+		*err = -ENOMEM;
+		return NULL;
+	}
+	/* glibc ignores a size without a buffer: hundreds of MB come in 4 KiB reads then */
+	if (bufsize && (f->buf = malloc(bufsize)))
+		setvbuf(f->fp, f->buf, _IOFBF, bufsize);
+	return f;
+}
+
+FILE *hostfs_file_stream(struct hostfs_file *f)
+{
+	return f->fp;
+}
+
+void hostfs_fclose(struct hostfs_file *f)
+{
+	if (!f)
+		return;
+	fclose(f->fp);
+	free(f->buf);
+	free(f);
+}
+
 /* One read: what a sysfs attribute (or a regular file) hands out at once is all of it. */
 static ssize_t read_attr_bin(const struct hostfs *fs, const char *path, char *buf, size_t size)
 {

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 struct hostfs {
@@ -49,6 +50,17 @@ ssize_t hostfs_read_bin(const struct hostfs *fs, const char *path, void *buf, si
  * files read record by record (/dev/kmsg), where read-to-end semantics do not apply.
  */
 int hostfs_open_stream(const struct hostfs *fs, const char *path);
+
+/*
+ * The same stream as a blocking stdio FILE for line-by-line parsers (proc/interrupts,
+ * proc/kallsyms), with a stdio buffer of BUFSIZE bytes when non-zero (freed by
+ * hostfs_fclose). NULL and *ERR = -errno when it cannot be opened.
+ */
+struct hostfs_file;
+struct hostfs_file *hostfs_fopen(const struct hostfs *fs, const char *path, size_t bufsize,
+				 int *err);
+FILE *hostfs_file_stream(struct hostfs_file *f);
+void hostfs_fclose(struct hostfs_file *f);
 
 /*
  * Call FN for each entry of directory PATH (not "." and ".."), in sorted order so output is
