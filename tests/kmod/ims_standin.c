@@ -59,6 +59,7 @@
 #include <linux/list.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/version.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -135,6 +136,13 @@ static bool iommu_says_virtual(char *why, size_t len)
 	return false;
 }
 
+/* nr_irqs became private in 6.13 ("genirq: Introduce irq_get_nr_irqs()"); the accessor is exported */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+#define imsw_nr_irqs() irq_get_nr_irqs()
+#else
+#define imsw_nr_irqs() ((unsigned int)nr_irqs)
+#endif
+
 /* Interrupt chips named by a remapping parent: "IR-..." (remapped), "vIR-..." (6.2+ vIOMMU). */
 static void scan_irq_chips(bool *ir, bool *vir)
 {
@@ -142,7 +150,7 @@ static void scan_irq_chips(bool *ir, bool *vir)
 
 	*ir = *vir = false;
 	rcu_read_lock();
-	for (i = 0; i < (unsigned int)nr_irqs; i++) {
+	for (i = 0; i < imsw_nr_irqs(); i++) {
 		struct irq_data *d = irq_get_irq_data(i);
 		const char *name = d && d->chip ? d->chip->name : NULL;
 

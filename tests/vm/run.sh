@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
-# Real-kernel test bench for imswatch: boots Debian's 6.1 (bookworm) and 6.12
-# (bookworm-backports) cloud kernels, and the IMS test kernel (tests/kernel/: Debian's 6.12
+# Real-kernel test bench for imswatch: boots Debian's 6.1 (bookworm), 6.12
+# (bookworm-backports) and 7.x (trixie-backports, pinned in lib/kernel.sh) cloud kernels,
+# and the IMS test kernel (tests/kernel/: Debian's 6.12
 # source with the 6.2-6.9 IMS API restored), under QEMU (TCG) with a busybox initramfs
 # holding imswatch and the test modules of tests/kmod, runs scripted scenarios in the guest
 # and prints their results as one TAP stream on stdout (for prove). Diagnostics go to stderr.
 #
-#   tests/vm/run.sh [--kernel 6.1|6.12|ims|all] [--scenario NAME|all] [--imswatch PATH]
+#   tests/vm/run.sh [--kernel 6.1|6.12|7|ims|all|ABI] [--scenario NAME|all] [--imswatch PATH]
 #                   [--jobs N] [--only REGEX] [--list]
 #
 # Scenarios: smoke (the bench itself, no imswatch), live, modes, ims, lost, restart, matrix, peers,
-# hosttest (tests/host/watch.sh in the guest), cloaked on 6.1 and 6.12; ims-real on the IMS
-# test kernel; audit (imswatch audit, and the capture of tests/fixtures/audit-*) on all three.
+# hosttest (tests/host/watch.sh in the guest), cloaked on 6.1, 6.12 and 7; ims-real on the
+# IMS test kernel; audit (imswatch audit, and the capture of tests/fixtures/audit-*) on all.
+# --kernel ABI (any Debian cloud kernel the archive has, e.g. 7.3-cloud-amd64 from
+# experimental) runs the canary: smoke and live on that one kernel.
 # Downloads are cached in ${IMSWATCH_VM_CACHE:-$HOME/.cache/imswatch-vm}; logs, guest
 # consoles and the JSON records of every run land in .output/vm/ (matrix.md too).
 # See tests/vm/README.md.
@@ -22,6 +25,8 @@ trap 'rc=$?; [[ $rc -eq 0 || -n ${CLEAN_EXIT:-} ]] || echo "Bail out! tests/vm/r
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 # shellcheck source=lib/kernel.sh
 source "$VM_DIR/lib/kernel.sh"
+# shellcheck source=lib/buildroot.sh
+source "$VM_DIR/lib/buildroot.sh"
 # shellcheck source=lib/kmod.sh
 source "$VM_DIR/lib/kmod.sh"
 # shellcheck source=lib/initramfs.sh
@@ -42,13 +47,13 @@ LIST=
 ONLY= # boots whose id matches this extended regular expression, when set
 
 usage() {
-	sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
 	exit "${1:-0}"
 }
 
 while [[ $# -gt 0 ]]; do
 	case $1 in
-	--kernel) KERNELS=${2:?--kernel needs 6.1, 6.12 or all}; shift 2 ;;
+	--kernel) KERNELS=${2:?--kernel needs 6.1, 6.12, 7, ims, all or a kernel ABI}; shift 2 ;;
 	--kernel=*) KERNELS=${1#*=}; shift ;;
 	--scenario) SCENARIO=${2:?--scenario needs a name}; shift 2 ;;
 	--scenario=*) SCENARIO=${1#*=}; shift ;;
@@ -64,10 +69,16 @@ while [[ $# -gt 0 ]]; do
 	esac
 done
 
+CANARY=
 case $KERNELS in
-all) SERIES="6.1 6.12 ims" ;;
-6.1 | 6.12 | ims) SERIES=$KERNELS ;;
-*) die "--kernel must be 6.1, 6.12, ims or all (not '$KERNELS')" ;;
+all) SERIES="6.1 6.12 7 ims" ;;
+6.1 | 6.12 | 7 | ims) SERIES=$KERNELS ;;
+[0-9]*-cloud-amd64)
+	# the canary: one exact kernel, the scenarios that prove attach and delivery
+	SERIES=$KERNELS CANARY=1
+	[[ $SCENARIO != all ]] || SCENARIO=smoke,live
+	;;
+*) die "--kernel must be 6.1, 6.12, 7, ims, all or a Debian cloud kernel ABI such as 7.3-cloud-amd64 (not '$KERNELS')" ;;
 esac
 if [[ $SCENARIO == all ]]; then
 	SCENARIOS=$ALL_SCENARIOS
@@ -410,6 +421,7 @@ for s in $SERIES; do
 	KPREP_TIMES+="initramfs in $(secs_since "$t_k") s"
 	K_VER[$s]=$KVER K_IMAGE[$s]=$KIMAGE K_INITRD[$s]=$INITRD K_KMOD[$s]=$KMOD_DIR
 	echo "# kernel $s: $KVER (package $KPKGVER), modules and initramfs ready in $(secs_since "$t") s (${KPREP_TIMES:-cached})"
+	[[ -z ${KPIN_NOTE:-} ]] || echo "# kernel $s: warning: $KPIN_NOTE"
 done
 
 if [[ -n $LIST ]]; then

@@ -3,7 +3,10 @@
 # configuration that never touches the machine's own apt state, and prepare the headers
 # for out-of-tree module builds.
 #
-# kernel_prepare SERIES  (6.1 = bookworm, 6.12 = bookworm-backports) sets:
+# kernel_prepare SERIES sets the variables below. SERIES is a family (6.1 = bookworm's
+# newest, 6.12 = bookworm-backports' newest, 7 = the pinned trixie-backports kernel below)
+# or one exact Debian cloud kernel ABI from any reachable suite (e.g. 7.3-cloud-amd64, from
+# experimental: the canary for the next kernel):
 #   KVER      kernel release, e.g. 6.12.95+deb12-cloud-amd64
 #   KPKGVER   Debian package version, e.g. 6.12.95-1~bpo12+1
 #   KROOT     where the packages are unpacked (dpkg -x)
@@ -14,6 +17,12 @@
 # Environment: IMSWATCH_VM_MIRROR (default: the Debian mirror in /etc/apt/sources*, else
 # deb.debian.org), IMSWATCH_VM_REFRESH=1 (update the index even if fresh),
 # IMSWATCH_VM_OFFLINE=1 (no index update and no download: newest cached kernel).
+
+# The 7.x family: one pinned build, the newest 7.x cloud kernel in trixie-backports when it
+# was chosen (2026-12-07). Every table that names the 7.x family reads the version from the
+# run (KVER, KPKGVER), so moving the pin is this one line. Should the archive drop it, the
+# newest 7.x in trixie-backports is used and the run says so (KPIN_NOTE).
+KERNEL7_PIN=7.3.4+deb13-cloud-amd64
 
 APT_DIR=$CACHE_DIR/apt
 KERNELS_DIR=$CACHE_DIR/kernels
@@ -80,6 +89,9 @@ apt_index() {
 		deb ${opt}$mirror bookworm main
 		deb ${opt}$mirror bookworm-backports main
 		deb ${opt}$(debian_security_mirror) bookworm-security main
+		deb ${opt}$mirror trixie-backports main
+		deb ${opt}$mirror sid main
+		deb ${opt}$mirror experimental main
 	SRC
 	if ! cmp -s "$APT_DIR/sources.list.new" "$APT_DIR/sources.list"; then
 		mv "$APT_DIR/sources.list.new" "$APT_DIR/sources.list"
@@ -91,7 +103,7 @@ apt_index() {
 	if [[ -z ${IMSWATCH_VM_REFRESH:-} && $(age_seconds "$APT_DIR/index.stamp") -lt $INDEX_MAX_AGE ]]; then
 		return 0
 	fi
-	log "updating the private package index from $mirror (bookworm, bookworm-backports, bookworm-security)"
+	log "updating the private package index from $mirror (bookworm, bookworm-backports, bookworm-security, trixie-backports, sid, experimental)"
 	local t0
 	t0=$(now_ms)
 	if papt_get update >"$APT_DIR/update.log" 2>&1; then
@@ -102,13 +114,42 @@ apt_index() {
 	fi
 }
 
-# Newest linux-image-<series>.*-cloud-amd64-unsigned in the private index: prints the ABI
-# name (e.g. 6.1.0-50-cloud-amd64).
-resolve_kernel() {
+# The kernels of a family in the private index, as ABI names (e.g. 6.1.0-50-cloud-amd64),
+# oldest first. 6.1 and 6.12 are bookworm's builds (+deb12 or none): trixie's and sid's
+# 6.12 are built with a newer gcc than this machine's. Both packagings are listed:
+# linux-image-<abi>-unsigned up to 6.x, linux-binary-unsigned-<abi> from 7.x.
+family_kernels() {
 	local series=$1 re
-	re="^linux-image-${series//./\\.}\\.[0-9][^ ]*-cloud-amd64-unsigned\$"
-	papt_cache pkgnames linux-image- 2>/dev/null | grep -E "$re" |
-		sed -e 's/^linux-image-//' -e 's/-unsigned$//' | sort -V | tail -n1
+	case $series in
+	7) re='7\.[0-9]+(\.[0-9]+)?\+deb13' ;;
+	*) re="${series//./\\.}\\.[0-9][^ ]*" ;;
+	esac
+	papt_cache pkgnames linux- 2>/dev/null |
+		sed -n -E -e "s/^linux-image-(${re}-cloud-amd64)-unsigned\$/\1/p" \
+			-e "s/^linux-binary-unsigned-(${re}-cloud-amd64)\$/\1/p" |
+		{ [[ $series == 7 ]] && cat || grep -v -E '\+deb1[3-9]'; } |
+		sort -uV
+}
+
+# The kernel to use for SERIES (an ABI name on stdout).
+resolve_kernel() {
+	local series=$1
+	case $series in
+	6.1 | 6.12) family_kernels "$series" | tail -n1 ;;
+	7)
+		if kernel_in_index "$KERNEL7_PIN"; then
+			echo "$KERNEL7_PIN"
+		else
+			family_kernels 7 | tail -n1
+		fi
+		;;
+	*) kernel_in_index "$series" && echo "$series" ;;
+	esac
+}
+
+kernel_in_index() {
+	papt_cache show "linux-binary-unsigned-$1" >/dev/null 2>&1 ||
+		papt_cache show "linux-image-$1-unsigned" >/dev/null 2>&1
 }
 
 # The newest kernel of SERIES already unpacked in the cache (offline fallback).
@@ -116,8 +157,8 @@ cached_kernel() {
 	local series=$1 d
 	for d in "$KERNELS_DIR"/*; do
 		[[ -f $d/.ready ]] || continue
-		case ${d##*/} in "$series".[0-9]*) echo "${d##*/}" ;; esac
-	done | grep -E "^${series//./\\.}\\.[0-9]" | sort -V | tail -n1
+		case ${d##*/} in "$series" | "$series".[0-9]*) echo "${d##*/}" ;; esac
+	done | grep -E "^${series//./\\.}(\\.[0-9]|$)" | sort -V | tail -n1
 }
 
 # Decompress the ELF vmlinux out of a bzImage (what scripts/extract-vmlinux does, which the
@@ -153,7 +194,15 @@ fetch_kernel() {
 		log "cannot resolve the -common/kbuild packages that $hdr depends on"
 		return 1
 	}
-	pkgs=("linux-image-$abi-unsigned" "$hdr" "$common" "$kbuild")
+	# From 7.x linux-image-<abi> is a meta package over linux-binary (the kernel, at
+	# usr/lib/modules/<abi>/vmlinuz*) and linux-modules; the guests need only the kernel
+	# (nvme, PCI MSI and the lockdown LSM are built in) and the headers for tests/kmod.
+	if papt_cache show "linux-binary-unsigned-$abi" >/dev/null 2>&1; then
+		pkgs=("linux-binary-unsigned-$abi")
+	else
+		pkgs=("linux-image-$abi-unsigned")
+	fi
+	pkgs+=("$hdr" "$common" "$kbuild")
 	log "downloading ${pkgs[*]}"
 	rm -rf "$debs" "$dir"
 	mkdir -p "$debs" "$dir/root"
@@ -167,16 +216,23 @@ fetch_kernel() {
 	for f in "$debs"/*.deb; do
 		dpkg -x "$f" "$dir/root" || return 1
 	done
-	dpkg-deb -f "$debs"/linux-image-*.deb Version >"$dir/pkgversion"
+	dpkg-deb -f "$(ls "$debs"/linux-image-*.deb "$debs"/linux-binary-*.deb 2>/dev/null | head -n1)" \
+		Version >"$dir/pkgversion"
+	for f in "boot/vmlinuz-$abi" "usr/lib/modules/$abi/vmlinuz.unsigned" "usr/lib/modules/$abi/vmlinuz"; do
+		[[ -f $dir/root/$f ]] && echo "$f" >"$dir/image" && break
+	done
 	rm -rf "$debs"
 	prepare_headers "$abi" || return 1
 	KPREP_TIMES+="unpacked and headers prepared in $(secs_since "$t0") s; "
 	touch "$dir/.ready"
-	# keep the cache bounded: older kernels of the same series go
-	local series=${abi%%-*}
+	# keep the cache bounded: older builds of the same major.minor and packaging go
+	local series=${abi%%[-+]*} tag=${abi#*+}
 	series=$(echo "$series" | cut -d. -f1,2)
+	[[ $abi == *+* ]] && tag=${tag%%-*} || tag=""
 	for f in "$KERNELS_DIR"/"$series".[0-9]*; do
-		[[ $f != "$dir" && -d $f ]] && case ${f##*/} in "$series".[0-9]*) rm -rf "$f" ;; esac
+		[[ $f != "$dir" && -d $f ]] || continue
+		[[ -z $tag || ${f##*/} == *"+$tag-"* ]] || continue
+		rm -rf "$f"
 	done
 	return 0
 }
@@ -189,22 +245,27 @@ prepare_headers() {
 		return 1
 	}
 	# the arch headers include the common ones by absolute /usr/src path
-	sed -i "s|^include /usr/src/|include $root/usr/src/|" "$h/Makefile"
+	# (and from 7.x name their own directory as KBUILD_OUTPUT the same way)
+	sed -i -e "s|^include /usr/src/|include $root/usr/src/|" \
+		-e "s|^KBUILD_OUTPUT=/usr/src/|KBUILD_OUTPUT=$root/usr/src/|" "$h/Makefile"
 	# module BTF needs the kernel's BTF as a base: 6.12 ships vmlinux in the headers,
 	# 6.1 does not, so take it out of the image
 	if [[ ! -f $h/vmlinux ]]; then
-		extract_vmlinux "$root/boot/vmlinuz-$abi" "$h/vmlinux" || log "warning: no vmlinux for $abi: modules get no BTF"
+		extract_vmlinux "$root/$(cat "$KERNELS_DIR/$abi/image")" "$h/vmlinux" || log "warning: no vmlinux for $abi: modules get no BTF"
 	fi
 }
 
 kernel_prepare() {
 	local series=$1 abi="" why=""
 	KPREP_TIMES=""
+	KPIN_NOTE=""
 	if [[ -z ${IMSWATCH_VM_OFFLINE:-} ]]; then
 		apt_index
 		abi=$(resolve_kernel "$series")
+		[[ $series != 7 || -z $abi || $abi == "$KERNEL7_PIN" ]] ||
+			KPIN_NOTE="the pinned $KERNEL7_PIN is no longer in the archive: using the newest 7.x in trixie-backports, $abi"
 		if [[ -z $abi ]]; then
-			why="no linux-image-$series.*-cloud-amd64-unsigned in the package index"
+			why="no $series cloud kernel (linux-image-*-unsigned or linux-binary-unsigned-*) in the package index"
 		elif [[ ! -f $KERNELS_DIR/$abi/.ready ]]; then
 			fetch_kernel "$abi" || {
 				why="download/unpack of $abi failed"
@@ -222,7 +283,7 @@ kernel_prepare() {
 	fi
 	KVER=$abi
 	KROOT=$KERNELS_DIR/$abi/root
-	KIMAGE=$KROOT/boot/vmlinuz-$abi
+	KIMAGE=$KROOT/$(cat "$KERNELS_DIR/$abi/image" 2>/dev/null || echo "boot/vmlinuz-$abi")
 	KHEADERS=$KROOT/usr/src/linux-headers-$abi
 	KPKGVER=$(cat "$KERNELS_DIR/$abi/pkgversion" 2>/dev/null || echo unknown)
 	[[ -f $KIMAGE ]] || {
