@@ -108,6 +108,61 @@ struct {
  */
 const volatile __u32 imsw_fail_mask = 0;
 
+/*
+ * How fentry/fexit programs read kernel memory. 0: with the probe-read helpers, as the
+ * kprobes must (their arguments are plain numbers). 1 (the loader sets it where the kernel
+ * has the bpf_rdonly_cast kfunc, 6.2+): BTF-typed loads only. The kernel hands fentry
+ * programs their arguments as typed pointers, so fields are plain (CO-RE relocated) loads;
+ * a void * or a container_of() goes through bpf_rdonly_cast() to an untrusted typed
+ * pointer, and a char * through bpf_snprintf("%s"). Under lockdown=confidentiality the
+ * kernel removes bpf_probe_read_kernel{,_str} (LOCKDOWN_BPF_READ_KERNEL) and every
+ * program calling them is refused at load; these loads, the kfunc and bpf_snprintf stay
+ * allowed (checked on Debian 6.12.118 and 7.3.4 under lockdown=confidentiality; 6.1 has no
+ * bpf_rdonly_cast). .rodata is frozen, so the verifier only ever sees one of the two ways.
+ */
+const volatile __u8 imsw_btf_reads = 0;
+
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+
+/* MODE is a constant at every (inlined) call site: kprobe programs never carry BTF reads */
+#define BTF_READS(mode) ((mode) == IMSW_MODE_FENTRY && imsw_btf_reads)
+
+/* an untrusted BTF pointer of TYPE to what P points at (BTF reads only) */
+#define KCAST(type, p) ((type *)bpf_rdonly_cast((const void *)(p), bpf_core_type_id_kernel(type)))
+
+/* read the kernel string SRC into DST, NUL-terminated */
+static __always_inline void read_str(char *dst, u32 size, const char *src, u8 mode)
+{
+	if (!src)
+		return;
+	if (BTF_READS(mode)) {
+		static const char fmt[] = "%s";
+		u64 arg = (u64)src;
+
+		bpf_snprintf(dst, size, fmt, &arg, sizeof(arg));
+	} else {
+		bpf_probe_read_kernel_str(dst, size, src);
+	}
+}
+
+/* FIELD of P (a chain such as dev.driver is fine): a plain load, or bpf_probe_read_kernel */
+#define KREAD(mode, p, ...) (BTF_READS(mode) ? (p)->__VA_ARGS__ : BPF_CORE_READ(p, __VA_ARGS__))
+
+/*
+ * A one-bit bitfield through a BTF pointer, as a one-byte load. The verifier lets a BTF load
+ * cover a bitfield only when it covers no other member partly; BPF_CORE_READ_BITFIELD
+ * loads the bitfield's whole storage unit, which on 6.12's struct pci_dev starts inside an
+ * earlier member, so the program was refused ("access beyond the end of member"). The
+ * byte and bit come from the same CO-RE relocations: the unit's offset and the left shift
+ * that puts the bit at 63 (little endian: bit 63 - lshift of the unit).
+ */
+#define BTF_READ_BIT(s, field)                                                              \
+	({                                                                                  \
+		u32 __bit = 63 - __CORE_RELO(s, field, LSHIFT_U64);                         \
+		u32 __byte = __CORE_RELO(s, field, BYTE_OFFSET) + __bit / 8;                \
+		(*(const u8 *)((const void *)(s) + __byte) >> (__bit % 8)) & 1;             \
+	})
+
 #define FAIL_IF_ASKED(hook)                                                                 \
 	do {                                                                                \
 		if (imsw_fail_mask & (1u << (hook)))                                        \
@@ -151,33 +206,34 @@ static __always_inline struct imsw_event *event_new(u32 hook, u32 kind, u8 mode)
 	return e;
 }
 
-static __always_inline void fill_pci(struct imsw_event *e, struct pci_dev *pdev)
+static __always_inline void fill_pci(struct imsw_event *e, struct pci_dev *pdev, u8 mode)
 {
 	if (!pdev)
 		return;
 	e->pci.is_pci = 1;
-	bpf_probe_read_kernel_str(e->pci.bdf, sizeof(e->pci.bdf), BPF_CORE_READ(pdev, dev.kobj.name));
-	e->pci.vendor = BPF_CORE_READ(pdev, vendor);
-	e->pci.device = BPF_CORE_READ(pdev, device);
-	e->pci.subvendor = BPF_CORE_READ(pdev, subsystem_vendor);
-	e->pci.subdevice = BPF_CORE_READ(pdev, subsystem_device);
-	e->pci.class = BPF_CORE_READ(pdev, class);
+	read_str(e->pci.bdf, sizeof(e->pci.bdf), KREAD(mode, pdev, dev.kobj.name), mode);
+	e->pci.vendor = KREAD(mode, pdev, vendor);
+	e->pci.device = KREAD(mode, pdev, device);
+	e->pci.subvendor = KREAD(mode, pdev, subsystem_vendor);
+	e->pci.subdevice = KREAD(mode, pdev, subsystem_device);
+	e->pci.class = KREAD(mode, pdev, class);
 }
 
 /* Driver name and owning module; built-in drivers have no owner but keep mod_name. */
-static __always_inline void fill_driver(struct imsw_event *e, const struct device_driver *drv)
+static __always_inline void fill_driver(struct imsw_event *e, const struct device_driver *drv,
+					u8 mode)
 {
 	struct module *owner;
 
 	if (!drv)
 		return;
-	bpf_probe_read_kernel_str(e->driver, sizeof(e->driver), BPF_CORE_READ(drv, name));
-	owner = BPF_CORE_READ(drv, owner);
+	read_str(e->driver, sizeof(e->driver), KREAD(mode, drv, name), mode);
+	owner = KREAD(mode, drv, owner);
 	if (owner) {
-		bpf_probe_read_kernel_str(e->module, sizeof(e->module), owner->name);
+		read_str(e->module, sizeof(e->module), owner->name, mode);
 	} else {
 		e->builtin = 1;
-		bpf_probe_read_kernel_str(e->module, sizeof(e->module), BPF_CORE_READ(drv, mod_name));
+		read_str(e->module, sizeof(e->module), KREAD(mode, drv, mod_name), mode);
 	}
 }
 
@@ -187,30 +243,36 @@ static __always_inline void fill_driver(struct imsw_event *e, const struct devic
  * devices are not struct pci_dev, never match. The buffer is larger than any of these names,
  * so a longer one cannot be cut down to "pci".
  */
-static __always_inline struct pci_dev *to_pci_dev(struct device *dev)
+static __always_inline struct pci_dev *to_pci_dev(struct device *dev, u8 mode)
 {
 	char bus[16] = {};
-	long n;
+	const struct bus_type *bt;
 
 	if (!dev)
 		return NULL;
-	n = bpf_probe_read_kernel_str(bus, sizeof(bus), BPF_CORE_READ(dev, bus, name));
-	/* n counts the NUL: exactly "pci" */
-	if (n != 4 || bus[0] != 'p' || bus[1] != 'c' || bus[2] != 'i' || bus[3] != 0)
+	bt = KREAD(mode, dev, bus);
+	if (!bt)
 		return NULL;
+	read_str(bus, sizeof(bus), KREAD(mode, bt, name), mode);
+	/* exactly "pci" */
+	if (bus[0] != 'p' || bus[1] != 'c' || bus[2] != 'i' || bus[3] != 0)
+		return NULL;
+	/* container_of: a typed pointer may not step below its object, an untrusted one may */
+	if (BTF_READS(mode))
+		return KCAST(struct pci_dev, (void *)dev - bpf_core_field_offset(struct pci_dev, dev));
 	return (struct pci_dev *)((void *)dev - bpf_core_field_offset(struct pci_dev, dev));
 }
 
-static __always_inline void fill_device(struct imsw_event *e, struct device *dev)
+static __always_inline void fill_device(struct imsw_event *e, struct device *dev, u8 mode)
 {
-	struct pci_dev *pdev = to_pci_dev(dev);
+	struct pci_dev *pdev = to_pci_dev(dev, mode);
 
 	if (pdev)
-		fill_pci(e, pdev);
+		fill_pci(e, pdev, mode);
 	else if (dev)
-		bpf_probe_read_kernel_str(e->pci.bdf, sizeof(e->pci.bdf), BPF_CORE_READ(dev, kobj.name));
+		read_str(e->pci.bdf, sizeof(e->pci.bdf), KREAD(mode, dev, kobj.name), mode);
 	if (dev)
-		fill_driver(e, BPF_CORE_READ(dev, driver));
+		fill_driver(e, KREAD(mode, dev, driver), mode);
 }
 
 static __always_inline u8 domain_kind(u32 token)
@@ -332,25 +394,30 @@ static __always_inline void emit_probe(u32 hook, u8 mode, struct pci_dev *pdev,
 
 	if (!e)
 		return;
-	fill_pci(e, pdev);
-	fill_driver(e, drv);
+	fill_pci(e, pdev, mode);
+	fill_driver(e, drv, mode);
 	e->ret = ret;
 	bpf_ringbuf_submit(e, 0);
 }
 
 static __always_inline void emit_local_pci_probe(u8 mode, void *ddi, long ret)
 {
-	struct drv_dev_and_id___imsw *d = ddi;
-	struct pci_driver *drv = BPF_CORE_READ(d, drv);
+	/* fexit sees the void * as a number too: BTF reads cast it to its private type */
+	struct drv_dev_and_id___imsw *d =
+		BTF_READS(mode) ? KCAST(struct drv_dev_and_id___imsw, ddi) : ddi;
+	struct pci_driver *drv;
 
-	emit_probe(IMSW_HOOK_LOCAL_PCI_PROBE, mode, BPF_CORE_READ(d, dev),
-		   drv ? &drv->driver : NULL, ret);
+	if (!d)
+		return;
+	drv = KREAD(mode, d, drv);
+	emit_probe(IMSW_HOOK_LOCAL_PCI_PROBE, mode, KREAD(mode, d, dev), drv ? &drv->driver : NULL,
+		   ret);
 }
 
 static __always_inline void emit_pci_device_probe(u8 mode, struct device *dev, long ret)
 {
-	emit_probe(IMSW_HOOK_PCI_DEVICE_PROBE, mode, to_pci_dev(dev),
-		   dev ? BPF_CORE_READ(dev, driver) : NULL, ret);
+	emit_probe(IMSW_HOOK_PCI_DEVICE_PROBE, mode, to_pci_dev(dev, mode),
+		   dev ? KREAD(mode, dev, driver) : NULL, ret);
 }
 
 static __always_inline void emit_irq_vectors(u8 mode, struct pci_dev *pdev, u32 min, u32 max,
@@ -361,21 +428,25 @@ static __always_inline void emit_irq_vectors(u8 mode, struct pci_dev *pdev, u32 
 
 	if (!e)
 		return;
-	fill_pci(e, pdev);
+	fill_pci(e, pdev, mode);
 	if (pdev)
-		fill_driver(e, BPF_CORE_READ(pdev, dev.driver));
+		fill_driver(e, KREAD(mode, pdev, dev.driver), mode);
 	e->req_min = min;
 	e->req_max = max;
 	e->flags = flags;
 	e->ret = ret;
 	/* which mode the call left the device in: the flags only say what was allowed */
 	if (pdev && ret > 0) {
-		if (BPF_CORE_READ_BITFIELD_PROBED(pdev, msix_enabled))
-			e->irq_mode = IMSW_IRQ_MSIX;
-		else if (BPF_CORE_READ_BITFIELD_PROBED(pdev, msi_enabled))
-			e->irq_mode = IMSW_IRQ_MSI;
-		else
-			e->irq_mode = IMSW_IRQ_INTX;
+		bool msix, msi;
+
+		if (BTF_READS(mode)) {
+			msix = BTF_READ_BIT(pdev, msix_enabled);
+			msi = BTF_READ_BIT(pdev, msi_enabled);
+		} else {
+			msix = BPF_CORE_READ_BITFIELD_PROBED(pdev, msix_enabled);
+			msi = BPF_CORE_READ_BITFIELD_PROBED(pdev, msi_enabled);
+		}
+		e->irq_mode = msix ? IMSW_IRQ_MSIX : msi ? IMSW_IRQ_MSI : IMSW_IRQ_INTX;
 	}
 	bpf_ringbuf_submit(e, 0);
 }
@@ -389,11 +460,11 @@ static __always_inline void emit_msi_domain(u8 mode, struct device *dev, u32 dom
 
 	if (!e)
 		return;
-	fill_device(e, dev);
+	fill_device(e, dev, mode);
 	e->domid = domid;
 	e->req_max = hwsize;
 	if (tmpl)
-		e->bus_token = BPF_CORE_READ(tmpl, info.bus_token);
+		e->bus_token = KREAD(mode, tmpl, info.bus_token);
 	e->domain_kind = domain_kind(e->bus_token);
 	e->within_ims_api = within_ims_api(dev, domid);
 	e->ret = ret;
@@ -409,13 +480,13 @@ static __always_inline void emit_ims_domain(u8 mode, struct pci_dev *pdev,
 
 	if (!e)
 		return;
-	fill_pci(e, pdev);
+	fill_pci(e, pdev, mode);
 	if (pdev)
-		fill_driver(e, BPF_CORE_READ(pdev, dev.driver));
+		fill_driver(e, KREAD(mode, pdev, dev.driver), mode);
 	e->domid = 1; /* MSI_SECONDARY_DOMAIN: the only domain IMS ever used */
 	e->req_max = hwsize;
 	if (tmpl)
-		e->bus_token = BPF_CORE_READ(tmpl, info.bus_token);
+		e->bus_token = KREAD(mode, tmpl, info.bus_token);
 	e->domain_kind = IMSW_DOMAIN_IMS;
 	e->ret = ret;
 	bpf_ringbuf_submit(e, 0);
@@ -429,9 +500,9 @@ static __always_inline void emit_ims_map(u32 hook, u32 kind, u8 mode, struct pci
 
 	if (!e)
 		return;
-	fill_pci(e, pdev);
+	fill_pci(e, pdev, mode);
 	if (pdev)
-		fill_driver(e, BPF_CORE_READ(pdev, dev.driver));
+		fill_driver(e, KREAD(mode, pdev, dev.driver), mode);
 	e->domid = 1;
 	e->domain_kind = IMSW_DOMAIN_IMS;
 	e->index = (s32)(u32)map;

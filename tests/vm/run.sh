@@ -34,7 +34,7 @@ source "$VM_DIR/lib/initramfs.sh"
 # shellcheck source=lib/qemu.sh
 source "$VM_DIR/lib/qemu.sh"
 
-ALL_SCENARIOS="smoke live modes ims lost restart matrix peers hosttest cloaked ims-real audit"
+ALL_SCENARIOS="smoke live modes ims lost restart matrix peers hosttest cloaked lockdown ims-real audit"
 # scenarios that need the IMS test kernel; the others run on Debian's stock kernels
 IMS_KERNEL_SCENARIOS="ims-real"
 # scenarios that run on every kernel
@@ -146,6 +146,13 @@ plan_boots() {
 	wants ims && echo "ims|ims||iommu-cm-off|300"
 	wants lost && echo "lost|lost||plain|300"
 	wants restart && echo "restart|restart||plain|420"
+	# Secure Boot's lockdown modes, on the kernels whose fentry programs read through BTF
+	# (6.2+: bpf_rdonly_cast); 6.1's would need bpf_probe_read_kernel, which confidentiality
+	# removes
+	if wants lockdown && [[ $series != 6.1 ]]; then
+		echo "lockdown-integrity|lockdown|lockdown=integrity|plain|300"
+		echo "lockdown-confidentiality|lockdown|lockdown=confidentiality|plain|300"
+	fi
 	# tests/host/watch.sh, twice (attach auto and kprobe), runs imswatch a dozen times each
 	wants hosttest && echo "hosttest|hosttest||plain|1200"
 	if wants cloaked; then

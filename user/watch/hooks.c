@@ -129,13 +129,25 @@ unsigned int blind_summary(const struct hook_state *hooks, char *buf, size_t len
 
 	if (len)
 		buf[0] = 0;
+	bool lockdown = false;
+	unsigned int i;
+
 	for (g = 0; g < IMSW_GROUP_COUNT; g++) {
 		if (group_coverage(hooks, g) != COVERAGE_BLIND)
 			continue;
 		PUT("%sno %s hook attached ", n++ ? "; " : "", group_table[g].label);
 		o = put_group_hooks(buf, len, o, g);
 		PUT(": %s cannot be seen", group_table[g].shows);
+		for (i = 0; hooks && i < IMSW_HOOK_COUNT; i++)
+			if ((hook_table[i].groups & group_table[g].bit) &&
+			    strstr(hooks[i].reason, "lockdown=confidentiality"))
+				lockdown = true;
 	}
+	/* the cause an operator can act on, once, rather than buried in each hook's reason */
+	if (lockdown)
+		PUT("; the kernel runs lockdown=confidentiality, which refuses kprobes: use "
+		    "--attach auto (fentry reads through BTF and attaches there) or boot with "
+		    "lockdown=integrity");
 	return n;
 }
 

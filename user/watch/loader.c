@@ -120,14 +120,23 @@ static void capture_verifier(const char *log)
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	if (capture.on && level == LIBBPF_WARN) {
-		char msg[4096];
+		char small[4096], *msg = small;
 		const char *m;
 		va_list copy;
 		int n;
 
 		va_copy(copy, ap);
-		n = vsnprintf(msg, sizeof(msg), fmt, copy);
+		n = vsnprintf(small, sizeof(small), fmt, copy);
 		va_end(copy);
+		/* the verifier's log comes whole in one message and its error is the end of
+		 * it: a cut-off log would name an instruction instead of the error */
+		if (n >= (int)sizeof(small) && (msg = malloc((size_t)n + 1))) {
+			va_copy(copy, ap);
+			vsnprintf(msg, (size_t)n + 1, fmt, copy);
+			va_end(copy);
+		} else {
+			msg = small;
+		}
 		if (n > 0) {
 			m = strncmp(msg, "libbpf: ", 8) ? msg : msg + 8;
 			if (strstr(m, "BEGIN PROG LOAD LOG"))
@@ -135,6 +144,8 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 			else if (!capture.prog[0] && strstr(m, "prog '"))
 				chomp_copy(capture.prog, sizeof(capture.prog), m, strlen(m));
 		}
+		if (msg != small)
+			free(msg);
 	}
 	/* libbpf is chatty about every failed probe; its words matter only with -v/-vv */
 	if (level == LIBBPF_DEBUG ? log_verbosity < 2 : log_verbosity < 1)
@@ -158,6 +169,7 @@ struct probe_env {
 	size_t n_mods;
 	bool mods_read;
 	bool mods_eperm; /* module BTF ids cannot be walked: that needs CAP_SYS_ADMIN */
+	bool lockdown_confidentiality; /* kprobes and the probe-read helpers are refused */
 };
 
 /* The probing BTF (vmlinux's and the modules' on it), freed before libbpf parses its own. */
@@ -231,6 +243,24 @@ static bool kprobes_supported(void)
 	       !access("/sys/kernel/debug/tracing/kprobe_events", F_OK);
 }
 
+/*
+ * The lockdown LSM's mode is the bracketed word of /sys/kernel/security/lockdown ("none
+ * integrity [confidentiality]"). confidentiality refuses kprobes (LOCKDOWN_KPROBES) and
+ * bpf_probe_read_kernel (LOCKDOWN_BPF_READ_KERNEL); integrity refuses neither.
+ */
+static bool lockdown_is_confidentiality(void)
+{
+	char buf[128] = "";
+	FILE *f = fopen("/sys/kernel/security/lockdown", "re");
+
+	if (!f)
+		return false;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	return strstr(buf, "[confidentiality]") != NULL;
+}
+
 /* BTF id of function NAME in vmlinux or any loaded module; *OBJ_FD gets the module BTF fd
  * (the env's, not to be closed) or -1 for vmlinux. Returns the id, or -ENOENT. */
 static int find_func_btf(struct probe_env *env, const char *name, int *obj_fd)
@@ -290,6 +320,12 @@ static int probe_kprobe(struct probe_env *env, const char *name, char *reason, s
 	if (!env->kprobes_supported) {
 		snprintf(reason, len, "kprobe: kernel has no kprobe support (no kprobe PMU)");
 		return -EOPNOTSUPP;
+	}
+	if (env->lockdown_confidentiality) {
+		snprintf(reason, len,
+			 "kprobe: refused by lockdown=confidentiality (LOCKDOWN_KPROBES); a boot "
+			 "with lockdown=integrity or none lets it attach");
+		return -EPERM;
 	}
 	has = ksyms_find(env->ksyms, name, NULL);
 	if (has == KSYM_PRESENT)
@@ -455,6 +491,13 @@ static uint32_t test_fail_mask(void)
 static uint32_t fail_mask;
 
 /*
+ * fentry/fexit programs read with BTF-typed loads, bpf_rdonly_cast() and bpf_snprintf()
+ * instead of the probe-read helpers where the kernel has the kfunc (6.2+): the only way
+ * they load under lockdown=confidentiality (imsw_btf_reads in imswatch.bpf.c).
+ */
+static bool btf_reads;
+
+/*
  * The kprobe stash maps are LRU hashes, whose shared free list hands each CPU up to 128
  * nodes at a time: with too few entries per CPU the kernel evicts live ones long before the
  * map is full. Scale them with the CPU count (floors: the BPF object's sizes).
@@ -482,6 +525,7 @@ static struct imswatch_bpf *open_and_load(const unsigned int want[IMSW_HOOK_COUN
 	bpf_map__set_max_entries(skel->maps.events, ringbuf_kb * 1024);
 	size_stash_maps(skel);
 	skel->rodata->imsw_fail_mask = fail_mask;
+	skel->rodata->imsw_btf_reads = btf_reads;
 	set_autoload(skel, want, kview);
 	*err = imswatch_bpf__load(skel);
 	if (*err) {
@@ -755,6 +799,8 @@ static int start(struct loader **out, const struct loader_opts *opts, struct ksy
 		return err;
 	}
 	env.kprobes_supported = kprobes_supported();
+	env.lockdown_confidentiality = lockdown_is_confidentiality();
+	btf_reads = btf__find_by_name_kind(env.vmlinux, "bpf_rdonly_cast", BTF_KIND_FUNC) > 0;
 	usable = choose_variants(&env, opts->attach, hooks, kprobe_standby);
 	if (!usable) {
 		free_probe_btf(&env);
