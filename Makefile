@@ -37,7 +37,7 @@ UNIT_PKGS := libcmocka-dev libjson-c-dev perl
 FUZZ_PKGS := clang libclang-rt-dev
 TEST_PKGS := $(UNIT_PKGS) $(FUZZ_PKGS) jq qemu-system-x86 busybox-static cpio pahole kmod \
 	systemd virt-what dmidecode xz-utils flex bison bc patch libssl-dev binutils python3 \
-	acpica-tools prometheus
+	acpica-tools prometheus debootstrap
 # the Debian package and its test (tests/host/package.sh): build, lint, unit and sandbox checks
 PACKAGE_PKGS := dpkg-dev debhelper lintian mandoc logrotate strace
 
@@ -138,9 +138,11 @@ unittest: $(UNIT_TESTS)
 hosttest: $(IMSWATCH) imswatch
 	$(HOST_TEST_ENV) prove -v --exec '' tests/host/*.sh
 
-# make's VM runs must exercise imswatch: run.sh bails out without jq or the static binary
+# make's VM runs must exercise imswatch: run.sh bails out without jq or the static binary.
+# KERNEL=<Debian cloud kernel ABI> (e.g. 7.3-cloud-amd64 from experimental) is the canary
+# for the next kernel: smoke and live on that one kernel, fetched from the archive.
 vmtest: static
-	IMSWATCH_VM_REQUIRE_IMSWATCH=1 tests/vm/run.sh
+	IMSWATCH_VM_REQUIRE_IMSWATCH=1 tests/vm/run.sh $(if $(KERNEL),--kernel $(KERNEL))
 
 # The IMS test kernel alone (tests/kernel/: built once, then cached) and its ims-real cells.
 vmtest-ims: deps static

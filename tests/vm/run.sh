@@ -380,7 +380,7 @@ T_START=$(now_ms)
 echo "TAP version 13"
 [[ -n $IMSWATCH_BIN ]] && echo "# imswatch: $IMSWATCH_BIN" || echo "# imswatch: none (checks that need it are skipped)"
 
-declare -A K_VER K_IMAGE K_INITRD K_KMOD
+declare -A K_VER K_IMAGE K_INITRD K_KMOD K_PKG
 N=0
 FAILED=0
 emit() { # emit LINE: number TAP points as they are printed
@@ -426,7 +426,7 @@ for s in $SERIES; do
 	t_k=$(now_ms)
 	initramfs_build
 	KPREP_TIMES+="initramfs in $(secs_since "$t_k") s"
-	K_VER[$s]=$KVER K_IMAGE[$s]=$KIMAGE K_INITRD[$s]=$INITRD K_KMOD[$s]=$KMOD_DIR
+	K_VER[$s]=$KVER K_IMAGE[$s]=$KIMAGE K_INITRD[$s]=$INITRD K_KMOD[$s]=$KMOD_DIR K_PKG[$s]=$KPKGVER
 	echo "# kernel $s: $KVER (package $KPKGVER), modules and initramfs ready in $(secs_since "$t") s (${KPREP_TIMES:-cached})"
 	[[ -z ${KPIN_NOTE:-} ]] || echo "# kernel $s: warning: $KPIN_NOTE"
 done
@@ -492,6 +492,14 @@ if wants ims-real; then
 		sed 's/^/#   /' "$OUT_DIR/ims-matrix.md"
 	}
 fi
+
+# --- the kernel-compatibility table (from this run's own results) -----------------------
+# shellcheck source=lib/compat.sh
+source "$VM_DIR/lib/compat.sh"
+compat_args=()
+for s in $SERIES; do compat_args+=("$s|${K_VER[$s]}|${K_PKG[$s]}"); done
+compat_table "$OUT_DIR/compat.md" "${compat_args[@]}" &&
+	echo "# kernel-compatibility table: $OUT_DIR/compat.md (README: bash tests/vm/lib/compat.sh --readme README.md $OUT_DIR/compat.md)"
 
 echo "1..$N"
 echo "# $((N - FAILED)) passed, $FAILED failed; total wall time $(secs_since "$T_START") s"

@@ -321,20 +321,22 @@ static int probe_kprobe(struct probe_env *env, const char *name, char *reason, s
 		snprintf(reason, len, "kprobe: kernel has no kprobe support (no kprobe PMU)");
 		return -EOPNOTSUPP;
 	}
-	if (env->lockdown_confidentiality) {
+	has = ksyms_find(env->ksyms, name, NULL);
+	if (has == KSYM_PRESENT && env->lockdown_confidentiality) {
 		snprintf(reason, len,
 			 "kprobe: refused by lockdown=confidentiality (LOCKDOWN_KPROBES); a boot "
 			 "with lockdown=integrity or none lets it attach");
 		return -EPERM;
 	}
-	has = ksyms_find(env->ksyms, name, NULL);
 	if (has == KSYM_PRESENT)
 		return 0;
 	if (has == KSYM_CLONE)
 		snprintf(reason, len, "kprobe: %s exists only as a compiler clone (%s.*)", name,
 			 name);
 	else
-		snprintf(reason, len, "kprobe: %s not in /proc/kallsyms", name);
+		snprintf(reason, len, "kprobe: %s not in /proc/kallsyms%s", name,
+			 env->lockdown_confidentiality ?
+				 " (and lockdown=confidentiality refuses kprobes)" : "");
 	return -ENOENT;
 }
 
