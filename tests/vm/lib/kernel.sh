@@ -225,16 +225,23 @@ fetch_kernel() {
 	prepare_headers "$abi" || return 1
 	KPREP_TIMES+="unpacked and headers prepared in $(secs_since "$t0") s; "
 	touch "$dir/.ready"
-	# keep the cache bounded: older builds of the same major.minor and packaging go
-	local series=${abi%%[-+]*} tag=${abi#*+}
-	series=$(echo "$series" | cut -d. -f1,2)
-	[[ $abi == *+* ]] && tag=${tag%%-*} || tag=""
-	for f in "$KERNELS_DIR"/"$series".[0-9]*; do
+	# keep the cache bounded: older builds of the same line go (same major.minor and the
+	# same Debian release tag: 7.3.2+deb13 gives way to 7.3.4+deb13, never to sid's
+	# 7.3.4+deb14 or experimental's 7.3)
+	for f in "$KERNELS_DIR"/*; do
 		[[ $f != "$dir" && -d $f ]] || continue
-		[[ -z $tag || ${f##*/} == *"+$tag-"* ]] || continue
-		rm -rf "$f"
+		[[ $(kernel_line "${f##*/}") == "$(kernel_line "$abi")" ]] && rm -rf "$f"
 	done
 	return 0
+}
+
+# kernel_line ABI: "major.minor tag" (6.1.0-50-cloud-amd64 -> "6.1 -", 7.3.4+deb13-... ->
+# "7.3 deb13", 7.3-cloud-amd64 -> "7.3 -")
+kernel_line() {
+	local abi=$1 mm tag=-
+	mm=$(echo "${abi%%[-+]*}" | cut -d. -f1,2)
+	[[ $abi == *+* ]] && tag=${abi#*+} && tag=${tag%%-*}
+	echo "$mm $tag"
 }
 
 prepare_headers() {
