@@ -205,21 +205,27 @@ sbindir ?= $(prefix)/sbin
 mandir ?= $(prefix)/share/man
 systemdunitdir ?= $(prefix)/lib/systemd/system
 logrotatedir ?= /etc/logrotate.d
+# the options file the units read (EnvironmentFile=-/etc/default/imswatch): a conffile
+defaultdir ?= /etc/default
+UNITS := imswatch.service imswatch-audit.service imswatch-audit.timer
 INSTALL ?= install
 
 install: imswatch
 	$(INSTALL) -d $(DESTDIR)$(sbindir) $(DESTDIR)$(mandir)/man8 $(DESTDIR)$(systemdunitdir) \
-		$(DESTDIR)$(logrotatedir)
+		$(DESTDIR)$(logrotatedir) $(DESTDIR)$(defaultdir)
 	$(INSTALL) -m 0755 imswatch $(DESTDIR)$(sbindir)/imswatch
 	$(INSTALL) -m 0644 dist/imswatch.8 $(DESTDIR)$(mandir)/man8/imswatch.8
-	sed 's|/usr/sbin/imswatch|$(sbindir)/imswatch|' dist/imswatch.service \
-		> $(DESTDIR)$(systemdunitdir)/imswatch.service
-	chmod 0644 $(DESTDIR)$(systemdunitdir)/imswatch.service
+	for u in $(UNITS); do \
+		sed 's|/usr/sbin/imswatch|$(sbindir)/imswatch|' dist/$$u > $(DESTDIR)$(systemdunitdir)/$$u && \
+		chmod 0644 $(DESTDIR)$(systemdunitdir)/$$u || exit 1; \
+	done
 	$(INSTALL) -m 0644 dist/imswatch.logrotate $(DESTDIR)$(logrotatedir)/imswatch
+	$(INSTALL) -m 0644 dist/imswatch.default $(DESTDIR)$(defaultdir)/imswatch
 
 uninstall:
 	rm -f $(DESTDIR)$(sbindir)/imswatch $(DESTDIR)$(mandir)/man8/imswatch.8 \
-		$(DESTDIR)$(systemdunitdir)/imswatch.service $(DESTDIR)$(logrotatedir)/imswatch
+		$(addprefix $(DESTDIR)$(systemdunitdir)/,$(UNITS)) $(DESTDIR)$(logrotatedir)/imswatch \
+		$(DESTDIR)$(defaultdir)/imswatch
 
 # The Debian package, built from a copy of the tree (dpkg-buildpackage cleans the tree it
 # runs in) into $(OUTPUT)/deb/; the copy keeps its objects between runs.

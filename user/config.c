@@ -17,7 +17,8 @@ static const char usage[] =
 	"       imswatch platform [OPTIONS]\n"
 	"       imswatch cpuid [--cpuid-file FILE] [--output FILE] [-v]\n"
 	"       imswatch audit [--sysroot DIR] [--cpuid-file FILE|none] [--format text|json]\n"
-	"                      [--fail-on info|notice|warning|critical] [--output FILE] [-v]\n"
+	"                      [--fail-on info|notice|warning|critical] [--output FILE]\n"
+	"                      [--journal] [--metrics FILE] [-v]\n"
 	"       imswatch detach --pin DIR [-v]\n"
 	"\n"
 	"Watch which drivers enable IMS, MSI and MSI-X, and judge each attempt against the\n"
@@ -39,7 +40,7 @@ static const char usage[] =
 	"      --kernel-view        platform: also read the kernel's boot-time view through BPF\n"
 	"                           (root; watch always does)\n"
 	"      --timing-probe       time CPUID exits (noisy heuristic; off by default)\n"
-	"      --require LIST       watch: exit 2 at start, without watching, when these are\n"
+	"      --require LIST       watch: exit 3 at start, without watching, when these are\n"
 	"                           blind; comma list of groups (ims, msi, probe, vector: at\n"
 	"                           least one of its hooks attached) and hook names\n"
 	"                           (pci_create_ims_domain, ...: that hook attached)\n"
@@ -218,8 +219,10 @@ static int check_options(enum command cmd, unsigned long long given, const struc
 		allowed = optbit('o') | optbit('v') | optbit(OPT_CPUID_FILE);
 		break;
 	case CMD_AUDIT:
+		/* --journal and --metrics: the audit timer's snapshot goes where watch's records go */
 		allowed = optbit('f') | optbit('o') | optbit('v') | optbit(OPT_SYSROOT) |
-			  optbit(OPT_CPUID_FILE) | optbit(OPT_FAIL_ON);
+			  optbit(OPT_CPUID_FILE) | optbit(OPT_FAIL_ON) | optbit(OPT_JOURNAL) |
+			  optbit(OPT_METRICS) | optbit(OPT_METRICS_INTERVAL);
 		break;
 	case CMD_DETACH:
 		if (!(given & optbit(OPT_PIN))) {

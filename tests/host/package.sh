@@ -57,14 +57,15 @@ fi
 D=$TMP/destdir
 if make -s install DESTDIR="$D" prefix=/opt/imsw >"$TMP/install.log" 2>&1; then
 	files=$(cd "$D" && find . -type f | sort | tr '\n' ' ')
-	want="./etc/logrotate.d/imswatch ./opt/imsw/lib/systemd/system/imswatch.service ./opt/imsw/sbin/imswatch ./opt/imsw/share/man/man8/imswatch.8 "
+	want="./etc/default/imswatch ./etc/logrotate.d/imswatch ./opt/imsw/lib/systemd/system/imswatch-audit.service ./opt/imsw/lib/systemd/system/imswatch-audit.timer ./opt/imsw/lib/systemd/system/imswatch.service ./opt/imsw/sbin/imswatch ./opt/imsw/share/man/man8/imswatch.8 "
 	if [ "$files" = "$want" ] && [ -x "$D/opt/imsw/sbin/imswatch" ]; then
-		ok "make install DESTDIR=… prefix=/opt/imsw installs binary, man page, unit and logrotate snippet"
+		ok "make install DESTDIR=… prefix=/opt/imsw installs binary, man page, units, options file and logrotate snippet"
 	else
-		not_ok "make install installs the four files (got: $files)"
+		not_ok "make install installs the seven files (got: $files)"
 	fi
-	check "the installed unit starts the binary where prefix put it" \
-		grep -qx 'ExecStart=/opt/imsw/sbin/imswatch watch --format json' "$D/opt/imsw/lib/systemd/system/imswatch.service"
+	check "the installed units start the binary where prefix put it, with the options file's options" bash -c \
+		"grep -qx 'ExecStart=/opt/imsw/sbin/imswatch watch --journal \$IMSWATCH_OPTS' '$D/opt/imsw/lib/systemd/system/imswatch.service' &&
+		 grep -qx 'ExecStart=/opt/imsw/sbin/imswatch audit --journal \$IMSWATCH_AUDIT_OPTS' '$D/opt/imsw/lib/systemd/system/imswatch-audit.service'"
 	make -s uninstall DESTDIR="$D" prefix=/opt/imsw >>"$TMP/install.log" 2>&1
 	check "make uninstall removes every installed file" test -z "$(find "$D" -type f)"
 else
@@ -95,9 +96,9 @@ DEB=$(ls .output/deb/imswatch_*_amd64.deb)
 R=$TMP/root
 dpkg -x "$DEB" "$R"
 files=$(cd "$R" && find . -type f | sort | tr '\n' ' ')
-want="./etc/logrotate.d/imswatch ./lib/systemd/system/imswatch.service ./usr/sbin/imswatch ./usr/share/doc/imswatch/changelog.gz ./usr/share/doc/imswatch/copyright ./usr/share/lintian/overrides/imswatch ./usr/share/man/man8/imswatch.8.gz "
+want="./etc/default/imswatch ./etc/logrotate.d/imswatch ./lib/systemd/system/imswatch-audit.service ./lib/systemd/system/imswatch-audit.timer ./lib/systemd/system/imswatch.service ./usr/sbin/imswatch ./usr/share/doc/imswatch/changelog.gz ./usr/share/doc/imswatch/copyright ./usr/share/lintian/overrides/imswatch ./usr/share/man/man8/imswatch.8.gz "
 if [ "$files" = "$want" ] && [ -d "$R/var/log/imswatch" ]; then
-	ok "the package holds the binary, man page, unit, logrotate snippet, /var/log/imswatch and its docs"
+	ok "the package holds the binary, man page, units, options file, logrotate snippet, /var/log/imswatch and its docs"
 else
 	not_ok "the package's files (got: $files)"
 fi
@@ -109,8 +110,16 @@ check "the packaged binary runs and is version $version, as is debian/changelog"
 check "control: Architecture amd64, depends on libbpf, no root to build" bash -c \
 	"dpkg-deb -f '$DEB' Architecture | grep -qx amd64 && dpkg-deb -f '$DEB' Depends | grep -q libbpf &&
 	 grep -qx 'Rules-Requires-Root: no' debian/control && grep -qx 'Build-Depends: debhelper-compat (= 13),' debian/control"
-check "conffile: the logrotate snippet only" bash -c \
-	"dpkg-deb --ctrl-tarfile '$DEB' | tar -xOf - ./conffiles | grep -qx /etc/logrotate.d/imswatch"
+check "conffiles: the logrotate snippet and /etc/default/imswatch, every option in it commented out" bash -c \
+	"[ \"\$(dpkg-deb --ctrl-tarfile '$DEB' | tar -xOf - ./conffiles | sort | tr '\n' ' ')\" = '/etc/default/imswatch /etc/logrotate.d/imswatch ' ] &&
+	 ! grep -v '^#' '$R/etc/default/imswatch' | grep -q . && cmp dist/imswatch.default '$R/etc/default/imswatch'"
+# every option the file shows is one the binary takes (a typo there would stop the service)
+# (their paths moved under a scratch directory: nothing is written to this machine's /var)
+check "the options file's examples are accepted by the binary" bash -c \
+	"sed -n 's/^#IMSWATCH_OPTS=\"\(.*\)\"/\1/p' dist/imswatch.default | sed 's|/var/[^ ]*/|$TMP/|g' | while read -r o; do
+		[ -z \"\$o\" ] && continue; out=\$('$R/usr/sbin/imswatch' watch --duration 0.2 \$o 2>&1 >/dev/null); [ \$? -ne 2 ] || { echo \"\$o: \$out\"; exit 1; }; done &&
+	 sed -n 's/^#IMSWATCH_AUDIT_OPTS=\"\(.*\)\"/\1/p' dist/imswatch.default | while read -r o; do
+		[ -z \"\$o\" ] && continue; '$R/usr/sbin/imswatch' audit --format json \$o >/dev/null 2>'$TMP/a.err'; [ \$? -ne 2 ] || { cat '$TMP/a.err'; exit 1; }; done"
 check "maintainer scripts from dh_installsystemd: daemon-reload, not enabled on install" bash -c \
 	"dpkg-deb --ctrl-tarfile '$DEB' | tar -xOf - ./postinst > '$TMP/postinst' &&
 	 grep -q 'daemon-reload' '$TMP/postinst' && grep -q \"debian-installed 'imswatch.service'\" '$TMP/postinst' &&
@@ -125,8 +134,17 @@ else
 	not_ok "lintian: no errors, no warnings (rc $rc)" "$TMP/lintian.tags"
 fi
 
-check "systemd-analyze verify accepts the unit" bash -c \
-	"out=\$(systemd-analyze verify --man=no --root='$R' imswatch.service 2>&1); rc=\$?; echo \"\$out\"; [ \$rc -eq 0 ] && [ -z \"\$out\" ]"
+# the unpacked root gets what any Debian system has and the package does not ship: the
+# standard targets (the audit units order against sysinit/timers.target) and /bin/kill
+# (procps; ExecReload=)
+mkdir -p "$R/bin"
+cp -n /lib/systemd/system/*.target "$R/lib/systemd/system/" 2>/dev/null
+cp -n /bin/kill "$R/bin/kill" 2>/dev/null
+check "systemd-analyze verify accepts the units (watch, audit and its timer)" bash -c \
+	"out=\$(systemd-analyze verify --man=no --root='$R' imswatch.service imswatch-audit.service imswatch-audit.timer 2>&1); rc=\$?; echo \"\$out\"; [ \$rc -eq 0 ] && [ -z \"\$out\" ]"
+for u in imswatch.service imswatch-audit.service imswatch-audit.timer; do
+	check "the packaged $u is dist/$u" cmp "dist/$u" "$R/lib/systemd/system/$u"
+done
 systemd-analyze security --offline=yes --root="$R" imswatch.service >"$TMP/sec" 2>&1
 score=$(sed -n 's/.*Overall exposure level for imswatch.service: \([0-9.]*\).*/\1/p' "$TMP/sec")
 if [ -n "$score" ] && [ "$(echo "$score <= 2.0" | bc)" = 1 ]; then
@@ -134,8 +152,12 @@ if [ -n "$score" ] && [ "$(echo "$score <= 2.0" | bc)" = 1 ]; then
 else
 	not_ok "systemd-analyze security: exposure ${score:-?} (at most 2.0)" "$TMP/sec"
 fi
-check "the unit does not restart on the exit code of 'cannot watch here'" bash -c \
-	"grep -qx 'RestartPreventExitStatus=3' '$UNIT' && grep -q 'WATCH_EXIT_CANNOT = 3' user/watch/watch.h"
+check "the unit does not restart on exits that will not go away: 2 (bad option), 3 (cannot watch here), 226 (namespace)" bash -c \
+	"grep -qx 'RestartPreventExitStatus=2 3 226' '$UNIT' && grep -q 'WATCH_EXIT_CANNOT = 3' user/watch/watch.h"
+check "every path the sandbox names under /proc or /dev, which a kernel or container may lack, is optional" bash -c \
+	"! grep -E '^(ReadOnlyPaths|InaccessiblePaths|BindReadOnlyPaths|ReadWritePaths)=' '$UNIT' | tr ' =' '\n\n' | grep -E '^/(proc|dev)/' | grep -v -E '^/proc/sys\$'"
+check "records go to the journal by default, and nothing to stdout (no duplicate at PRIORITY 6)" bash -c \
+	"grep -q '^ExecStart=/usr/sbin/imswatch watch --journal \$IMSWATCH_OPTS\$' '$UNIT' && ! grep -q '^ExecStart=.*--format' '$UNIT'"
 check "early: no default dependencies, before udev's coldplug and sysinit.target" bash -c \
 	"grep -qx 'DefaultDependencies=no' '$UNIT' && grep -q '^Before=.*systemd-udev-trigger.service' '$UNIT' &&
 	 grep -q '^Before=.*sysinit.target' '$UNIT' && grep -qx 'WantedBy=sysinit.target' '$UNIT' &&
