@@ -16,7 +16,11 @@
 #include "watch.h"
 
 static volatile sig_atomic_t stop_requested;
-/* --output FILE: SIGHUP asks to reopen it (logrotate renamed it), not to stop */
+/*
+ * SIGHUP asks to reopen --output (logrotate renamed it), not to stop; so does it when the
+ * records go only to the journal (the packaged unit: `systemctl reload` must not end the
+ * service). Only a run writing to stdout ends on SIGHUP, its terminal's hangup.
+ */
 static volatile sig_atomic_t reopen_requested;
 static bool hup_reopens;
 
@@ -128,7 +132,7 @@ void watch_load(const struct config *cfg, struct watch_bpf *bpf,
 	};
 
 	/* a stop asked for while loading still ends the run with its summary */
-	hup_reopens = cfg->output != NULL;
+	hup_reopens = cfg->output != NULL || (cfg->journal && !cfg->format_given);
 	install_signals();
 	memset(bpf, 0, sizeof(*bpf));
 	/* one /proc/kallsyms pass for the kprobe probes and the kernel view */
