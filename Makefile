@@ -37,7 +37,7 @@ UNIT_PKGS := libcmocka-dev libjson-c-dev perl
 FUZZ_PKGS := clang libclang-rt-dev
 TEST_PKGS := $(UNIT_PKGS) $(FUZZ_PKGS) jq qemu-system-x86 busybox-static cpio pahole kmod \
 	systemd virt-what dmidecode xz-utils flex bison bc patch libssl-dev binutils python3 \
-	acpica-tools prometheus debootstrap
+	acpica-tools prometheus debootstrap systemd-container
 # the Debian package and its test (tests/host/package.sh): build, lint, unit and sandbox checks
 PACKAGE_PKGS := dpkg-dev debhelper lintian mandoc logrotate strace
 

@@ -136,10 +136,10 @@ fi
 
 # the unpacked root gets what any Debian system has and the package does not ship: the
 # standard targets (the audit units order against sysinit/timers.target) and /bin/kill
-# (procps; ExecReload=)
+# (procps; ExecReload=) and /bin/mkdir (coreutils; ExecStartPre=)
 mkdir -p "$R/bin"
 cp -n /lib/systemd/system/*.target "$R/lib/systemd/system/" 2>/dev/null
-cp -n /bin/kill "$R/bin/kill" 2>/dev/null
+cp -n /bin/kill /bin/mkdir "$R/bin/" 2>/dev/null
 check "systemd-analyze verify accepts the units (watch, audit and its timer)" bash -c \
 	"out=\$(systemd-analyze verify --man=no --root='$R' imswatch.service imswatch-audit.service imswatch-audit.timer 2>&1); rc=\$?; echo \"\$out\"; [ \$rc -eq 0 ] && [ -z \"\$out\" ]"
 for u in imswatch.service imswatch-audit.service imswatch-audit.timer; do

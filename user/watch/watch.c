@@ -12,6 +12,7 @@
 #include "loader.h"
 #include "log.h"
 #include "pipeline.h"
+#include "notify.h"
 #include "sandbox.h"
 #include "watch.h"
 
@@ -222,6 +223,16 @@ int watch_run(const struct config *cfg, struct sink *sink, const struct platform
 			hostfs_close(&live);
 		return WATCH_EXIT_CANNOT;
 	}
+
+	/* attached: a service manager may now let udev's coldplug go (Type=notify) */
+	unsigned int n_attached = 0;
+
+	for (unsigned int i = 0; i < IMSW_HOOK_COUNT; i++)
+		n_attached += hooks[i].attached;
+	snprintf(why, sizeof(why), "watching: %u of %u hooks attached", n_attached,
+		 (unsigned int)IMSW_HOOK_COUNT);
+	if (notify_ready(why))
+		log_warn("could not tell the service manager that watch is ready ($NOTIFY_SOCKET)");
 
 	/*
 	 * Attached first, then the snapshot: whatever changes after the attach is seen live, and
