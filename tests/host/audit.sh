@@ -21,7 +21,7 @@ audit_json() { # out rc args...
 
 check_stream() { # file name
 	if jq -e -s 'length >= 2 and .[0].type == "platform" and .[-1].type == "audit-summary"
-		and (map(.format_version // 3) | all(. == 3))' "$1" >/dev/null 2>&1; then
+		and (map(.format_version // 4) | all(. == 4))' "$1" >/dev/null 2>&1; then
 		ok "$2: JSON lines, platform first, audit-summary last"
 	else
 		not_ok "$2: JSON lines, platform first, audit-summary last" "$1"

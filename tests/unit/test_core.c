@@ -17,6 +17,7 @@
 #include "config.h"
 #include "decode.h"
 #include "enrich.h"
+#include "hostid.h"
 #include "output.h"
 #include "pipeline.h"
 #include "policy.h"
@@ -381,6 +382,7 @@ static char *render(enum output_format fmt, enum rec_type type, const void *arg)
 {
 	char path[] = "/tmp/imswatch-test-XXXXXX", err[256];
 	int fd = mkstemp(path);
+	struct host_identity host;
 	struct sink *s;
 	char *buf = calloc(1, 65536);
 	FILE *fp;
@@ -390,6 +392,10 @@ static char *render(enum output_format fmt, enum rec_type type, const void *arg)
 	close(fd);
 	s = sink_open(fmt, path, err, sizeof(err));
 	assert_non_null(s);
+	/* a fixed machine: the records must not depend on the one the test runs on */
+	hostid_set(&host, "test-host", "0123456789abcdef0123456789abcdef",
+		   "01234567-89ab-cdef-0123-456789abcdef");
+	sink_set_host(s, &host);
 	switch (type) {
 	case REC_EVENT: r = sink_event(s, arg); break;
 	case REC_PLATFORM: r = sink_platform(s, arg, 1764000000123456789LL); break;
@@ -759,11 +765,14 @@ static void test_status_says_what_is_blind(void **state)
 				     "IMS attempts cannot be seen"));
 	assert_non_null(strstr(line, "MSI/MSI-X enablement cannot be seen"));
 	assert_null(strstr(line, "x86 vector")); /* one tracepoint attached: not blind */
-	/* first after type and ts: text output shows it under the header */
+	/* first after the header every record has (type, ts, host): text output shows it
+	 * under the header */
 	{
 		struct json_object_iterator it = json_object_iter_begin(o);
 
 		json_object_iter_next(&it);
+		json_object_iter_next(&it);
+		assert_string_equal(json_object_iter_peek_name(&it), "host");
 		json_object_iter_next(&it);
 		assert_string_equal(json_object_iter_peek_name(&it), "blind_summary");
 	}

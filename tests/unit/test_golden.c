@@ -4,7 +4,8 @@
  * through the pipeline, with and without sysfs enrichment, alerts, status, platform, lost,
  * summary) rendered as JSON lines and as text, compared byte for byte with
  * tests/golden/records.{jsonl,txt}. The clock is injected (a fixed timebase and fixed
- * record times), so the output does not depend on when the test runs.
+ * record times) and the host identity is a made-up one, so the output does not depend on
+ * when or where the test runs.
  * IMSWATCH_GOLDEN_UPDATE=1 rewrites the files instead; do that only on purpose, and
  * review the diff: JSON bytes are the record format (README.md, "Records").
  */
@@ -23,6 +24,7 @@
 
 #include "config.h"
 #include "hostfs.h"
+#include "hostid.h"
 #include "output.h"
 #include "pipeline.h"
 #include "platform.h"
@@ -292,6 +294,7 @@ static void check_golden(enum output_format fmt, const char *name)
 	char golden[256], err[256], cmd[600];
 	char *got, *want;
 	size_t glen, wlen, i, line = 1;
+	struct host_identity host;
 	struct sink *s;
 	int fd;
 
@@ -308,6 +311,12 @@ static void check_golden(enum output_format fmt, const char *name)
 	close(fd);
 	s = sink_open(fmt, tmp, err, sizeof(err));
 	assert_non_null(s);
+	/* a made-up machine: the records must not depend on the one the test runs on */
+	hostid_set(&host, "golden-host", "0123456789abcdef0123456789abcdef",
+		   "01234567-89ab-cdef-0123-456789abcdef");
+	assert_false(hostid_empty(&host));
+	assert_string_equal(host.boot_id, "01234567-89ab-cdef-0123-456789abcdef");
+	sink_set_host(s, &host);
 	write_stream(s, sysfs);
 	assert_int_equal(sink_close(s), 0);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", sysfs);

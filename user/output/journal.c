@@ -123,6 +123,9 @@ size_t journal_fields(const struct record *r, const char *msg, size_t msg_len,
 	field(&f, "IMSWATCH_RECORD", record_type_name(r));
 	field(&f, "IMSWATCH_TS", format_ts(r->ts_real_ns, ts));
 	field_u64(&f, "IMSWATCH_FORMAT_VERSION", IMSWATCH_FORMAT_VERSION);
+	/* no IMSWATCH_HOST, _MACHINE_ID or _BOOT_ID copies: journald stamps every entry with
+	 * trusted _HOSTNAME, _MACHINE_ID and _BOOT_ID, which journal-remote and exports keep;
+	 * the record's own host object (a --sysroot tree's machine) is in IMSWATCH_JSON */
 	switch (r->type) {
 	case RT_EVENT: {
 		const struct event_record *ev = r->ev;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "hooks.h"
+#include "hostid.h"
 #include "records.h"
 #include "sinks.h"
 
@@ -42,6 +43,7 @@ struct metrics {
 	enum ims_gate gate;
 	bool have_summary;
 	uint64_t decode_errors;
+	struct host_identity host; /* imswatch_host_info's labels */
 };
 
 struct metrics *metrics_open(const char *path, double interval, char *err, size_t errlen)
@@ -83,6 +85,14 @@ void metrics_free(struct metrics *m)
 const char *metrics_path(const struct metrics *m)
 {
 	return m->path;
+}
+
+void metrics_set_host(struct metrics *m, const struct host_identity *host)
+{
+	if (host)
+		m->host = *host;
+	else
+		memset(&m->host, 0, sizeof(m->host));
 }
 
 static void note_platform(struct metrics *m, const struct platform *p)
@@ -205,6 +215,31 @@ static void labelled(FILE *fp, const char *name, const char *k1, const char *v1,
 	fprintf(fp, "\"} %" PRIu64 "\n", value);
 }
 
+/* an info metric, as build_info: the identity in labels of one series, not on every one
+ * (a join on instance brings it to the others); only the labels that were read */
+static void host_info(FILE *fp, const struct host_identity *h)
+{
+	const char *const name[] = { "host", "machine_id", "boot_id" };
+	const char *const value[] = { h->host, h->machine_id, h->boot_id };
+	const char *sep = "";
+	unsigned int i;
+
+	if (hostid_empty(h))
+		return;
+	header(fp, "imswatch_host_info", "gauge",
+	       "The machine the records come from: host name, machine id and boot id.");
+	fputs("imswatch_host_info{", fp);
+	for (i = 0; i < 3; i++) {
+		if (!value[i][0])
+			continue;
+		fprintf(fp, "%s%s=\"", sep, name[i]);
+		metrics_label(fp, value[i]);
+		fputc('"', fp);
+		sep = ",";
+	}
+	fputs("} 1\n", fp);
+}
+
 void metrics_render(const struct metrics *m, const struct sink_counts *c, FILE *fp)
 {
 	static const char *const questions[] = { "q1", "q2" };
@@ -215,6 +250,7 @@ void metrics_render(const struct metrics *m, const struct sink_counts *c, FILE *
 	header(fp, "imswatch_build_info", "gauge", "imswatch version and record format version.");
 	snprintf(fv, sizeof(fv), "%d", IMSWATCH_FORMAT_VERSION);
 	labelled(fp, "imswatch_build_info", "version", IMSWATCH_VERSION, "record_format", fv, 1);
+	host_info(fp, &m->host);
 
 	header(fp, "imswatch_events_total", "counter",
 	       "Events seen, alerts included, by policy rule and severity (folded repeats counted).");

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hostid.h"
 #include "log.h"
 #include "output.h"
 #include "sinks.h"
@@ -152,6 +153,7 @@ void jw_init(struct jw *w, FILE *fp)
 	w->depth = 0;
 	w->first[0] = true;
 	w->after_key = false;
+	w->host = NULL;
 }
 
 /* before any value or key: the comma between siblings */
@@ -380,6 +382,7 @@ struct sink {
 	enum output_format fmt;
 	int verbose;
 	struct jw jw;		   /* JSON: one writer, reused for every record */
+	struct host_identity host; /* named by every record (sink_set_host) */
 	bool journal;
 	struct metrics *metrics;
 	struct sink_counts counts;
@@ -494,6 +497,7 @@ static void render(struct sink *s, const struct record *r, enum output_format fm
 		struct jw *jw = &s->jw;
 
 		jw_init(jw, s->fp);
+		jw->host = &s->host;
 		switch (r->type) {
 		case RT_STATUS: json_status(jw, r->st, r->ts_real_ns); break;
 		case RT_PLATFORM: json_platform_record(jw, r->p, r->ts_real_ns); break;
@@ -509,8 +513,10 @@ static void render(struct sink *s, const struct record *r, enum output_format fm
 		jw_flush(jw);
 	} else {
 		switch (r->type) {
-		case RT_STATUS: text_status(s->fp, r->st, r->ts_real_ns, s->verbose); break;
-		case RT_PLATFORM: text_platform_record(s->fp, r->p, r->ts_real_ns, s->verbose); break;
+		case RT_STATUS: text_status(s->fp, r->st, &s->host, r->ts_real_ns, s->verbose); break;
+		case RT_PLATFORM:
+			text_platform_record(s->fp, r->p, &s->host, r->ts_real_ns, s->verbose);
+			break;
 		case RT_EVENT: text_event(s->fp, r->ev); break;
 		case RT_LOST: text_lost(s->fp, r->l, r->ts_real_ns); break;
 		case RT_SUMMARY: text_summary(s->fp, r->sum, r->ts_real_ns); break;
@@ -723,6 +729,10 @@ struct sink *sink_open_config(const struct config *cfg, char *err, size_t errlen
 	}
 	s->fd = -1;
 	s->fmt = cfg->format;
+	/* read once, here: watch's events are the running kernel's whatever --sysroot says;
+	 * platform and audit describe the tree they read */
+	hostid_read_root(cfg->command != CMD_WATCH && cfg->sysroot ? cfg->sysroot : "/",
+			 &s->host);
 	/* every destination is checked before --output is created: bad input writes nothing */
 	if (cfg->journal) {
 		if (journal_check(err, errlen))
@@ -733,6 +743,7 @@ struct sink *sink_open_config(const struct config *cfg, char *err, size_t errlen
 		s->metrics = metrics_open(cfg->metrics, cfg->metrics_interval, err, errlen);
 		if (!s->metrics)
 			goto fail;
+		metrics_set_host(s->metrics, &s->host);
 	}
 	s->fp = fopencookie(s, "w", io);
 	if (!s->fp) {
@@ -774,6 +785,16 @@ struct sink *sink_open(enum output_format fmt, const char *path, char *err, size
 void sink_set_verbose(struct sink *s, int verbose)
 {
 	s->verbose = verbose;
+}
+
+void sink_set_host(struct sink *s, const struct host_identity *host)
+{
+	if (host)
+		s->host = *host;
+	else
+		memset(&s->host, 0, sizeof(s->host));
+	if (s->metrics)
+		metrics_set_host(s->metrics, &s->host);
 }
 
 int sink_status(struct sink *s, const struct status_info *st, int64_t ts_real_ns)

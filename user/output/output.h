@@ -17,6 +17,7 @@
 #include "records.h"
 
 struct sink;
+struct host_identity;
 
 /* PATH NULL means stdout. Returns NULL with ERR set when PATH cannot be created. */
 struct sink *sink_open(enum output_format fmt, const char *path, char *err, size_t errlen);
@@ -30,6 +31,14 @@ struct sink *sink_open_config(const struct config *cfg, char *err, size_t errlen
 
 /* Text only: VERBOSE > 0 lists every platform signal, one aligned line each. */
 void sink_set_verbose(struct sink *s, int verbose);
+
+/*
+ * The machine every record names (records.h, the host object), read once when the sink is
+ * opened: for watch the machine it runs on (its events are this kernel's), for platform
+ * and audit the tree they read (--sysroot). Tests set a fixed one here (NULL: none), so
+ * their output does not depend on the machine they run on. The metrics file's too.
+ */
+void sink_set_host(struct sink *s, const struct host_identity *host);
 
 /*
  * Write one record of each type. Each returns 0, or -EPIPE when the reader went away (the
@@ -89,6 +98,9 @@ struct jw {
 	unsigned int depth;
 	bool first[JW_MAX_DEPTH + 1]; /* nothing written yet at this level */
 	bool after_key;		      /* the next value completes a key: no comma */
+	/* the machine the record comes from, written in its header (NULL: none); jw_init
+	 * clears it, the sink sets it for each record */
+	const struct host_identity *host;
 	char buf[JW_BUF_SIZE];	      /* stdio is called once per buffer, not per token */
 };
 

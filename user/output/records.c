@@ -7,6 +7,7 @@
 
 #include "decode.h"
 #include "escape.h"
+#include "hostid.h"
 #include "output.h"
 #include "records.h"
 
@@ -223,12 +224,30 @@ static void json_platform(struct jw *w, const struct platform *p, bool with_sign
 
 /* ---- the records ---- */
 
+/* the machine the record comes from: only what was read, nothing when nothing was */
+static void json_host(struct jw *w, const struct host_identity *h)
+{
+	if (!h || hostid_empty(h))
+		return;
+	jw_key(w, "host");
+	jw_object_begin(w);
+	if (h->host[0]) /* any bytes sethostname() took: untrusted */
+		jw_kuntrusted(w, "name", h->host);
+	if (h->machine_id[0]) /* checked to be hex (hostid.c) */
+		jw_kstring(w, "machine_id", h->machine_id);
+	if (h->boot_id[0])
+		jw_kstring(w, "boot_id", h->boot_id);
+	jw_object_end(w);
+}
+
+/* the fields every record shares, first in every record */
 static void json_header(struct jw *w, const char *type, int64_t ts_real_ns)
 {
 	jw_object_begin(w);
 	jw_kstring(w, "type", type);
 	jw_key(w, "ts");
 	jw_ts(w, ts_real_ns);
+	json_host(w, w->host);
 }
 
 static const char kretprobe_blind[] =

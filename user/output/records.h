@@ -24,8 +24,8 @@
 /* of the output records; bump on incompatible change. 2: status.blind_summary,
  * summary.coverage; 3: the audit's device, irq-domain, finding and audit-summary records,
  * summary.snapshot_overlap; event.folded, summary.folded and
- * summary.write_errors */
-#define IMSWATCH_FORMAT_VERSION 3
+ * summary.write_errors; 4: the host object (name, machine_id, boot_id) in every record */
+#define IMSWATCH_FORMAT_VERSION 4
 
 /*
  * Converts the BPF side's CLOCK_MONOTONIC stamps to wall-clock time. The offset moves when

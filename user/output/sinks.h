@@ -15,6 +15,8 @@
 
 #include "records.h"
 
+struct host_identity;
+
 enum record_type { RT_STATUS, RT_PLATFORM, RT_EVENT, RT_LOST, RT_SUMMARY,
 		   /* the audit snapshot's records (imswatch audit, watch's start-up snapshot) */
 		   RT_AUDIT_DEVICE, RT_AUDIT_DOMAIN, RT_AUDIT_FINDING, RT_AUDIT_SUMMARY };
@@ -92,6 +94,8 @@ int metrics_write(struct metrics *m, const struct sink_counts *c, double mono_s)
 /* The exposition text, for tests. */
 void metrics_render(const struct metrics *m, const struct sink_counts *c, FILE *fp);
 const char *metrics_path(const struct metrics *m);
+/* The machine imswatch_host_info names (NULL or nothing read: no such metric). */
+void metrics_set_host(struct metrics *m, const struct host_identity *host);
 void metrics_free(struct metrics *m);
 
 /* Prometheus label value escaping (backslash, double quote, newline), after the one

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "decode.h"
+#include "hostid.h"
 #include "output.h"
 #include "text.h"
 
@@ -193,18 +194,42 @@ static void platform_block(FILE *fp, const struct platform *p, int verbose)
 	signal_lines(fp, l);
 }
 
-void text_platform_record(FILE *fp, const struct platform *p, int64_t ts_real_ns, int verbose)
+/* "Host: NAME (machine-id ID, boot ID)", what was read of it; nothing when nothing was */
+static void host_line(FILE *fp, const struct host_identity *h)
+{
+	char buf[4 * 4 * (HOSTID_NAME_MAX + 1) + 1]; /* both escapers: 4 x 4 bytes a byte */
+
+	if (!h || hostid_empty(h))
+		return;
+	label(fp, "  ", "Host:");
+	fputs(h->host[0] ? safe(h->host, buf, sizeof(buf)) : "-", fp);
+	if (h->machine_id[0] || h->boot_id[0]) {
+		fputs(" (", fp);
+		if (h->machine_id[0])
+			fprintf(fp, "machine-id %s", h->machine_id);
+		if (h->boot_id[0])
+			fprintf(fp, "%sboot %s", h->machine_id[0] ? ", " : "", h->boot_id);
+		fputc(')', fp);
+	}
+	fputc('\n', fp);
+}
+
+void text_platform_record(FILE *fp, const struct platform *p, const struct host_identity *host,
+			  int64_t ts_real_ns, int verbose)
 {
 	char ts[48];
 
 	fprintf(fp, "%s platform: imswatch %s (record format %d)\n", format_ts(ts_real_ns, ts),
 		IMSWATCH_VERSION, IMSWATCH_FORMAT_VERSION);
+	if (verbose)
+		host_line(fp, host);
 	platform_block(fp, p, verbose);
 }
 
 /* ---- status ---- */
 
-void text_status(FILE *fp, const struct status_info *st, int64_t ts_real_ns, int verbose)
+void text_status(FILE *fp, const struct status_info *st, const struct host_identity *host,
+		 int64_t ts_real_ns, int verbose)
 {
 	const char *blind[IMSW_HOOK_COUNT + 1];
 	char ts[48], buf[2100];
@@ -219,6 +244,7 @@ void text_status(FILE *fp, const struct status_info *st, int64_t ts_real_ns, int
 		label(fp, "  ", "Blind:");
 		fprintf(fp, "%s\n", buf);
 	}
+	host_line(fp, host); /* under Blind:, which stays the first line under the header */
 	if (st->pin) {
 		label(fp, "  ", "Pinned:");
 		fprintf(fp, "%s%s\n", safe(st->pin->dir, buf, sizeof(buf)),

@@ -13,9 +13,14 @@
 
 #include "records.h"
 
-/* VERBOSE > 0: every platform signal, one aligned line each */
-void text_status(FILE *fp, const struct status_info *st, int64_t ts_real_ns, int verbose);
-void text_platform_record(FILE *fp, const struct platform *p, int64_t ts_real_ns, int verbose);
+struct host_identity;
+
+/* VERBOSE > 0: every platform signal, one aligned line each. HOST (NULL: none) is named in
+ * the status record, and in the platform record with VERBOSE; event lines do not repeat it. */
+void text_status(FILE *fp, const struct status_info *st, const struct host_identity *host,
+		 int64_t ts_real_ns, int verbose);
+void text_platform_record(FILE *fp, const struct platform *p, const struct host_identity *host,
+			  int64_t ts_real_ns, int verbose);
 void text_event(FILE *fp, const struct event_record *r);
 void text_lost(FILE *fp, const struct lost_info *l, int64_t ts_real_ns);
 void text_summary(FILE *fp, const struct summary_info *s, int64_t ts_real_ns);
