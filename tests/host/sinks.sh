@@ -88,6 +88,18 @@ if command -v promtool >/dev/null; then
 	else
 		not_ok "metrics: the verdicts (q1 $q1, q2 $q2) and build info of the record" "$TMP/p.prom"
 	fi
+	# one host info series, its labels the record's host object (what was read of it)
+	want=$(jq -r '.host // {} | [(.name // empty | "host=\"\(.)\""),
+		(.machine_id // empty | "machine_id=\"\(.)\""), (.boot_id // empty | "boot_id=\"\(.)\"")] |
+		if length > 0 then "imswatch_host_info{\(join(","))} 1" else "" end' "$TMP/p.json")
+	if [ -n "$want" ] && grep -qxF "$want" "$TMP/p.prom" &&
+		[ "$(grep -c '^imswatch_host_info' "$TMP/p.prom")" -eq 1 ]; then
+		ok "metrics: imswatch_host_info names the record's host ($want)"
+	elif [ -z "$want" ] && ! grep -q '^imswatch_host_info' "$TMP/p.prom"; then
+		ok "metrics: no imswatch_host_info, as the record has no host object"
+	else
+		not_ok "metrics: imswatch_host_info names the record's host ($want)" "$TMP/p.prom"
+	fi
 	# promtool must be able to fail: a broken copy is refused
 	sed 's/^imswatch_build_info{/imswatch_build_info{bad-label=/' "$TMP/p.prom" >"$TMP/bad.prom"
 	if ! promtool check metrics <"$TMP/bad.prom" >/dev/null 2>&1; then
@@ -303,6 +315,16 @@ INNER
 		else
 			not_ok "platform --journal --format json: one entry whose every field matches the record" "$TMP/j.err"
 			head -c 600 "$TMP/j.p" | sed 's/^/# /'
+		fi
+		# the record's host object names the machine journald's own trusted fields name
+		# (journald writes the ids as 32 hex digits, without the boot id's dashes)
+		if jq -e '(.IMSWATCH_JSON | fromjson | .host) as $h | $h != null and
+			($h.name // ._HOSTNAME) == ._HOSTNAME and
+			($h.machine_id // ._MACHINE_ID) == ._MACHINE_ID and
+			(($h.boot_id // ._BOOT_ID) | gsub("-"; "")) == ._BOOT_ID' "$TMP/j.p" >/dev/null; then
+			ok "platform --journal: the record's host object matches _HOSTNAME, _MACHINE_ID, _BOOT_ID"
+		else
+			not_ok "platform --journal: the record's host object matches journald's own fields" "$TMP/j.p"
 		fi
 		if [ "$(cat "$TMP/j.watch.rc")" = 0 ] && [ -e "$TMP/j.alive" ] &&
 			grep -qx 'Seccomp:[[:space:]]*2' "$TMP/j.sandbox" &&

@@ -3,8 +3,8 @@
  * The sinks beside the record stream, on hand-built records: --fold (windows, counts, what
  * is held and when it is written), the journald fields of a record (names, PRIORITY,
  * escaping of untrusted values, the JSON record whole), the metrics exposition text (label
- * escaping, counters from records) and the stream's whole records and write-error counts
- * (/dev/full).
+ * escaping, counters from records, the host info series) and the stream's whole records
+ * and write-error counts (/dev/full).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -21,6 +21,7 @@
 
 #include "config.h"
 #include "fold.h"
+#include "hostid.h"
 #include "output.h"
 #include "pipeline.h"
 #include "records.h"
@@ -346,6 +347,7 @@ static void test_metrics_counts_from_records(void **state)
 	struct sink_counts c = { .output_unwritten = 2 };
 	uint64_t lost[IMSW_HOOK_COUNT] = { 0 };
 	struct lost_info li = { .by_hook = lost, .total = 3 };
+	struct host_identity host;
 	struct metrics *m;
 
 	(void)state;
@@ -361,7 +363,22 @@ static void test_metrics_counts_from_records(void **state)
 	metrics_note(m, &(struct record){ .type = RT_EVENT, .ev = &ev });
 	lost[IMSW_HOOK_VECTOR_ALLOC] = 3;
 	metrics_note(m, &(struct record){ .type = RT_LOST, .l = &li });
+	/* no identity: no host info series */
 	text = render_metrics(m, &c);
+	assert_null(strstr(text, "imswatch_host_info"));
+	free(text);
+	hostid_set(&host, "node-1", "0123456789abcdef0123456789abcdef",
+		   "01234567-89ab-cdef-0123-456789abcdef");
+	metrics_set_host(m, &host);
+	text = render_metrics(m, &c);
+	/* one info series beside build_info, not a label on every series */
+	assert_non_null(strstr(text, "record_format=\"4\"} 1\n"
+				     "# HELP imswatch_host_info The machine the records come from: "
+				     "host name, machine id and boot id.\n"
+				     "# TYPE imswatch_host_info gauge\n"
+				     "imswatch_host_info{host=\"node-1\",machine_id=\"0123456789abcdef"
+				     "0123456789abcdef\",boot_id=\"01234567-89ab-cdef-0123-456789abcdef\"} 1\n"));
+	assert_null(strstr(text, "node-1\",rule"));
 	assert_non_null(strstr(text, "imswatch_events_total{rule=\"IMSW-IMS-VM\",severity=\"critical\"} 5\n"));
 	assert_non_null(strstr(text, "imswatch_alerts_total{rule=\"IMSW-IMS-VM\",severity=\"critical\"} 5\n"));
 	assert_non_null(strstr(text, "imswatch_records_lost_total{hook=\"irq_vectors:vector_alloc\"} 3\n"));
