@@ -29,12 +29,16 @@ source "$VM_DIR/lib/kernel.sh"
 source "$VM_DIR/lib/buildroot.sh"
 # shellcheck source=lib/kmod.sh
 source "$VM_DIR/lib/kmod.sh"
+# shellcheck source=lib/sdroot.sh
+source "$VM_DIR/lib/sdroot.sh"
+# shellcheck source=lib/sdguest.sh
+source "$VM_DIR/lib/sdguest.sh"
 # shellcheck source=lib/initramfs.sh
 source "$VM_DIR/lib/initramfs.sh"
 # shellcheck source=lib/qemu.sh
 source "$VM_DIR/lib/qemu.sh"
 
-ALL_SCENARIOS="smoke live modes ims lost restart matrix peers hosttest cloaked lockdown ims-real audit"
+ALL_SCENARIOS="smoke live modes ims lost restart matrix peers hosttest cloaked lockdown systemd ims-real audit"
 # scenarios that need the IMS test kernel; the others run on Debian's stock kernels
 IMS_KERNEL_SCENARIOS="ims-real"
 # scenarios that run on every kernel
@@ -149,6 +153,10 @@ plan_boots() {
 	# Secure Boot's lockdown modes, on the kernels whose fentry programs read through BTF
 	# (6.2+: bpf_rdonly_cast); 6.1's would need bpf_probe_read_kernel, which confidentiality
 	# removes
+	# the packaged unit under systemd as PID 1 (a Debian 12 root from an initramfs)
+	if wants systemd && [[ $series == 6.12 ]]; then
+		echo "systemd|systemd|rdinit=/sbin/init systemd.show_status=0|plain|600"
+	fi
 	if wants lockdown && [[ $series != 6.1 ]]; then
 		echo "lockdown-integrity|lockdown|lockdown=integrity|plain|300"
 		echo "lockdown-confidentiality|lockdown|lockdown=confidentiality|plain|300"
@@ -380,7 +388,7 @@ T_START=$(now_ms)
 echo "TAP version 13"
 [[ -n $IMSWATCH_BIN ]] && echo "# imswatch: $IMSWATCH_BIN" || echo "# imswatch: none (checks that need it are skipped)"
 
-declare -A K_VER K_IMAGE K_INITRD K_KMOD K_PKG
+declare -A K_VER K_IMAGE K_INITRD K_KMOD K_PKG K_SDINITRD
 N=0
 FAILED=0
 emit() { # emit LINE: number TAP points as they are printed
@@ -426,6 +434,17 @@ for s in $SERIES; do
 	t_k=$(now_ms)
 	initramfs_build
 	KPREP_TIMES+="initramfs in $(secs_since "$t_k") s"
+	if wants systemd && [[ $s == 6.12 ]] && [[ -z $LIST ]]; then
+		t_k=$(now_ms)
+		if ! sdguest_build; then
+			emit "not ok - kernel $s: the systemd guest's root is built (lib/sdguest.sh; see the messages above)"
+			CLEAN_EXIT=1
+			echo "Bail out! cannot build the systemd guest"
+			exit 1
+		fi
+		K_SDINITRD[$s]=$SD_INITRD
+		KPREP_TIMES+="; systemd guest (root $SDROOT_STATE, package installed, $(du -m "$SD_INITRD" | cut -f1) MB initramfs) in $(secs_since "$t_k") s"
+	fi
 	K_VER[$s]=$KVER K_IMAGE[$s]=$KIMAGE K_INITRD[$s]=$INITRD K_KMOD[$s]=$KMOD_DIR K_PKG[$s]=$KPKGVER
 	echo "# kernel $s: $KVER (package $KPKGVER), modules and initramfs ready in $(secs_since "$t") s (${KPREP_TIMES:-cached})"
 	[[ -z ${KPIN_NOTE:-} ]] || echo "# kernel $s: warning: $KPIN_NOTE"
@@ -458,6 +477,8 @@ while [[ $printed -lt $total ]]; do
 		IFS='|' read -r id scen append profile to <<<"${B_LINE[$launched]}"
 		(
 			KVER=${K_VER[$s]} KIMAGE=${K_IMAGE[$s]} INITRD=${K_INITRD[$s]}
+			# the systemd guest boots its own root, which needs more memory than busybox
+			[[ $scen != systemd ]] || { INITRD=${K_SDINITRD[$s]} VM_MEM=2048; }
 			run_boot "$s" "$id" "$scen" "$append" "$profile" "$to" || {
 				mkdir -p "${B_DIR[$launched]}"
 				echo "not ok - $s $id: harness error" >"${B_DIR[$launched]}/emit"
