@@ -125,6 +125,25 @@ compat_table() {
 			done
 			echo
 		done
+		# what each lockdown mode refused, as the guests saw it (their @@ROW lines)
+		local rows
+		rows=$(cat "$OUT_DIR"/logs/*-lockdown-*/rows 2>/dev/null | awk '
+			{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+			  k = v["kernel"] " " v["lockdown"]; keys[k] = 1
+			  if ("kallsyms_addr" in v) ks[k] = v["kallsyms_addr"]; if ("kmsg" in v) km[k] = v["kmsg"]
+			  if ("kprobe" in v) kp[k] = v["kprobe"]; delete v }
+			END { for (k in keys) { split(k, a, " ")
+				printf "| %s | %s | %s | %s | %s | refused (%s) |\n", a[1], a[2], kp[k],
+					(ks[k] ~ /^0+$/ ? "zeroed" : "shown"), km[k],
+					(a[2] == "confidentiality" ? "bpf_probe_read_kernel refused; fentry reads through BTF" : "probe-read allowed") } }' | sort)
+		if [[ -n $rows ]]; then
+			echo
+			echo "What each lockdown mode refused (as the guests saw it; unsigned modules are refused in both)."
+			echo
+			echo "| kernel | lockdown | kprobes | /proc/kallsyms addresses (root) | /dev/kmsg | probe-read helpers |"
+			echo "|---|---|---|---|---|---|"
+			echo "$rows" | sed 's/refused (probe-read allowed)/allowed/; s/refused (bpf_probe_read_kernel refused; fentry reads through BTF)/refused; fentry reads through BTF/'
+		fi
 	} >"$out"
 }
 
