@@ -124,6 +124,10 @@ const volatile __u8 imsw_btf_reads = 0;
 
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 
+/* 0 under lockdown=confidentiality (the loader reads the mode): the kernel view then reads
+ * what it can without bpf_probe_read_kernel, and says what it could not */
+const volatile __u8 imsw_probe_read_ok = 1;
+
 /* MODE is a constant at every (inlined) call site: kprobe programs never carry BTF reads */
 #define BTF_READS(mode) ((mode) == IMSW_MODE_FENTRY && imsw_btf_reads)
 
@@ -788,7 +792,12 @@ int kernel_view(u64 *ctx)
 	u64 hyper_type_addr = ctx[0];
 	u32 word;
 
-	if (boot) {
+	if (boot && !imsw_probe_read_ok) {
+		/* lockdown=confidentiality: the per-CPU pointer is BTF-typed, a plain load */
+		word = boot->x86_capability[4];
+		kview.cap_valid = 1;
+		kview.hypervisor_cap = word >> 31;
+	} else if (boot) {
 		/* X86_FEATURE_HYPERVISOR is word 4, bit 31 of x86_capability */
 		if (!bpf_probe_read_kernel(&word, sizeof(word),
 					   (void *)boot +
@@ -799,7 +808,8 @@ int kernel_view(u64 *ctx)
 			kview.hypervisor_cap = word >> 31;
 		}
 	}
-	if (hyper_type_addr &&
+	/* a plain global has no BTF: only the probe-read helper reaches it */
+	if (hyper_type_addr && imsw_probe_read_ok &&
 	    !bpf_probe_read_kernel(&kview.hyper_type, sizeof(kview.hyper_type),
 				   (void *)hyper_type_addr)) {
 		kview.hyper_type_valid = 1;

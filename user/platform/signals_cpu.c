@@ -454,6 +454,11 @@ static void cpu_kernel_view(const struct kernel_platform_view *kv, struct signal
 			signal_mark(s, INDICATES_NOTHING, STRENGTH_WEAK, "",
 				    "the kernel detected no hypervisor at boot");
 		f->kernel_saw_hypervisor |= kv->type != 0;
+	} else {
+		/* not silently absent: say why (no KALLSYMS_ALL, lockdown=confidentiality) */
+		s = signal_add(l, "kernel", "x86_hyper_type", "", SIGNAL_UNREADABLE);
+		signal_mark(s, INDICATES_NOTHING, STRENGTH_WEAK, "", "%s",
+			    kv->why[0] ? kv->why : "not read");
 	}
 }
 

@@ -33,6 +33,19 @@ void kview_load_failed(struct kernel_platform_view *view, int err)
 		snprintf(view->why, sizeof(view->why), "BPF load failed: %s", strerror(-err));
 }
 
+bool kernel_lockdown_confidentiality(void)
+{
+	char buf[128] = "";
+	FILE *f = fopen("/sys/kernel/security/lockdown", "re");
+
+	if (!f)
+		return false;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	return strstr(buf, "[confidentiality]") != NULL;
+}
+
 /* Can this process load BPF at all? 0, or the errno a load gets (EPERM without root). */
 static int bpf_allowed(void)
 {
@@ -121,6 +134,9 @@ void kview_run(struct imswatch_bpf *skel, struct ksyms *ks, struct kernel_platfo
 		snprintf(view->type_name, sizeof(view->type_name), "%u", view->type);
 	else
 		snprintf(view->why, sizeof(view->why), "%s",
+			 !skel->rodata->imsw_probe_read_ok ?
+				 "x86_hyper_type unreadable: lockdown=confidentiality refuses "
+				 "bpf_probe_read_kernel, the only way to a global without BTF" :
 			 args[0] ? "x86_hyper_type unreadable"
 				 : "x86_hyper_type not in /proc/kallsyms (no CONFIG_KALLSYMS_ALL)");
 }
@@ -165,6 +181,7 @@ int kview_read(struct kernel_platform_view *view, struct ksyms *ks)
 		bpf_program__set_autoload(prog, prog == skel->progs.kernel_view);
 	/* the event maps are not used here: keep them minimal */
 	bpf_map__set_max_entries(skel->maps.events, 4096);
+	skel->rodata->imsw_probe_read_ok = !kernel_lockdown_confidentiality();
 	err = imswatch_bpf__load(skel);
 	if (err) {
 		kview_load_failed(view, err);

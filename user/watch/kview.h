@@ -45,4 +45,12 @@ bool kview_loadable(struct ksyms *ks, struct kernel_platform_view *view);
  * program could not run), else libbpf's error. */
 int kview_read(struct kernel_platform_view *view, struct ksyms *ks);
 
+/*
+ * The lockdown LSM's mode is the bracketed word of /sys/kernel/security/lockdown ("none
+ * integrity [confidentiality]"). confidentiality refuses kprobes (LOCKDOWN_KPROBES) and
+ * bpf_probe_read_kernel (LOCKDOWN_BPF_READ_KERNEL); integrity refuses neither. False when
+ * the file cannot be read (no lockdown LSM, securityfs not mounted).
+ */
+bool kernel_lockdown_confidentiality(void);
+
 #endif

@@ -243,24 +243,6 @@ static bool kprobes_supported(void)
 	       !access("/sys/kernel/debug/tracing/kprobe_events", F_OK);
 }
 
-/*
- * The lockdown LSM's mode is the bracketed word of /sys/kernel/security/lockdown ("none
- * integrity [confidentiality]"). confidentiality refuses kprobes (LOCKDOWN_KPROBES) and
- * bpf_probe_read_kernel (LOCKDOWN_BPF_READ_KERNEL); integrity refuses neither.
- */
-static bool lockdown_is_confidentiality(void)
-{
-	char buf[128] = "";
-	FILE *f = fopen("/sys/kernel/security/lockdown", "re");
-
-	if (!f)
-		return false;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = 0;
-	fclose(f);
-	return strstr(buf, "[confidentiality]") != NULL;
-}
-
 /* BTF id of function NAME in vmlinux or any loaded module; *OBJ_FD gets the module BTF fd
  * (the env's, not to be closed) or -1 for vmlinux. Returns the id, or -ENOENT. */
 static int find_func_btf(struct probe_env *env, const char *name, int *obj_fd)
@@ -498,6 +480,8 @@ static uint32_t fail_mask;
  * they load under lockdown=confidentiality (imsw_btf_reads in imswatch.bpf.c).
  */
 static bool btf_reads;
+/* false under lockdown=confidentiality: the kernel view keeps off bpf_probe_read_kernel */
+static bool probe_read_ok = true;
 
 /*
  * The kprobe stash maps are LRU hashes, whose shared free list hands each CPU up to 128
@@ -528,6 +512,7 @@ static struct imswatch_bpf *open_and_load(const unsigned int want[IMSW_HOOK_COUN
 	size_stash_maps(skel);
 	skel->rodata->imsw_fail_mask = fail_mask;
 	skel->rodata->imsw_btf_reads = btf_reads;
+	skel->rodata->imsw_probe_read_ok = probe_read_ok;
 	set_autoload(skel, want, kview);
 	*err = imswatch_bpf__load(skel);
 	if (*err) {
@@ -801,7 +786,8 @@ static int start(struct loader **out, const struct loader_opts *opts, struct ksy
 		return err;
 	}
 	env.kprobes_supported = kprobes_supported();
-	env.lockdown_confidentiality = lockdown_is_confidentiality();
+	env.lockdown_confidentiality = kernel_lockdown_confidentiality();
+	probe_read_ok = !env.lockdown_confidentiality;
 	btf_reads = btf__find_by_name_kind(env.vmlinux, "bpf_rdonly_cast", BTF_KIND_FUNC) > 0;
 	usable = choose_variants(&env, opts->attach, hooks, kprobe_standby);
 	if (!usable) {

@@ -17,8 +17,10 @@ check "the kernel runs lockdown=$MODE (/sys/kernel/security/lockdown: $(cat /sys
 	grep -q "\[$MODE\]" /sys/kernel/security/lockdown
 check "lockdown=$MODE refuses an unsigned module (insmod edu_msi)" sh -c '! insmod /imsw/kmod/edu_msi.ko 2>/dev/null'
 # what else the kernel still shows root, reported (not asserted: it differs by version)
-diag "kallsyms: $(head -n1 /proc/kallsyms | cut -c1-40); /dev/kmsg: $(head -c 40 /dev/kmsg 2>&1 | head -n1 | cut -c1-40)"
-row "lockdown=$MODE kallsyms_addr=$(head -n1 /proc/kallsyms | cut -c1-16) kmsg=$([ -r /dev/kmsg ] && head -c1 /dev/kmsg >/dev/null 2>&1 && echo readable || echo refused)"
+# (a text symbol: the first lines of kallsyms are per-CPU offsets, 0 by right)
+KSYM=$(grep -m1 ' [Tt] start_kernel$' /proc/kallsyms)
+diag "kallsyms: $KSYM; /dev/kmsg: $(head -c 40 /dev/kmsg 2>&1 | head -n1 | cut -c1-40)"
+row "lockdown=$MODE kallsyms_addr=$(echo "$KSYM" | cut -c1-16) kmsg=$([ -r /dev/kmsg ] && head -c1 /dev/kmsg >/dev/null 2>&1 && echo readable || echo refused)"
 
 NVME=$(pci_find $NVME_ID | head -n1)
 check "boot-time nvme $NVME bound to nvme" [ -n "$NVME" -a "$(pci_driver "$NVME")" = nvme ]
@@ -58,6 +60,15 @@ if [ "$MODE" = confidentiality ]; then
 	# would need is refused too; both said
 	jcheck "status: pci_ims_alloc_irq (kprobe only) not attached: absent, and lockdown=confidentiality named" \
 		"$hook_f | .attached == false and (.reason | test(\"not in /proc/kallsyms\") and test(\"lockdown=confidentiality\"))" --arg n pci_ims_alloc_irq
+fi
+kv_f='[.[] | select(.type == "status") | .platform.signals[] | select(.source == "kernel" and .key == $k)] | first'
+jcheck "kernel view: the boot CPU's hypervisor capability is read under lockdown=$MODE" \
+	"$kv_f | .state == \"present\"" --arg k boot_cpu_data.hypervisor
+if [ "$MODE" = confidentiality ]; then
+	jcheck "kernel view: x86_hyper_type is unreadable and the signal says lockdown=confidentiality refused it" \
+		"$kv_f | .state == \"unreadable\" and (.note | test(\"lockdown=confidentiality\"))" --arg k x86_hyper_type
+else
+	jcheck "kernel view: x86_hyper_type is read under lockdown=$MODE" "$kv_f | .state == \"present\"" --arg k x86_hyper_type
 fi
 rebind_nvme "attach auto"
 imsw_end "lockdown-$MODE-auto"
