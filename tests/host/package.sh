@@ -114,10 +114,17 @@ check "conffiles: the logrotate snippet and /etc/default/imswatch, every option 
 	"[ \"\$(dpkg-deb --ctrl-tarfile '$DEB' | tar -xOf - ./conffiles | sort | tr '\n' ' ')\" = '/etc/default/imswatch /etc/logrotate.d/imswatch ' ] &&
 	 ! grep -v '^#' '$R/etc/default/imswatch' | grep -q . && cmp dist/imswatch.default '$R/etc/default/imswatch'"
 # every option the file shows is one the binary takes (a typo there would stop the service)
-# (their paths moved under a scratch directory: nothing is written to this machine's /var)
+# (their paths moved under a scratch directory, and --pin to a bpffs of this test's own,
+# mounted for it: nothing is written to this machine's /var or left on its /sys/fs/bpf,
+# which a fresh machine may not even have mounted)
+mkdir -p "$TMP/bpffs"
+mount -t bpf bpf "$TMP/bpffs" 2>/dev/null && trap 'umount "$TMP/bpffs" 2>/dev/null; rm -rf "$TMP"' EXIT
+PINT=$TMP/bpffs/imswatch
 check "the options file's examples are accepted by the binary" bash -c \
-	"sed -n 's/^#IMSWATCH_OPTS=\"\(.*\)\"/\1/p' dist/imswatch.default | sed 's|/var/[^ ]*/|$TMP/|g' | while read -r o; do
-		[ -z \"\$o\" ] && continue; out=\$('$R/usr/sbin/imswatch' watch --duration 0.2 \$o 2>&1 >/dev/null); [ \$? -ne 2 ] || { echo \"\$o: \$out\"; exit 1; }; done &&
+	"sed -n 's/^#IMSWATCH_OPTS=\"\(.*\)\"/\1/p' dist/imswatch.default | sed -e 's|/var/[^ ]*/|$TMP/|g' -e 's|/sys/fs/bpf/[^ ]*|$PINT|g' | while read -r o; do
+		[ -z \"\$o\" ] && continue; out=\$('$R/usr/sbin/imswatch' watch --duration 0.2 \$o 2>&1 >/dev/null); rc=\$?
+		[ -e '$PINT' ] && { '$R/usr/sbin/imswatch' detach --pin '$PINT' >/dev/null 2>&1; rm -rf '$PINT'; }
+		[ \$rc -ne 2 ] || { echo \"\$o: \$out\"; exit 1; }; done &&
 	 sed -n 's/^#IMSWATCH_AUDIT_OPTS=\"\(.*\)\"/\1/p' dist/imswatch.default | while read -r o; do
 		[ -z \"\$o\" ] && continue; '$R/usr/sbin/imswatch' audit --format json \$o >/dev/null 2>'$TMP/a.err'; [ \$? -ne 2 ] || { cat '$TMP/a.err'; exit 1; }; done"
 check "maintainer scripts from dh_installsystemd: daemon-reload, not enabled on install" bash -c \
