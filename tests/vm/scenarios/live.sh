@@ -218,10 +218,12 @@ if have_imswatch; then
 	ev_total=$(jval '.[-1] | [.events[]] | add')
 	folded_ev=$(jval '.[-1].folded.events')
 	m_ev=$(awk '/^imswatch_events_total\{/ { s += $2 } END { print s + 0 }' "$M" 2>/dev/null)
+	# the build info names the record format the records themselves carry
+	rf=$(jq -r -s '[.[] | select(.type == "status")] | first | .format_version' /tmp/sinks-all.jsonl 2>/dev/null)
 	check "sinks: metrics file shape (HELP/TYPE lines, build info, no temporary file left)" \
 		sh -c "grep -q '^# TYPE imswatch_events_total counter$' '$M' &&
 			grep -q '^# HELP imswatch_events_total ' '$M' &&
-			grep -q '^imswatch_build_info{version=\"[^\"]*\",record_format=\"3\"} 1$' '$M' &&
+			grep -q '^imswatch_build_info{version=\"[^\"]*\",record_format=\"$rf\"} 1$' '$M' &&
 			grep -q '^imswatch_last_update_timestamp_seconds [0-9]' '$M' &&
 			! grep -v -E '^(# (HELP|TYPE) [a-z_]+ .*|[a-z_]+(\{[a-z_]+=\"[^\"]*\"(,[a-z_]+=\"[^\"]*\")*\})? [0-9.e+-]+)$' '$M' | grep -q . &&
 			[ -z \"\$(ls '$M'.tmp.* 2>/dev/null)\" ]"
