@@ -12,8 +12,11 @@
 # buildroot_run DIR... -- CMD...: CMD inside the chroot with each DIR bind-mounted at its
 # own path (the kernel tree and the module directory), unmounted afterwards.
 
+# shellcheck source=debootstrap.sh
+source "$(dirname "${BASH_SOURCE[0]}")/debootstrap.sh"
+
 buildroot_ensure() {
-	local gcc=$1 key dir t0
+	local gcc=$1
 	case $gcc in
 	14) BUILDROOT_SUITE=trixie ;;
 	1[5-9]) BUILDROOT_SUITE=sid ;;
@@ -25,42 +28,17 @@ buildroot_ensure() {
 	# what a module build needs: the compiler the headers name, make, libc headers, pahole
 	# for module BTF, and the kbuild tools' libraries
 	BUILDROOT_PKGS="make gcc-$gcc libc6-dev pahole libelf1t64 libssl3t64 zlib1g"
-	key=$(echo "$BUILDROOT_SUITE $BUILDROOT_PKGS" | sha256sum | cut -c1-12)
-	dir=$CACHE_DIR/buildroot/$BUILDROOT_SUITE-$key
-	BUILDROOT=$dir/root
-	if [[ -f $dir/.ready ]]; then
-		BUILDROOT_STATE="cached ($(cat "$dir/.ready"))"
-		return 0
+	debootstrap_cached buildroot "$BUILDROOT_SUITE" "$BUILDROOT_PKGS" || return 1
+	BUILDROOT=$DB_ROOT
+	if [[ $DB_STATE == new ]]; then
+		# the name kbuild asks for (CC=x86_64-linux-gnu-gcc-N in the headers' .kernelvariables)
+		[[ -x $BUILDROOT/usr/bin/x86_64-linux-gnu-gcc-$gcc ]] || {
+			log "the $BUILDROOT_SUITE build root has no x86_64-linux-gnu-gcc-$gcc"
+			return 1
+		}
+		debootstrap_ready
 	fi
-	[[ $(id -u) -eq 0 ]] || {
-		log "a $BUILDROOT_SUITE build root needs root (debootstrap, chroot)"
-		return 1
-	}
-	command -v debootstrap >/dev/null || {
-		log "no debootstrap (apt-get install debootstrap)"
-		return 1
-	}
-	[[ -z ${IMSWATCH_VM_OFFLINE:-} ]] || {
-		log "offline and no $BUILDROOT_SUITE build root cached in $dir"
-		return 1
-	}
-	log "debootstrap $BUILDROOT_SUITE ($BUILDROOT_PKGS) into $dir (once; cached)"
-	rm -rf "$dir"
-	mkdir -p "$dir"
-	t0=$(now_ms)
-	if ! debootstrap --variant=minbase --include="${BUILDROOT_PKGS// /,}" \
-		"$BUILDROOT_SUITE" "$BUILDROOT" "$(debian_mirror)" >"$dir/debootstrap.log" 2>&1; then
-		log "debootstrap failed: $(tail -n 3 "$dir/debootstrap.log" | tr '\n' ' ')"
-		return 1
-	fi
-	# the name kbuild asks for (CC=x86_64-linux-gnu-gcc-N in the headers' .kernelvariables)
-	[[ -x $BUILDROOT/usr/bin/x86_64-linux-gnu-gcc-$gcc ]] || {
-		log "the $BUILDROOT_SUITE build root has no x86_64-linux-gnu-gcc-$gcc"
-		return 1
-	}
-	rm -rf "$BUILDROOT"/var/cache/apt/archives/*.deb
-	echo "$(secs_since "$t0") s, $(du -sm "$BUILDROOT" | cut -f1) MB" >"$dir/.ready"
-	BUILDROOT_STATE="built ($(cat "$dir/.ready"))"
+	BUILDROOT_STATE=$DB_STATE
 }
 
 buildroot_run() {
