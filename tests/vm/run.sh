@@ -10,8 +10,10 @@
 #                   [--jobs N] [--only REGEX] [--list]
 #
 # Scenarios: smoke (the bench itself, no imswatch), live, modes, ims, lost, restart, matrix, peers,
-# hosttest (tests/host/watch.sh in the guest), cloaked on 6.1, 6.12 and 7; ims-real on the
-# IMS test kernel; audit (imswatch audit, and the capture of tests/fixtures/audit-*) on all.
+# hosttest (tests/host/watch.sh in the guest), cloaked on 6.1, 6.12 and 7; lockdown
+# (lockdown=integrity and =confidentiality) on 6.12 and 7; systemd (the package under systemd
+# as PID 1) on 6.12; ims-real on the IMS test kernel; audit (imswatch audit, and the capture
+# of tests/fixtures/audit-*) on all. The kernel-compatibility table goes to compat.md.
 # --kernel ABI (any Debian cloud kernel the archive has, e.g. 7.3-cloud-amd64 from
 # experimental) runs the canary: smoke and live on that one kernel.
 # Downloads are cached in ${IMSWATCH_VM_CACHE:-$HOME/.cache/imswatch-vm}; logs, guest
@@ -51,7 +53,7 @@ LIST=
 ONLY= # boots whose id matches this extended regular expression, when set
 
 usage() {
-	sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'
 	exit "${1:-0}"
 }
 
