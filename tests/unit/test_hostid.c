@@ -26,6 +26,7 @@
 #include "output.h"
 #include "records.h"
 #include "sinks.h"
+#include "test_tree.h"
 
 #define MID "0123456789abcdef0123456789abcdef"
 #define BID "01234567-89ab-cdef-0123-456789abcdef"
@@ -95,33 +96,6 @@ static void test_set_leaves_out_what_breaks_a_rule(void **state)
 
 /* ---- read from a captured tree ---- */
 
-static void put(const char *root, const char *rel, const void *data, size_t len)
-{
-	char path[512], *slash;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	for (slash = strchr(path + strlen(root) + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
-		*slash = 0;
-		mkdir(path, 0755);
-		*slash = '/';
-	}
-	f = fopen(path, "w");
-	assert_non_null(f);
-	assert_int_equal(fwrite(data, 1, len, f), len);
-	fclose(f);
-}
-
-#define PUT(root, rel, lit) put(root, rel, lit, sizeof(lit) - 1)
-
-static void rm_tree(const char *dir)
-{
-	char cmd[600];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
-}
-
 static void test_read_sysroot(void **state)
 {
 	char root[] = "/tmp/imswatch-hostid-XXXXXX";
@@ -129,44 +103,44 @@ static void test_read_sysroot(void **state)
 
 	(void)state;
 	assert_non_null(mkdtemp(root));
-	PUT(root, "proc/sys/kernel/hostname", "captured-host\n");
-	PUT(root, "etc/machine-id", MID "\n");
-	PUT(root, "proc/sys/kernel/random/boot_id", BID "\n");
+	TREE_PUT(root, "proc/sys/kernel/hostname", "captured-host\n");
+	TREE_PUT(root, "etc/machine-id", MID "\n");
+	TREE_PUT(root, "proc/sys/kernel/random/boot_id", BID "\n");
 	assert_int_equal(hostid_read_root(root, &id), 0);
 	assert_string_equal(id.host, "captured-host");
 	assert_string_equal(id.machine_id, MID);
 	assert_string_equal(id.boot_id, BID);
 
 	/* malformed ids are left out, each on its own: the host name stays */
-	PUT(root, "etc/machine-id", "uninitialized\n");
-	PUT(root, "proc/sys/kernel/random/boot_id", MID "\n");
+	TREE_PUT(root, "etc/machine-id", "uninitialized\n");
+	TREE_PUT(root, "proc/sys/kernel/random/boot_id", MID "\n");
 	assert_int_equal(hostid_read_root(root, &id), 0);
 	assert_string_equal(id.host, "captured-host");
 	assert_string_equal(id.machine_id, "");
 	assert_string_equal(id.boot_id, "");
 
 	/* a valid id with more after it (a second line, a NUL) is not the file's format */
-	PUT(root, "etc/machine-id", MID "\n" MID "\n");
-	put(root, "proc/sys/kernel/random/boot_id", BID "\0x\n", sizeof(BID) + 2);
+	TREE_PUT(root, "etc/machine-id", MID "\n" MID "\n");
+	tree_put(root, "proc/sys/kernel/random/boot_id", BID "\0x\n", sizeof(BID) + 2);
 	assert_int_equal(hostid_read_root(root, &id), 0);
 	assert_string_equal(id.machine_id, "");
 	assert_string_equal(id.boot_id, "");
 
 	/* a host name longer than the kernel allows, or with a NUL inside: left out, not cut */
-	PUT(root, "proc/sys/kernel/hostname",
+	TREE_PUT(root, "proc/sys/kernel/hostname",
 	    "a-name-of-sixty-five-bytes-which-no-kernel-would-ever-hand-out-xy\n");
 	assert_int_equal(hostid_read_root(root, &id), 0);
 	assert_string_equal(id.host, "");
-	put(root, "proc/sys/kernel/hostname", "ab\0cd\n", 6);
+	tree_put(root, "proc/sys/kernel/hostname", "ab\0cd\n", 6);
 	assert_int_equal(hostid_read_root(root, &id), 0);
 	assert_true(hostid_empty(&id));
 
 	/* no files at all: nothing */
-	rm_tree(root);
+	tree_remove(root);
 	assert_non_null(mkdtemp(strcpy(root, "/tmp/imswatch-hostid-XXXXXX")));
 	assert_int_equal(hostid_read_root(root, &id), 0);
 	assert_true(hostid_empty(&id));
-	rm_tree(root);
+	tree_remove(root);
 	/* a root that cannot be opened: an error, and nothing */
 	assert_int_equal(hostid_read_root("/nonexistent-imswatch-root", &id), -ENOENT);
 	assert_true(hostid_empty(&id));
@@ -267,7 +241,7 @@ static void test_sysroot_without_identity_no_host_object(void **state)
 	assert_null(strstr(out, "Host:"));
 	free(out);
 	free(prom);
-	rm_tree(root);
+	tree_remove(root);
 }
 
 static void test_sysroot_identity_in_every_format(void **state)
@@ -277,10 +251,10 @@ static void test_sysroot_identity_in_every_format(void **state)
 
 	(void)state;
 	assert_non_null(mkdtemp(root));
-	PUT(root, "proc/sys/kernel/hostname", EVIL "\n");
-	PUT(root, "etc/machine-id", MID "\n");
+	TREE_PUT(root, "proc/sys/kernel/hostname", EVIL "\n");
+	TREE_PUT(root, "etc/machine-id", MID "\n");
 	/* the boot id of the tree is malformed: left out of every format */
-	PUT(root, "proc/sys/kernel/random/boot_id", "01234567-89ab-cdef-0123\n");
+	TREE_PUT(root, "proc/sys/kernel/random/boot_id", "01234567-89ab-cdef-0123\n");
 
 	out = platform_record(root, FORMAT_JSON, 0, &prom);
 	assert_null(strchr(out, '\x1b'));
@@ -316,7 +290,7 @@ static void test_sysroot_identity_in_every_format(void **state)
 	assert_null(strstr(out, "Host:"));
 	free(out);
 	free(prom);
-	rm_tree(root);
+	tree_remove(root);
 }
 
 /* the status record's text names the host once; JSON records all carry it */
