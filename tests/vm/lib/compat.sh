@@ -44,6 +44,16 @@ boot_points() {
 	[[ $total -gt 0 ]] && echo "$ok/$total"
 }
 
+# md_header FIRST COLUMN...: a Markdown table's header row and its rule
+md_header() {
+	local c
+	printf '| %s |' "$1"
+	for c in "${@:2}"; do printf ' %s |' "$c"; done
+	printf '\n|---|'
+	for c in "${@:2}"; do printf -- '---|'; done
+	echo
+}
+
 compat_table() {
 	local out=$1 entry series rel pkg d b sc f label
 	shift
@@ -96,12 +106,7 @@ compat_table() {
 		echo "How each hook attached (auto: imswatch chose; kprobe: --attach kprobe; lockdown cells: auto)."
 		echo "absent: the kernel has no such function; refused: lockdown: the lockdown mode forbids the variant; standby: a twin covers it."
 		echo
-		printf '| hook |'
-		for label in "${COLS[@]}"; do printf ' %s |' "$label"; done
-		echo
-		printf '|---|'
-		for label in "${COLS[@]}"; do printf -- '---|'; done
-		echo
+		md_header hook "${COLS[@]}"
 		for f in "${HOOKS[@]}"; do
 			printf '| `%s` |' "$f"
 			for label in "${COLS[@]}"; do printf ' %s |' "${CELL["$label|$f"]:-}"; done
@@ -110,12 +115,7 @@ compat_table() {
 		echo
 		echo "TAP points passed per scenario (ok/total, summed over a scenario's boots)."
 		echo
-		printf '| scenario |'
-		for entry in "$@"; do printf ' %s |' "${entry%%|*}"; done
-		echo
-		printf '|---|'
-		for entry in "$@"; do printf -- '---|'; done
-		echo
+		md_header scenario "${@%%|*}"
 		for sc in "${SCROWS[@]}"; do
 			printf '| %s |' "$sc"
 			for entry in "$@"; do
